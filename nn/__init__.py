@@ -1,0 +1,1 @@
+"""Neural-network pieces built only from autograd's public API."""

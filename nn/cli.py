@@ -1,0 +1,88 @@
+"""The `backprop` command: each subcommand is one small function below.
+
+Every user error (a bad expression, an unknown name, a missing variable, a bad
+option) prints one line to stderr and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from autograd import Value, topological_order
+from nn.expression import ExpressionError, evaluate, parse_assignments
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """A mistake in what the user typed; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_graph(expression: str, assignments: Sequence[str]) -> tuple[Value, dict[str, Value]]:
+    """Parse `expression` with `name=value` assignments into a graph (UsageError if bad)."""
+    try:
+        return evaluate(expression, parse_assignments(assignments))
+    except (ExpressionError, ArithmeticError, ValueError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", help='a formula, e.g. "tanh(x*w + b)"')
+    parser.add_argument("assignments", nargs="*", metavar="name=value",
+                        help="a value for each variable, e.g. x=0.5")
+
+
+# ---------------------------------------------------------------------------
+# Subcommands
+# ---------------------------------------------------------------------------
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    """A tour of the engine: a tiny expression, its values and its gradients."""
+    output, inputs = build_graph("tanh(x*w + b)", ["x=0.5", "w=-1.5", "b=2"])
+    output.backward()
+    print("y = tanh(x*w + b) at x=0.5, w=-1.5, b=2\n")
+    print(f"{'node':<10} {'op':<6} {'data':>10} {'grad':>10}")
+    names = {id(v): name for name, v in inputs.items()}
+    for node in topological_order(output):
+        name = names.get(id(node)) or node.label or ("y" if node is output else "")
+        print(f"{name:<10} {node.op:<6} {node.data:>10.4f} {node.grad:>10.4f}")
+    return 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "demo": (command_demo, "a guided tour of the engine"),
+}
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="backprop", description="Learn and check backpropagation.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (handler, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `backprop` console script."""
+    try:
+        args = make_parser().parse_args(argv)
+        return args.handler(args)
+    except UsageError as error:
+        print(f"backprop: {error}" if not str(error).startswith("backprop") else str(error),
+              file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
