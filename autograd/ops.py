@@ -97,7 +97,9 @@ def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError("result is too large for a float (exp overflows above x = 709.78)") from None
+        raise OverflowError(
+            "result is too large for a float (exp overflows above x = 709.78)"
+        ) from None
 
 
 def _log(x: float) -> float:
