@@ -11,6 +11,13 @@ The engine (core, ops, backprop) imports only the standard library.
 """
 
 from autograd.backprop import backward, grad, jvp, local_derivatives, topological_order, zero_grad
+from autograd.checking import (
+    GradcheckReport,
+    check_hand_gradient,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
 from autograd.core import Op, Value, is_grad_enabled, no_grad
 from autograd.ops import (
     FUNCTIONS,
@@ -35,4 +42,7 @@ __all__ = [
     "dot", "exp", "grad", "is_grad_enabled", "jvp", "local_derivatives", "log",
     "logsumexp", "no_grad", "relu", "sigmoid", "sin", "sqrt", "sum", "tanh",
     "topological_order", "zero_grad",
+]
+__all__ += [  # gradient checking (autograd.checking)
+    "GradcheckReport", "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
 ]
