@@ -7,10 +7,11 @@ option) prints one line to stderr and exits with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 
-from autograd import Value, topological_order
+from autograd import Value, checking, grad, topological_order
 from nn.expression import ExpressionError, evaluate, parse_assignments
 
 USAGE_ERROR = 2
@@ -59,8 +60,70 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tolerance(text: str) -> float:
+    """A finite number >= 0 (argparse type for --atol and --rtol)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return number
+
+
+def _step(text: str) -> float:
+    """A finite number > 0 (argparse type for --eps)."""
+    number = _tolerance(text)
+    if number == 0:
+        raise argparse.ArgumentTypeError("the step must be > 0, got 0")
+    return number
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_expression_arguments(parser)
+    parser.add_argument("--eps", type=_step, default=checking.EPS,
+                        help="finite-difference step (default %(default)g)")
+    parser.add_argument("--atol", type=_tolerance, default=checking.ATOL,
+                        help="absolute tolerance (default %(default)g)")
+    parser.add_argument("--rtol", type=_tolerance, default=checking.RTOL,
+                        help="relative tolerance (default %(default)g)")
+
+
+def command_check(args: argparse.Namespace) -> int:
+    """Compare the engine's gradient of an expression with finite differences.
+
+    Prints the gradcheck table; exit status 0 if every input passes
+    (|analytic - numeric| <= atol + rtol*|numeric|), 1 if one does not.
+    """
+    output, inputs = build_graph(args.expression, args.assignments)
+    names = list(inputs)
+    point = {name: value.data for name, value in inputs.items()}
+
+    def rebuilt(*values: Value) -> Value:
+        # the same expression at other values of the inputs (for finite differences)
+        return evaluate(args.expression, {**point, **{
+            name: value.data for name, value in zip(names, values)}})[0]
+
+    try:
+        analytic = grad(output, [inputs[name] for name in names])
+        numeric = checking.numerical_grad(rebuilt, [inputs[name] for name in names], args.eps)
+    except (ArithmeticError, ValueError) as error:
+        raise UsageError(f"check: {error}") from None
+    report = checking.compare_gradients(
+        names, analytic, numeric, args.atol, args.rtol, title=f"gradcheck of {args.expression}",
+        settings=f"eps={args.eps:g}, atol={args.atol:g}, rtol={args.rtol:g}")
+    print(report)
+    return 0 if report else 1
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "demo": (command_demo, "a guided tour of the engine"),
+    "check": (command_check, "compare the gradient of an expression with finite differences"),
+}
+
+# Each subcommand that takes arguments adds them here: name -> fn(subparser).
+ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "check": _check_arguments,
 }
 
 
@@ -70,6 +133,8 @@ def make_parser() -> argparse.ArgumentParser:
     for name, (handler, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
+        if name in ARGUMENTS:
+            ARGUMENTS[name](command)
     return parser
 
 
