@@ -1,0 +1,31 @@
+"""Hypothesis profiles shared by the whole test suite.
+
+- "ci" (the default, and whenever the CI environment variable is set):
+  deterministic (derandomize=True, so every run tries the same examples and a
+  failure reproduces exactly), no deadline (timing is never asserted), a
+  modest number of examples, and the blob to reproduce a failure printed.
+- "dev": random examples, more of them, for hunting bugs locally.
+
+Pick one with HYPOTHESIS_PROFILE=dev (it wins over CI).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=50, print_blob=True, database=None
+)
+settings.register_profile("dev", deadline=None, max_examples=300, print_blob=True)
+
+
+def _profile_name() -> str:
+    chosen = os.environ.get("HYPOTHESIS_PROFILE", "").strip()
+    if chosen:
+        return chosen
+    return "ci"  # also what CI (CI=true) gets: the suite is deterministic by default
+
+
+settings.load_profile(_profile_name())
