@@ -4,8 +4,21 @@
     >>> model = nn.MLP(2, [16, 16, 1], seed=0)
     >>> len(model.parameters())
     337
+
+Modules: `nn.module` (Module, Neuron, Layer, MLP, save/load), `nn.losses`,
+`nn.optim` (SGD, Adam, LinearDecay), `nn.data` (toy data sets, digits),
+`nn.train` (fit, accuracy, plots), `nn.functional` (conv2d).
 """
 
+from nn import data, functional, losses, optim
+from nn.data import load_digits, make_blobs, make_moons, make_spirals, make_xor, train_test_split
 from nn.module import MLP, Layer, ModelFileError, Module, Neuron, load
+from nn.optim import SGD, Adam, LinearDecay
+from nn.train import History, accuracy, fit, plot_decision_boundary, plot_history, predict
 
-__all__ = ["MLP", "Layer", "ModelFileError", "Module", "Neuron", "load"]
+__all__ = [
+    "MLP", "SGD", "Adam", "History", "Layer", "LinearDecay", "ModelFileError", "Module",
+    "Neuron", "accuracy", "data", "fit", "functional", "load", "load_digits", "losses",
+    "make_blobs", "make_moons", "make_spirals", "make_xor", "optim", "plot_decision_boundary",
+    "plot_history", "predict", "train_test_split",
+]

@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from autograd import Value, dot
+from autograd import OPS, Value
 
 FORMAT = "backprop-lab model"
 FORMAT_VERSION = 1
@@ -50,6 +50,11 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "linear": lambda a: a,
 }
 INITS = ("uniform", "he")
+
+# The engine's dot op, Σ_i w_i·x_i as one node. Neurons call its ``apply`` on
+# Values directly: inputs are converted to Values once per forward pass (in
+# `_as_values`), so the per-call checks of `autograd.dot` would only repeat work.
+_DOT = OPS["dot"]
 
 
 class ModelFileError(ValueError):
@@ -210,7 +215,11 @@ class Neuron(Module):
         """``g(w · x + b)``; `x` is a sequence of `nin` numbers or Values."""
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        return self._g(dot(self.w, x) + self.b)
+        return self.forward(_as_values(x))
+
+    def forward(self, x: list[Value]) -> Value:
+        """``g(w · x + b)`` for a list `x` of exactly `nin` Values (no checks)."""
+        return self._g(_DOT.apply((*self.w, *x)) + self.b)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in (*self.w, self.b)]
@@ -247,7 +256,7 @@ class Layer(Module):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
         x = _as_values(x)
-        return [neuron(x) for neuron in self.neurons]
+        return [neuron.forward(x) for neuron in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for neuron in self.neurons for pair in neuron.named_parameters()]
@@ -297,7 +306,7 @@ class MLP(Module):
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
         h: list[Value] = _as_values(x)
         for layer in self.layers:
-            h = [neuron(h) for neuron in layer.neurons]
+            h = [neuron.forward(h) for neuron in layer.neurons]
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -1,0 +1,159 @@
+"""Loss functions built from scalar nodes (each returns a Value to call backward on).
+
+Per-sample losses take one model output and one target; average a batch with
+`mean_loss` (``(1/n) Σ_i L_i``, one sum node). Add `l2` for weight decay.
+
+==================  ==========================================================
+softmax(z)_k        e^{z_k} / Σ_j e^{z_j}  =  exp(z_k − logsumexp(z))
+log_softmax(z)_k    z_k − logsumexp(z)
+cross_entropy       −log softmax(z)_y = logsumexp(z) − z_y; ∂/∂z = softmax(z) − onehot(y)
+multiclass_hinge    Σ_{j≠y} max(0, s_j − s_y + Δ)          (SVM loss, margin Δ)
+binary_hinge        max(0, 1 − y·s),  y ∈ {−1, +1}
+mse                 (1/n) Σ_i (p_i − t_i)²
+l2                  λ · Σ_k w_k²       (one dot node: w · w)
+==================  ==========================================================
+
+Every function accepts numbers as well as Values; with numbers only, the result
+is a plain float (handy for checking by hand).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value, dot, exp, logsumexp, relu
+from autograd import sum as sum_all
+
+__all__ = ["binary_hinge", "cross_entropy", "l2", "log_softmax", "mean_loss", "mse",
+           "multiclass_hinge", "softmax"]
+
+
+def softmax(logits: Sequence[Any]) -> list[Any]:
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j}, computed as exp(z_k − logsumexp(z)).
+
+    Subtracting logsumexp keeps every exponent ≤ 0: no overflow for z = 1000.
+    """
+    logits = _checked_scores(logits, "softmax")
+    lse = logsumexp(logits)
+    return [exp(z - lse) for z in logits]
+
+
+def log_softmax(logits: Sequence[Any]) -> list[Any]:
+    """log softmax(z)_k = z_k − logsumexp(z) (stable for large |z|)."""
+    logits = _checked_scores(logits, "log_softmax")
+    lse = logsumexp(logits)
+    return [z - lse for z in logits]
+
+
+def cross_entropy(logits: Sequence[Any], target: int) -> Any:
+    """L = −log softmax(z)_y = logsumexp(z) − z_y, for the class index y = `target`.
+
+    Its gradient with respect to the logits is softmax(z) − onehot(y).
+    """
+    logits = _checked_scores(logits, "cross_entropy")
+    y = _checked_class(target, len(logits), "cross_entropy")
+    return logsumexp(logits) - logits[y]
+
+
+def multiclass_hinge(scores: Sequence[Any], target: int, margin: float = 1.0) -> Any:
+    """L = Σ_{j≠y} max(0, s_j − s_y + Δ): the multiclass SVM loss with margin Δ.
+
+    ∂L/∂s_j = 1[s_j − s_y + Δ > 0] for j ≠ y, and ∂L/∂s_y = −(number of such j).
+    The terms are added by one sum node.
+    """
+    scores = _checked_scores(scores, "multiclass_hinge")
+    y = _checked_class(target, len(scores), "multiclass_hinge")
+    delta = _checked_real(margin, "multiclass_hinge: margin")
+    s_y = scores[y]
+    terms = [relu(s_j - s_y + delta) for j, s_j in enumerate(scores) if j != y]
+    return sum_all(terms)
+
+
+def binary_hinge(score: Any, y: int | float) -> Any:
+    """L = max(0, 1 − y·s) for a label y ∈ {−1, +1} and a score s.
+
+    ∂L/∂s = −y when y·s < 1, else 0.
+    """
+    _checked_real(score, "binary_hinge: score")
+    label = _checked_real(y, "binary_hinge: y")
+    if label not in (-1.0, 1.0):
+        raise ValueError(f"binary_hinge: y must be -1 or +1, got {y!r} "
+                         "(map 0/1 labels with y = 2*label - 1)")
+    return relu(1.0 - label * score)
+
+
+def mse(preds: Any, targets: Any) -> Any:
+    """L = (1/n) Σ_i (p_i − t_i)²: mean squared error over n outputs.
+
+    `preds` and `targets` are equally long sequences, or two single numbers.
+    """
+    if not isinstance(preds, Sequence) and not isinstance(targets, Sequence):
+        preds, targets = [preds], [targets]  # one prediction, one target
+    if not isinstance(preds, Sequence):
+        raise TypeError(f"mse: preds must be a sequence like targets, got {type(preds).__name__}")
+    if not isinstance(targets, Sequence):
+        raise TypeError(f"mse: targets must be a sequence like preds, got {type(targets).__name__}")
+    if len(preds) != len(targets):
+        raise ValueError(f"mse: {len(preds)} prediction(s) but {len(targets)} target(s)")
+    if not preds:
+        raise ValueError("mse needs at least one prediction")
+    for p in preds:
+        _checked_real(p, "mse: prediction")
+    t = [_checked_real(value, "mse: target") for value in targets]
+    return sum_all([(p - t_i) ** 2 for p, t_i in zip(preds, t)]) * (1.0 / len(preds))
+
+
+def l2(params: Sequence[Any], lam: float) -> Any:
+    """λ · Σ_k w_k², the L2 penalty (its gradient is 2λ·w_k).
+
+    Σ w² is ONE dot node, w · w (each w appears twice among its parents).
+    """
+    lam = _checked_real(lam, "l2: lam")
+    if lam < 0:
+        raise ValueError(f"l2: lam must be >= 0, got {lam}")
+    params = list(params)
+    if not params:
+        return 0.0
+    return lam * dot(params, params)
+
+
+def mean_loss(losses: Sequence[Any]) -> Any:
+    """(1/n) Σ_i L_i: the batch mean, one sum node and one multiplication."""
+    losses = list(losses)
+    if not losses:
+        raise ValueError("mean_loss needs at least one loss")
+    return sum_all(losses) * (1.0 / len(losses))
+
+
+# ---------------------------------------------------------------------------
+# Checks with clear messages
+# ---------------------------------------------------------------------------
+
+
+def _checked_real(x: Any, what: str) -> Any:
+    """`x` if it is a Value or a real number (not bool), else a TypeError."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def _checked_scores(scores: Any, what: str) -> list[Any]:
+    if isinstance(scores, (Value, str, bytes)) or not isinstance(scores, Sequence):
+        raise TypeError(f"{what} needs a list of scores, got {type(scores).__name__}")
+    if not scores:
+        raise ValueError(f"{what} needs at least one score")
+    return [_checked_real(s, f"{what}: score") for s in scores]
+
+
+def _checked_class(target: Any, n_classes: int, what: str) -> int:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"{what}: target must be a class index (int), "
+                        f"got {type(target).__name__} {target!r}")
+    if not 0 <= target < n_classes:
+        raise ValueError(f"{what}: target {target} is out of range for {n_classes} classes "
+                         f"(0 to {n_classes - 1})")
+    return int(target)
