@@ -253,9 +253,12 @@ def _unary_choices(u: Node) -> list[Callable[[Any], Node]]:
                 return Call(function, inner, b * b + c)
             return build
 
+        exponents = [p for p in (-1.0, 0.5, -0.5, 1.5)
+                     if p < 0 or (b * b + max(_SHIFTS)) ** p <= VALUE_BOUND]
+
         def power(draw: Any) -> Node:  # (u*u + c) ** p, any real p: the base is >= c > 0
             c = draw(st.sampled_from(_SHIFTS))
-            p = draw(st.sampled_from((-1.0, 0.5, -0.5, 1.5)))
+            p = draw(st.sampled_from(exponents))
             bound = (b * b + c) ** p if p > 0 else c**p
             return BinaryOp("**", _square_plus(u, c), Constant(p), bound)
 
