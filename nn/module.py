@@ -152,7 +152,8 @@ class Module:
         ModelFileError and leave this model unchanged.
         """
         document = _read_document(Path(path))
-        if document["class"] != type(self).__name__ or document["config"] != self.config():
+        if (document["class"] != type(self).__name__
+                or _architecture(document["config"]) != _architecture(self.config())):
             raise ModelFileError(
                 f"{path}: the file holds {document['class']}({_describe(document['config'])}), "
                 f"this model is {type(self).__name__}({_describe(self.config())})"
@@ -352,6 +353,11 @@ def _checked_number(name: str, value: object) -> float:
     if not math.isfinite(value):
         raise ModelFileError(f"parameter {name} is {value} (not finite)")
     return float(value)
+
+
+def _architecture(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config without the seed: two models with different seeds share weights' shapes."""
+    return {key: value for key, value in config.items() if key != "seed"}
 
 
 def _describe(config: Mapping[str, Any]) -> str:

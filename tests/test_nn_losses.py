@@ -1,0 +1,197 @@
+"""Losses: the notes' worked hinge example, formulas, gradients and bad targets."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, grad
+from nn.losses import (
+    binary_hinge,
+    cross_entropy,
+    l2,
+    log_softmax,
+    mean_loss,
+    mse,
+    multiclass_hinge,
+    softmax,
+)
+
+finite = st.floats(min_value=-20, max_value=20, allow_nan=False)
+logit_lists = st.lists(finite, min_size=2, max_size=8)
+
+
+def values(numbers: list[float]) -> list[Value]:
+    return [Value(x) for x in numbers]
+
+
+# ---------------------------------------------------------------------------
+# Multiclass hinge: seed 004's worked example
+# ---------------------------------------------------------------------------
+
+
+def test_worked_hinge_example_from_the_notes() -> None:
+    # s = (-3, 1.0, 0.5, -1.0, -0.4), y = 2, Δ = 1. Terms s_j - s_y + 1 for j ≠ y:
+    # j=0: -3 - 0.5 + 1 = -2.5 -> 0;   j=1: 1 - 0.5 + 1 = 1.5;
+    # j=3: -1 - 0.5 + 1 = -0.5 -> 0;   j=4: -0.4 - 0.5 + 1 = 0.1.   L = 1.5 + 0.1 = 1.6
+    scores = values([-3.0, 1.0, 0.5, -1.0, -0.4])
+    loss = multiclass_hinge(scores, 2, margin=1.0)
+    assert loss.data == pytest.approx(1.6)
+    loss.backward()
+    # dL/ds_j = 1 for each active margin (j = 1 and j = 4), 0 for inactive ones,
+    # and dL/ds_y = -(number of active margins) = -2.
+    assert [s.grad for s in scores] == [0.0, 1.0, -2.0, 0.0, 1.0]
+
+
+def test_hinge_sums_with_one_node() -> None:
+    loss = multiclass_hinge(values([1.0, 2.0, 3.0]), 0)
+    assert loss.op == "sum" and len(loss.parents) == 2
+
+
+@given(st.lists(finite, min_size=2, max_size=6), st.data(), st.floats(0.0, 3.0))
+@settings(max_examples=50)
+def test_hinge_matches_its_formula(scores: list[float], data: st.DataObject,
+                                   margin: float) -> None:
+    y = data.draw(st.integers(0, len(scores) - 1))
+    expected = sum(max(0.0, s - scores[y] + margin) for j, s in enumerate(scores) if j != y)
+    assert multiclass_hinge(values(scores), y, margin).data == pytest.approx(expected, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Softmax and cross-entropy
+# ---------------------------------------------------------------------------
+
+
+@given(logit_lists, st.data())
+@settings(max_examples=60)
+def test_cross_entropy_gradient_is_softmax_minus_onehot(logits: list[float],
+                                                        data: st.DataObject) -> None:
+    y = data.draw(st.integers(0, len(logits) - 1))
+    z = values(logits)
+    gradients = grad(cross_entropy(z, y), z)
+    exps = [math.exp(v - max(logits)) for v in logits]  # plain-float softmax, by hand
+    probabilities = [e / sum(exps) for e in exps]
+    for k, g in enumerate(gradients):
+        assert g == pytest.approx(probabilities[k] - (1.0 if k == y else 0.0), abs=1e-9)
+
+
+@given(logit_lists, st.data())
+@settings(max_examples=40)
+def test_cross_entropy_is_minus_log_probability(logits: list[float], data: st.DataObject) -> None:
+    y = data.draw(st.integers(0, len(logits) - 1))
+    m = max(logits)
+    log_sum = m + math.log(sum(math.exp(v - m) for v in logits))
+    assert cross_entropy(values(logits), y).data == pytest.approx(log_sum - logits[y], abs=1e-9)
+
+
+def test_softmax_and_log_softmax_are_stable_for_huge_logits() -> None:
+    z = values([1000.0, -1000.0, 999.0])
+    p = softmax(z)
+    assert sum(v.data for v in p) == pytest.approx(1.0)
+    assert p[0].data == pytest.approx(1 / (1 + math.exp(-1)))
+    assert log_softmax(z)[1].data == pytest.approx(-2000.0 - math.log1p(math.exp(-1)))
+    loss = cross_entropy(z, 1)
+    assert loss.data == pytest.approx(2000.0 + math.log1p(math.exp(-1)))
+    loss.backward()
+    assert all(math.isfinite(v.grad) for v in z)
+
+
+def test_softmax_works_on_plain_numbers() -> None:
+    p = softmax([0.0, math.log(3.0)])
+    assert p == pytest.approx([0.25, 0.75])
+
+
+# ---------------------------------------------------------------------------
+# Binary hinge, mse, l2, mean
+# ---------------------------------------------------------------------------
+
+
+@given(finite, st.sampled_from([-1, 1]))
+def test_binary_hinge_formula_and_gradient(score: float, y: int) -> None:
+    s = Value(score)
+    loss = binary_hinge(s, y)
+    assert loss.data == pytest.approx(max(0.0, 1.0 - y * score))
+    loss.backward()
+    assert s.grad == (-y if y * score < 1 else 0.0)
+
+
+@given(st.lists(st.tuples(finite, finite), min_size=1, max_size=6))
+def test_mse_formula_and_gradient(pairs: list[tuple[float, float]]) -> None:
+    preds = values([p for p, _ in pairs])
+    targets = [t for _, t in pairs]
+    loss = mse(preds, targets)
+    n = len(pairs)
+    assert loss.data == pytest.approx(sum((p - t) ** 2 for p, t in pairs) / n)
+    loss.backward()
+    for p, t in zip(preds, targets):
+        assert p.grad == pytest.approx(2 * (p.data - t) / n)
+
+
+def test_mse_of_one_number() -> None:
+    p = Value(3.0)
+    assert mse(p, 1.0).data == 4.0
+
+
+@given(st.lists(finite, min_size=1, max_size=10), st.floats(0.0, 2.0))
+def test_l2_formula_and_gradient(weights: list[float], lam: float) -> None:
+    w = values(weights)
+    penalty = l2(w, lam)
+    assert penalty.data == pytest.approx(lam * sum(x * x for x in weights))
+    penalty.backward()
+    assert [p.grad for p in w] == pytest.approx([2 * lam * x for x in weights])
+
+
+def test_mean_loss_averages() -> None:
+    losses = values([1.0, 2.0, 6.0])
+    mean = mean_loss(losses)
+    assert mean.data == pytest.approx(3.0)
+    mean.backward()
+    assert [v.grad for v in losses] == pytest.approx([1 / 3] * 3)
+
+
+# ---------------------------------------------------------------------------
+# Bad targets and inputs: clear errors
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", [cross_entropy, multiclass_hinge])
+@pytest.mark.parametrize("target, error, words", [
+    (3, ValueError, "out of range"),
+    (-1, ValueError, "out of range"),
+    (True, TypeError, "bool"),
+    (1.0, TypeError, "float"),
+    ("1", TypeError, "str"),
+])
+def test_bad_class_targets(loss, target, error, words) -> None:
+    with pytest.raises(error, match=words):
+        loss(values([0.1, 0.2, 0.3]), target)
+
+
+@pytest.mark.parametrize("y", [0, 2, 0.5, -2])
+def test_binary_hinge_needs_plus_or_minus_one(y) -> None:
+    with pytest.raises(ValueError, match="-1 or \\+1"):
+        binary_hinge(Value(0.3), y)
+
+
+def test_binary_hinge_refuses_bool() -> None:
+    with pytest.raises(TypeError, match="bool"):
+        binary_hinge(Value(0.3), True)
+
+
+def test_mse_length_mismatch() -> None:
+    with pytest.raises(ValueError, match="2 prediction"):
+        mse(values([1.0, 2.0]), [1.0])
+
+
+def test_empty_inputs_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        cross_entropy([], 0)
+    with pytest.raises(ValueError, match="at least one"):
+        mean_loss([])
+    with pytest.raises(TypeError, match="list of scores"):
+        softmax(Value(1.0))
+    with pytest.raises(ValueError, match="lam"):
+        l2(values([1.0]), -1.0)

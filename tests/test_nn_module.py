@@ -1,0 +1,266 @@
+"""Neuron, Layer, MLP: shapes, parameter order and labels, forward math, save/load."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+import nn
+from autograd import Value, grad, topological_order
+from nn.module import MLP, Layer, ModelFileError, Neuron
+
+
+def micrograd_parameter_count(nin: int, nouts: list[int]) -> int:
+    """micrograd: each neuron of a layer with n inputs has n weights and 1 bias."""
+    sizes = [nin, *nouts]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
+
+
+def test_parameter_count_matches_micrograd_formula() -> None:
+    assert micrograd_parameter_count(2, [16, 16, 1]) == 337  # micrograd's demo says 337
+    for nin, nouts in [(2, [16, 16, 1]), (3, [4, 4, 1]), (64, [32, 10]), (2, [16, 1, 1])]:
+        assert len(MLP(nin, nouts).parameters()) == micrograd_parameter_count(nin, nouts)
+
+
+def test_parameter_order_is_layer_neuron_weights_then_bias() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    expected = []
+    for layer, (nin, nout) in enumerate([(2, 3), (3, 1)], start=1):
+        for j in range(nout):
+            expected += [f"layer{layer}.neuron{j}.w{i}" for i in range(nin)]
+            expected.append(f"layer{layer}.neuron{j}.b")
+    assert names == expected
+    assert [p.label for p in model.parameters()] == expected
+    # the same objects, in the same order, as walking the structure by hand
+    by_hand = [p for layer in model.layers for n in layer.neurons for p in (*n.w, n.b)]
+    assert all(a is b for a, b in zip(model.parameters(), by_hand))
+
+
+def test_labels_are_unique() -> None:
+    names = [name for name, _ in MLP(4, [8, 8, 3]).named_parameters()]
+    assert len(set(names)) == len(names)
+
+
+def test_neuron_computes_activation_of_dot_plus_bias() -> None:
+    x = [0.5, -2.0, 1.5]
+    for activation, g in [("relu", lambda a: max(0.0, a)), ("tanh", math.tanh),
+                          ("sigmoid", lambda a: 1 / (1 + math.exp(-a))),
+                          ("linear", lambda a: a)]:
+        neuron = Neuron(3, activation, seed=1)
+        neuron.b.data = 0.25
+        a = sum(w.data * xi for w, xi in zip(neuron.w, x)) + 0.25
+        assert neuron(x).data == pytest.approx(g(a))
+
+
+def test_pre_activation_is_one_dot_node_plus_the_bias() -> None:
+    neuron = Neuron(5, "tanh", seed=0)
+    out = neuron([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert out.op == "tanh"
+    (pre,) = out.parents
+    assert pre.op == "add"
+    product, bias = pre.parents
+    assert product.op == "dot" and bias is neuron.b
+    assert list(product.parents[:5]) == neuron.w
+
+
+def test_inputs_become_values_once_per_forward() -> None:
+    model = MLP(3, [4, 2], seed=0)
+    out = model([1.0, 2.0, 3.0])
+    first_layer_dots = [n for n in topological_order(out[0]) if n.op == "dot"][:4]
+    input_nodes = {id(node) for dot in first_layer_dots for node in dot.parents[3:]}
+    assert len(input_nodes) == 3  # every neuron of layer 1 reads the same 3 Values
+
+
+def test_mlp_forward_matches_hand_computation() -> None:
+    model = MLP(2, [3, 2], activation="tanh", seed=3)
+    x = [0.3, -0.7]
+    hidden = [math.tanh(sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data)
+              for n in model.layers[0].neurons]
+    outputs = [sum(w.data * h for w, h in zip(n.w, hidden)) + n.b.data  # last layer linear
+               for n in model.layers[1].neurons]
+    got = model(x)
+    assert isinstance(got, list) and [v.data for v in got] == pytest.approx(outputs)
+
+
+def test_single_output_is_a_value_and_values_are_accepted() -> None:
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    x = [Value(0.4), Value(-0.8)]
+    out = model(x)
+    assert isinstance(out, Value)
+    gradients = grad(out, x)
+    eps = 1e-6
+    for i in range(2):  # central differences on plain numbers
+        up = [v.data + (eps if k == i else 0.0) for k, v in enumerate(x)]
+        down = [v.data - (eps if k == i else 0.0) for k, v in enumerate(x)]
+        numeric = (model(up).data - model(down).data) / (2 * eps)
+        assert gradients[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_single_neuron_layers_work() -> None:
+    model = MLP(2, [16, 1, 1], seed=0)  # micrograd fails on this one
+    out = model([0.5, 0.5])
+    assert isinstance(out, Value)
+    out.backward()
+    assert len(model.layers[1].neurons) == 1
+    layer = Layer(3, 1, seed=0)
+    assert isinstance(layer([1, 2, 3]), list) and len(layer([1, 2, 3])) == 1
+
+
+def test_last_layer_is_linear_hidden_layers_use_the_activation() -> None:
+    model = MLP(2, [3, 3, 2], activation="sigmoid")
+    assert [layer.activation for layer in model.layers] == ["sigmoid", "sigmoid", "linear"]
+
+
+def test_seeded_initialisation_is_reproducible() -> None:
+    a, b, c = MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=7), MLP(2, [8, 1], seed=8)
+    assert a.state_dict() == b.state_dict() != c.state_dict()
+    weights = [p.data for name, p in a.named_parameters() if not name.endswith(".b")]
+    assert all(-1.0 <= w <= 1.0 for w in weights)
+    assert all(p.data == 0.0 for name, p in a.named_parameters() if name.endswith(".b"))
+
+
+def test_he_init_scales_with_fan_in() -> None:
+    model = MLP(64, [32, 10], seed=0, init="he")
+    first = [w.data for n in model.layers[0].neurons for w in n.w]
+    assert max(abs(w) for w in first) <= math.sqrt(6 / 64)
+    assert max(abs(w) for w in first) > 0.5 * math.sqrt(6 / 64)
+
+
+def test_zero_grad_resets_parameters() -> None:
+    model = MLP(2, [4, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_repr_is_readable() -> None:
+    assert repr(MLP(2, [16, 16, 1])) == "MLP(2-16-16-1, activation='relu', 337 parameters)"
+    assert repr(Layer(3, 2, "tanh")) == "Layer(3, 2, activation='tanh')"
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: MLP(2, []), TypeError, "nouts"),
+    (lambda: MLP(2, [0, 1]), ValueError, "layer size"),
+    (lambda: MLP(2, [2.5]), TypeError, "layer size"),
+    (lambda: MLP(0, [1]), ValueError, "nin"),
+    (lambda: MLP(2, [1], activation="softplus"), ValueError, "activation 'softplus'"),
+    (lambda: Neuron(True), TypeError, "bool"),
+    (lambda: MLP(2, [3], init="xavier"), ValueError, "init"),
+])
+def test_bad_architectures_are_refused(make, error, words) -> None:
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_wrong_number_of_inputs() -> None:
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        MLP(2, [3, 1])([1.0, 2.0, 3.0])
+
+
+# ---------------------------------------------------------------------------
+# state_dict, save and load
+# ---------------------------------------------------------------------------
+
+
+def test_save_then_load_round_trips_exactly(tmp_path) -> None:
+    model = MLP(3, [5, 2], activation="tanh", seed=4)
+    for p in model.parameters():
+        p.data = p.data / 3.0 + 1e-17  # numbers that need all 17 digits
+    path = tmp_path / "model.json"
+    model.save(path)
+    again = nn.load(path)
+    assert isinstance(again, MLP) and again.config() == model.config()
+    assert again.state_dict() == model.state_dict()
+    x = [0.1, 0.2, 0.3]
+    assert [v.data for v in again(x)] == [v.data for v in model(x)]
+    fresh = MLP(3, [5, 2], activation="tanh", seed=99)
+    fresh.load(path)
+    assert fresh.state_dict() == model.state_dict()
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed away
+
+
+def test_save_is_json_not_pickle(tmp_path) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [2, 1], seed=0).save(path)
+    document = json.loads(path.read_text())
+    assert document["class"] == "MLP" and len(document["parameters"]) == 9
+
+
+def corrupt_variants(document: dict) -> dict[str, str]:
+    wrong_value = json.loads(json.dumps(document))
+    first = next(iter(wrong_value["parameters"]))
+    wrong_value["parameters"][first] = "0.5"
+    missing = json.loads(json.dumps(document))
+    del missing["parameters"][first]
+    extra = json.loads(json.dumps(document))
+    extra["parameters"]["layer9.neuron0.b"] = 1.0
+    other_arch = json.loads(json.dumps(document))
+    other_arch["config"]["nouts"] = [3, 1]
+    return {
+        "truncated": json.dumps(document)[:-40],
+        "not json": "hello",
+        "wrong format": json.dumps({"format": "something else"}),
+        "string parameter": json.dumps(wrong_value),
+        "missing parameter": json.dumps(missing),
+        "extra parameter": json.dumps(extra),
+        "other architecture": json.dumps(other_arch),
+        "nan": json.dumps(document).replace(str(document["parameters"][first]), "NaN", 1),
+    }
+
+
+def test_corrupt_or_mismatched_files_are_refused_and_change_nothing(tmp_path) -> None:
+    source = MLP(2, [2, 1], seed=1)
+    source.save(tmp_path / "good.json")
+    document = json.loads((tmp_path / "good.json").read_text())
+    for name, text in corrupt_variants(document).items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text)
+        target = MLP(2, [2, 1], seed=2)
+        before = target.state_dict()
+        with pytest.raises(ModelFileError):
+            target.load(path)
+        assert target.state_dict() == before, name
+        if name != "other architecture":  # that one is a valid file of another model
+            with pytest.raises(ModelFileError):
+                nn.load(path)
+
+
+def test_loading_another_architecture_names_both(tmp_path) -> None:
+    MLP(2, [4, 1], seed=0).save(tmp_path / "m.json")
+    target = MLP(2, [3, 1], seed=0)
+    before = target.state_dict()
+    with pytest.raises(ModelFileError, match=r"nouts=\[4, 1\].*nouts=\[3, 1\]"):
+        target.load(tmp_path / "m.json")
+    assert target.state_dict() == before
+
+
+def test_load_state_dict_validates_before_writing() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    state = dict(before)
+    state[list(state)[-1]] = float("inf")
+    state = {name: value + 1.0 for name, value in state.items()}
+    with pytest.raises(ModelFileError, match="not finite"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+    with pytest.raises(ModelFileError, match="True|bool"):
+        model.load_state_dict({name: True for name in before})
+    assert model.state_dict() == before
+
+
+def test_save_refuses_non_finite_parameters(tmp_path) -> None:
+    model = MLP(2, [1], seed=0)
+    model.parameters()[0].data = float("nan")
+    with pytest.raises(ValueError, match="layer1.neuron0.w0"):
+        model.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_neuron_and_layer_save_and_load(tmp_path) -> None:
+    for model in (Neuron(3, "tanh", seed=0), Layer(2, 3, "sigmoid", seed=0)):
+        model.save(tmp_path / "x.json")
+        again = nn.load(tmp_path / "x.json")
+        assert type(again) is type(model) and again.state_dict() == model.state_dict()
