@@ -11,7 +11,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 
-from autograd import Value, checking, grad, topological_order
+from autograd import Value, checking, grad
 from nn.expression import ExpressionError, evaluate, parse_assignments
 
 USAGE_ERROR = 2
@@ -48,16 +48,23 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    """A tour of the engine: a tiny expression, its values and its gradients."""
-    output, inputs = build_graph("tanh(x*w + b)", ["x=0.5", "w=-1.5", "b=2"])
-    output.backward()
-    print("y = tanh(x*w + b) at x=0.5, w=-1.5, b=2\n")
-    print(f"{'node':<10} {'op':<6} {'data':>10} {'grad':>10}")
-    names = {id(v): name for name, v in inputs.items()}
-    for node in topological_order(output):
-        name = names.get(id(node)) or node.label or ("y" if node is output else "")
-        print(f"{name:<10} {node.op:<6} {node.data:>10.4f} {node.grad:>10.4f}")
-    return 0
+    """Train micrograd's two-moons MLP; write plots, graph and player to ./backprop-demo/."""
+    from nn.cli_train import run_demo  # the training code lives in nn.cli_train
+
+    return run_demo()
+
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+    from nn.cli_train import add_train_arguments
+
+    add_train_arguments(parser)
+
+
+def command_train(args: argparse.Namespace) -> int:
+    """Train an MLP on a data set with the options given (see `backprop train -h`)."""
+    from nn.cli_train import run_train
+
+    return run_train(args)
 
 
 def _tolerance(text: str) -> float:
@@ -97,6 +104,8 @@ def command_check(args: argparse.Namespace) -> int:
     """
     output, inputs = build_graph(args.expression, args.assignments)
     names = list(inputs)
+    if not names:
+        raise UsageError(f"check: {args.expression!r} uses no variable: nothing to check")
     point = {name: value.data for name, value in inputs.items()}
 
     def rebuilt(*values: Value) -> Value:
@@ -117,13 +126,16 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "demo": (command_demo, "a guided tour of the engine"),
+    "demo": (command_demo, "train micrograd's two-moons MLP and write pictures to "
+                           "./backprop-demo/"),
+    "train": (command_train, "train an MLP on moons, spirals, xor, blobs or digits"),
     "check": (command_check, "compare the gradient of an expression with finite differences"),
 }
 
 # Each subcommand that takes arguments adds them here: name -> fn(subparser).
 ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "check": _check_arguments,
+    "train": _train_arguments,
 }
 
 
