@@ -1,0 +1,82 @@
+"""`backprop demo` and `backprop train`: outputs, files, and one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import nn
+from nn.cli import main
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["demo"], capsys)
+    assert status == 0, err
+    final = re.search(r"final loss ([\d.]+), accuracy ([\d.]+)%", out)
+    assert final is not None
+    assert float(final.group(1)) < 0.05 and float(final.group(2)) == 100.0
+    for name in ("decision_boundary.png", "loss.png"):
+        path = tmp_path / "backprop-demo" / name
+        assert path.read_bytes()[:4] == b"\x89PNG" and str(path.relative_to(tmp_path)) in out
+    assert "step  90" in out
+
+
+def test_train_on_moons_writes_plot_and_model(tmp_path, capsys) -> None:
+    plot, model_path = tmp_path / "out.png", tmp_path / "model.json"
+    status, out, err = run(["train", "--data", "moons", "--samples", "60", "--hidden", "8",
+                            "--epochs", "30", "--lr", "0.5", "--quiet", "--plot", str(plot),
+                            "--save", str(model_path)], capsys)
+    assert status == 0, err
+    test_accuracy = float(re.search(r"test ([\d.]+)%", out).group(1))
+    assert test_accuracy >= 75.0
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    model = nn.load(model_path)
+    assert isinstance(model, nn.MLP) and model.nouts == [8, 1]
+
+
+def test_train_multiclass_with_adam_and_batches(capsys) -> None:
+    status, out, err = run(["train", "--data", "blobs", "--samples", "60", "--hidden", "8",
+                            "--loss", "cross_entropy", "--optimizer", "adam", "--lr", "0.05",
+                            "--epochs", "5", "--batch-size", "16", "--quiet"], capsys)
+    assert status == 0, err
+    assert "MLP(2-8-3" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--data", "mnist"], "invalid choice: 'mnist'"),
+    (["--hidden", "16,x"], "layer sizes"),
+    (["--hidden", "16,0"], "layer sizes"),
+    (["--lr", "-1"], "expected a number > 0"),
+    (["--lr", "nan"], "finite"),
+    (["--epochs", "0"], "positive integer"),
+    (["--batch-size", "two"], "positive integer"),
+    (["--loss", "softmax"], "invalid choice: 'softmax'"),
+    (["--optimizer", "rmsprop"], "invalid choice"),
+    (["--activation", "gelu"], "invalid choice"),
+    (["--plot", "out.jpg"], ".png"),
+    (["--save", "/no/such/dir/model.json"], "does not exist"),
+    (["--test-fraction", "1"], "between 0 and 1"),
+    (["--momentum", "1.5"], "[0, 1)"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_options_exit_2_with_one_clear_line(argv, words, capsys) -> None:
+    status, out, err = run(["train", *argv], capsys)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and words in err
+    assert "Traceback" not in err
+
+
+def test_diverging_training_is_a_clear_error(capsys) -> None:
+    status, _, err = run(["train", "--data", "blobs", "--samples", "30", "--loss", "mse",
+                          "--lr", "1e30", "--epochs", "3", "--quiet"], capsys)
+    assert status == 2
+    assert "lower the learning rate" in err and err.count("\n") == 1
