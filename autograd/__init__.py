@@ -46,3 +46,34 @@ __all__ = [
 __all__ += [  # gradient checking (autograd.checking)
     "GradcheckReport", "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
 ]
+
+# Stepping through backprop (standard library only).
+from autograd.stepper import backward_steps, format_steps, print_steps  # noqa: E402
+
+__all__ += ["backward_steps", "format_steps", "print_steps"]
+
+
+# Drawing and the player need the graphviz package: imported on first use, so
+# `import autograd` stays standard-library only.
+def draw_graph(root, **options):  # type: ignore[no-untyped-def]
+    """Draw the graph of `root` (a graphviz.Digraph); see `autograd.drawing.draw_graph`."""
+    from autograd.drawing import draw_graph as _draw_graph
+
+    return _draw_graph(root, **options)
+
+
+def player_html(root, **options):  # type: ignore[no-untyped-def]
+    """A self-contained HTML player of root's backward pass; see `autograd.player`."""
+    from autograd.player import player_html as _player_html
+
+    return _player_html(root, **options)
+
+
+def save_player(root, path, **options):  # type: ignore[no-untyped-def]
+    """Write the HTML player of root's backward pass to `path`; see `autograd.player`."""
+    from autograd.player import save_player as _save_player
+
+    return _save_player(root, path, **options)
+
+
+__all__ += ["draw_graph", "player_html", "save_player"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pathlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -125,17 +126,88 @@ def command_check(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+def _graph_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_expression_arguments(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="the picture to write: .svg, .png or .dot")
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                        help="left-to-right (LR, default) or top-to-bottom (TB)")
+    parser.add_argument("--no-grad", action="store_true",
+                        help="draw without running backward (no gradients shown)")
+
+
+def command_graph(args: argparse.Namespace) -> int:
+    """Draw the graph of an expression, after one backward pass, to an .svg/.png/.dot file."""
+    from autograd import drawing
+
+    if pathlib.Path(args.output).suffix.lower() not in drawing.FORMATS:
+        raise UsageError(f"graph: cannot write {args.output!r}: the file name must end in "
+                         f"{', '.join(sorted(drawing.FORMATS))}")
+    output, _ = build_graph(args.expression, args.assignments)
+    try:
+        if not args.no_grad:
+            output.backward()
+        picture = drawing.draw_graph(output, rankdir=args.rankdir, show_grad=not args.no_grad)
+        drawing.save(picture, args.output)
+    except OSError as error:
+        raise UsageError(f"graph: cannot write {args.output!r}: {error.strerror}") from None
+    except (drawing.DotNotFoundError, ArithmeticError, ValueError) as error:
+        raise UsageError(f"graph: {error}") from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _steps_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_expression_arguments(parser)
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the step-by-step player, an HTML file")
+
+
+def command_steps(args: argparse.Namespace) -> int:
+    """Print the backward pass of an expression one step at a time (and the HTML player)."""
+    from autograd.stepper import backward_steps, format_steps, number
+
+    if args.html is not None and pathlib.Path(args.html).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"steps: the player is an HTML file: {args.html!r} should end in .html")
+    output, inputs = build_graph(args.expression, args.assignments)
+    try:
+        steps = list(backward_steps(output))
+    except (ArithmeticError, ValueError) as error:
+        raise UsageError(f"steps: {error}") from None
+    print(f"Backward pass of {args.expression}: {len(steps)} step(s), output = "
+          f"{number(output.data)}\n")
+    print(format_steps(steps))
+    gradients = ", ".join(f"d out/d {name} = {number(value.grad)}"
+                          for name, value in inputs.items())
+    print(f"\nGradients: {gradients}" if gradients else "")
+    if args.html is not None:
+        from autograd import drawing, player
+
+        try:
+            player.save_player(output, args.html)
+        except OSError as error:
+            raise UsageError(f"steps: cannot write {args.html!r}: {error.strerror}") from None
+        except (drawing.DotNotFoundError, ValueError) as error:
+            raise UsageError(f"steps: {error}") from None
+        print(f"wrote {args.html}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "demo": (command_demo, "train micrograd's two-moons MLP and write pictures to "
                            "./backprop-demo/"),
     "train": (command_train, "train an MLP on moons, spirals, xor, blobs or digits"),
     "check": (command_check, "compare the gradient of an expression with finite differences"),
+    "graph": (command_graph, "draw the graph of an expression with its values and gradients"),
+    "steps": (command_steps, "print backprop on an expression step by step (--html: a player)"),
 }
 
 # Each subcommand that takes arguments adds them here: name -> fn(subparser).
 ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "check": _check_arguments,
     "train": _train_arguments,
+    "graph": _graph_arguments,
+    "steps": _steps_arguments,
 }
 
 
