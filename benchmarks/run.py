@@ -1,0 +1,137 @@
+"""Compare backprop-lab with micrograd 0.1.0 (and PyTorch 0-d tensors if installed).
+
+    .venv/bin/python benchmarks/run.py            # everything, prints a markdown table
+    .venv/bin/python benchmarks/run.py --quick    # fewer repeats, no million-node chain
+
+Every (workload, engine) pair runs in a fresh subprocess (`measure.py`), so
+memory and garbage-collector state never leak from one to the next. The ratio
+"vs micrograd" is micrograd's best time divided by the engine's, from this
+same run; "memory vs micrograd" is bytes per node divided by micrograd's.
+A failure (micrograd's recursive backward on a deep graph) is reported, not
+hidden; the recursion limit is left at Python's default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workloads import ENGINES, EXPECTED, FACTORIES, WORKLOADS  # noqa: E402
+
+REPEATS = {"training": 10, "chain": 2, "sum": 5, "softmax": 10}
+TIMEOUT_SECONDS = 900
+
+
+def run_one(workload: str, engine: str, repeats: int) -> dict[str, Any]:
+    """Measure one pair in a fresh interpreter; a crash becomes a failed result."""
+    command = [sys.executable, str(HERE / "measure.py"), workload, engine,
+               "--repeats", str(repeats)]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True,
+                                  timeout=TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        return {"workload": workload, "engine": engine,
+                "status": f"failed: no result within {TIMEOUT_SECONDS} s"}
+    if finished.returncode != 0:
+        last_line = (finished.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"workload": workload, "engine": engine,
+                "status": f"failed: exit {finished.returncode}: {last_line}"}
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def agreement(result: dict[str, Any], reference: float | None) -> str:
+    """Whether the engine's result (loss or gradient) matches the reference."""
+    if "check" not in result or reference is None:
+        return ""
+    value, ref = result["check"], reference
+    return "yes" if abs(value - ref) <= 1e-6 * max(1.0, abs(ref)) else f"NO ({value:.10g})"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The markdown table: one row per (workload, engine)."""
+    lines = [
+        "| workload | engine | completed | nodes | best time | vs micrograd "
+        "| bytes/node | memory vs micrograd | peak MB | result agrees |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    by_pair = {(r["workload"], r["engine"]): r for r in results}
+    for workload in WORKLOADS:
+        micro = by_pair.get((workload, "micrograd"), {})
+        reference = EXPECTED.get(workload, micro.get("check"))
+        for engine in ENGINES:
+            r = by_pair.get((workload, engine))
+            if r is None:
+                continue
+            status = "yes" if r["status"] == "ok" else r["status"]
+            seconds = r.get("seconds")
+            time_text = f"{seconds * 1000:.1f} ms" if seconds is not None else "—"
+            speed = "—"
+            if engine == "micrograd":
+                speed = "reference" if seconds else "—"
+            elif seconds and micro.get("seconds"):
+                speed = f"{micro['seconds'] / seconds:.1f}x faster"
+            per_node = r.get("bytes_per_node")
+            memory_text = f"{per_node:.0f}" if per_node is not None else "n/a"
+            memory_ratio = "—"
+            if per_node is not None and micro.get("bytes_per_node"):
+                memory_ratio = f"{per_node / micro['bytes_per_node']:.2f}"
+            nodes = f"{r['nodes']:,}" if "nodes" in r else "n/a"
+            peak = f"{r['peak_bytes'] / 1e6:.1f}" if "peak_bytes" in r else "n/a"
+            lines.append(
+                f"| {workload} | {engine} | {status} | {nodes} | {time_text} | {speed} "
+                f"| {memory_text} | {memory_ratio} | {peak} | {agreement(r, reference)} |"
+            )
+    return "\n".join(lines)
+
+
+def environment() -> str:
+    versions = []
+    for name in ("micrograd", "torch"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{name} {version(name)}")
+        except Exception:  # noqa: BLE001 - any failure means "not installed" here
+            versions.append(f"{name} not installed")
+    return (f"Python {platform.python_version()} on {platform.machine()} "
+            f"({platform.system()}), {', '.join(versions)}; "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="3 repeats and no million-node chain (for a fast look)")
+    parser.add_argument("--only", choices=list(WORKLOADS), action="append",
+                        help="run only this workload (may be repeated)")
+    args = parser.parse_args()
+    workloads = args.only or [w for w in WORKLOADS if not (args.quick and w == "chain")]
+
+    results = []
+    for workload in workloads:
+        repeats = 3 if args.quick else REPEATS[workload]
+        for engine in ENGINES:
+            if (workload, engine) not in FACTORIES:
+                continue
+            print(f"running {workload} / {engine} ...", file=sys.stderr, flush=True)
+            results.append(run_one(workload, engine, repeats))
+
+    print(environment())
+    print()
+    for workload in workloads:
+        print(f"- **{workload}**: {WORKLOADS[workload]}")
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
