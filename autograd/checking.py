@@ -113,7 +113,7 @@ class GradcheckReport:
 
     def _rows(self) -> list[list[str]]:
         return [
-            [entry.name, *(f"{v:.8g}" for v in entry.values),
+            [entry.name, *(f"{v + 0.0:.8g}" for v in entry.values),  # + 0.0: no "-0"
              f"{entry.abs_error:.2e}", f"{entry.rel_error:.2e}",
              "pass" if entry.passed else "FAIL"]
             for entry in self.entries
