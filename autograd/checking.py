@@ -100,7 +100,9 @@ class GradcheckReport:
     def __iter__(self) -> Iterator[CheckEntry]:
         return iter(self.entries)
 
-    def __getitem__(self, name: str) -> CheckEntry:
+    def __getitem__(self, name: str | int) -> CheckEntry:
+        if isinstance(name, int):
+            return self.entries[name]
         for entry in self.entries:
             if entry.name == name:
                 return entry
@@ -175,12 +177,16 @@ def _relative(error: float, reference: float) -> float:
 def _compare(name: str, value: float, references: Sequence[float],
              atol: float, rtol: float) -> CheckEntry:
     """One entry: `value` must be close to every one of `references`."""
-    errors = [abs(value - ref) for ref in references]
-    worst = max(range(len(references)), key=lambda i: errors[i] if math.isfinite(errors[i])
-                else math.inf)
+    worst_error, worst_reference = -1.0, references[0]
+    for reference in references:
+        error = abs(value - reference)
+        if math.isnan(error) or error > worst_error:
+            worst_error, worst_reference = error, reference
+        if math.isnan(error):
+            break  # nothing is worse than nan
     passed = all(is_close(value, ref, atol, rtol) for ref in references)
-    return CheckEntry(name, (value, *references), errors[worst],
-                      _relative(errors[worst], references[worst]), passed)
+    return CheckEntry(name, (value, *references), worst_error,
+                      _relative(worst_error, worst_reference), passed)
 
 
 def compare_gradients(
@@ -446,8 +452,9 @@ def _rebuild(template: Any, numbers_: Iterator[Any]) -> Any:
 def _hand_gradients(grad_fn: Callable[..., Any], args: Sequence[Any],
                     names: Sequence[str]) -> list[tuple[str, float]]:
     """Call the learner's formula; accept one gradient per input (or a bare one)."""
-    result = grad_fn(*[_rebuild(a, iter(v for _, v in _flatten(a, "", "input")))
-                       for a in args])
+    as_floats = [_rebuild(a, iter([v for _, v in _flatten(a, n, "input")]))
+                 for a, n in zip(args, names)]  # copies: grad_fn cannot change the inputs
+    result = grad_fn(*as_floats)
     wanted = [_shape(a) for a in args]
     if isinstance(result, (list, tuple)) and _shape(result) == wanted:
         per_input = list(result)

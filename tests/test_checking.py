@@ -115,7 +115,7 @@ def test_gradcheck_passes_a_correct_function_and_prints_a_table():
 def test_rows_are_named_by_labels_else_by_position():
     report = gradcheck(lambda a, b, c: a * b * c, [Value(1.0, label="w"), 2.0, Value(3.0)])
     assert [entry.name for entry in report] == ["w", "x1", "x2"]
-    assert len(report) == 3
+    assert len(report) == 3 and report[1] is report["x1"]
 
 
 def test_gradcheck_does_not_touch_the_callers_values():

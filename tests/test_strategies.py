@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import subprocess
 import sys
 
@@ -170,6 +171,20 @@ def test_bad_settings_are_refused():
         away_from_zero(0, 1)
     with pytest.raises(KeyError, match="no input strategy for op 'nope'"):
         op_inputs("nope")
+
+
+# ------------------------------------------------------------------ profiles
+
+
+def test_the_ci_profile_is_deterministic_and_loaded_by_default():
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.deadline is None and ci.print_blob
+    assert ci.max_examples <= 100  # modest: the whole suite shares a CI budget
+    assert not settings.get_profile("dev").derandomize
+    expected = os.environ.get("HYPOTHESIS_PROFILE") or "ci"
+    loaded = settings()  # the settings now in force
+    assert loaded.derandomize == settings.get_profile(expected).derandomize
+    assert loaded.max_examples == settings.get_profile(expected).max_examples
 
 
 # ------------------------------------------------------------------- imports
