@@ -1,0 +1,212 @@
+"""backward_steps: one step per non-leaf node, and all steps == one backward()."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import (
+    Value,
+    backward_steps,
+    define_op,
+    format_steps,
+    print_steps,
+    sigmoid,
+    sqrt,
+    tanh,
+    topological_order,
+)
+from autograd import dot as vdot
+from autograd import sum as vsum
+from autograd.backprop import gradients
+
+# ---------------------------------------------------------------------------
+# Random expressions: a DAG whose nodes may be reused (several paths to a node)
+# ---------------------------------------------------------------------------
+
+UNARY: list[Callable[[Value], Value]] = [
+    tanh, sigmoid, lambda a: a.sin(), lambda a: a.cos(), lambda a: -a,
+    lambda a: a**2, lambda a: a**3, lambda a: (a * a + 1.0).log(), lambda a: (a * a + 1.0).sqrt(),
+]
+BINARY: list[Callable[[Value, Value], Value]] = [
+    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
+    lambda a, b: a / (b * b + 1.0), lambda a, b: vsum([a, b, a]),
+    lambda a, b: vdot([a, b], [b, 2.0]),
+]
+
+
+@st.composite
+def expression_plans(draw: st.DrawFn) -> tuple[list[float], list[tuple[int, int, int, int]]]:
+    """Inputs and a list of (kind, op, i, j): node = op(pool[i], pool[j]) appended to the pool."""
+    inputs = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=3))
+    plan = []
+    for size in range(len(inputs), len(inputs) + draw(st.integers(1, 12))):
+        kind = draw(st.integers(0, 1))
+        op = draw(st.integers(0, len(UNARY if kind == 0 else BINARY) - 1))
+        plan.append((kind, op, draw(st.integers(0, size - 1)), draw(st.integers(0, size - 1))))
+    return inputs, plan
+
+
+def build(inputs: list[float], plan: list[tuple[int, int, int, int]]) -> tuple[Value, list[Value]]:
+    """The expression of a plan; returns the output (the last node) and the leaves."""
+    leaves = [Value(x, label=f"x{k}") for k, x in enumerate(inputs)]
+    pool = list(leaves)
+    for kind, op, i, j in plan:
+        pool.append(UNARY[op](pool[i]) if kind == 0 else BINARY[op](pool[i], pool[j]))
+    return pool[-1], leaves
+
+
+def grads_in_order(root: Value) -> list[object]:
+    """Every node's .grad in a fixed order (NaN as a string, so == compares it too)."""
+    return [node.grad if node.grad == node.grad else "nan" for node in topological_order(root)]
+
+
+def build_finite(inputs: list[float], plan: list[tuple[int, int, int, int]]) -> Value:
+    """`build`, rejecting (hypothesis.assume) plans whose values overflow."""
+    try:
+        root, _ = build(inputs, plan)
+    except OverflowError:
+        assume(False)
+    assume(all(math.isfinite(node.data) for node in topological_order(root)))
+    return root
+
+
+@settings(max_examples=150, deadline=None)
+@given(expression_plans())
+def test_all_steps_leave_exactly_what_one_backward_leaves(case):
+    inputs, plan = case
+    by_backward = build_finite(inputs, plan)
+    by_steps = build_finite(inputs, plan)
+    by_backward.backward()
+    steps = list(backward_steps(by_steps))
+    # every node: root, intermediate nodes and leaves, bit for bit
+    assert grads_in_order(by_steps) == grads_in_order(by_backward)
+    non_leaves = [node for node in topological_order(by_steps) if node.operation is not None]
+    assert len(steps) == len(non_leaves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(expression_plans())
+def test_steps_accumulate_on_top_of_earlier_gradients_like_backward(case):
+    inputs, plan = case
+    twice_backward = build_finite(inputs, plan)
+    backward_then_steps = build_finite(inputs, plan)
+    twice_backward.backward()
+    twice_backward.backward()
+    backward_then_steps.backward()
+    for _ in backward_steps(backward_then_steps):
+        pass
+    assert grads_in_order(backward_then_steps) == grads_in_order(twice_backward)
+
+
+@settings(max_examples=60, deadline=None)
+@given(expression_plans())
+def test_steps_follow_backward_order_and_the_chain_rule(case):
+    inputs, plan = case
+    root = build_finite(inputs, plan)
+    expected = gradients(root)  # the engine's own pass, which touches nothing
+    order = [node for node in reversed(topological_order(root)) if node.operation is not None]
+    for index, step in enumerate(backward_steps(root)):
+        assert step.index == index and step.total == len(order)
+        assert step.node is order[index]
+        assert step.upstream == expected[step.node]  # complete before it is passed on
+        assert [c.parent for c in step.contributions] == list(step.node.parents)
+        for item in step.contributions:
+            assert item.contribution == item.local * step.upstream
+        # the step is applied before it is yielded: parents hold grad_after now
+        last = {id(item.parent): item.grad_after for item in step.contributions}
+        for item in step.contributions:
+            assert item.parent.grad == last[id(item.parent)]
+
+
+def test_x_times_x_shows_both_contributions_and_the_accumulation():
+    x = Value(3.0, label="x")
+    (step,) = list(backward_steps(x * x))
+    assert [c.contribution for c in step.contributions] == [3.0, 3.0]
+    assert [(c.grad_before, c.grad_after) for c in step.contributions] == [(0, 3), (3, 6)]
+    text = str(step)
+    assert "contribution 3 × 1 = 3" in text
+    assert text.count("contribution 3 × 1 = 3") == 2
+    assert "x.grad 0 -> 3" in text and "x.grad 3 -> 6" in text
+    assert "accumulates 0 -> 3 -> 6" in text
+    assert x.grad == 6.0
+
+
+def test_a_step_prints_node_upstream_and_the_formula_from_the_op_table():
+    x, w, b = Value(0.5, label="x"), Value(-1.5, label="w"), Value(2.0, label="b")
+    out = tanh(x * w + b)
+    first = next(backward_steps(out))
+    text = str(first)
+    t = math.tanh(0.5 * -1.5 + 2.0)
+    assert first.node is out and first.upstream == 1.0
+    assert "d tanh(x)/dx = 1 - tanh(x)^2" in text
+    assert f"{1 - t * t:.4g}" in text
+    assert "upstream gradient d out/d tanh#5 = 1" in text
+
+
+def test_the_table_has_one_row_per_parent_and_the_final_gradients():
+    x, w, b = Value(0.5, label="x"), Value(-1.5, label="w"), Value(2.0, label="b")
+    out = tanh(x * w + b)
+    table = format_steps(backward_steps(out))
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["step", "node", "upstream"]
+    assert len(lines) == 2 + 5  # header, rule, tanh->add, add->mul, add->b, mul->x, mul->w
+    t = math.tanh(1.25)
+    assert f"0 -> {(1 - t * t) * -1.5:.4g}" in lines[-2]  # x.grad = w·(1 - tanh²)
+    assert lines[-2].split()[:4] == ["3/3", "mul#3", f"{1 - t * t:.4g}", "x"]
+    assert lines[-1].split()[0] == "w"  # the second parent's row leaves the step columns blank
+
+
+def test_print_steps_prints_the_table_and_returns_the_steps(capsys):
+    x = Value(3.0, label="x")
+    steps = print_steps(x * x + x)
+    out = capsys.readouterr().out
+    assert len(steps) == 2 and "d(a·b)/da = b" in out and "4 -> 7" in out
+    assert x.grad == 7.0
+
+
+def test_stopping_early_shows_the_gradients_so_far():
+    x, y = Value(2.0, label="x"), Value(5.0, label="y")
+    product = x * y
+    out = product.tanh()
+    steps = backward_steps(out)
+    assert out.grad == 0.0 and product.grad == 0.0  # nothing happens before the first next()
+    next(steps)
+    assert out.grad == 1.0
+    assert product.grad == 1 - math.tanh(10.0) ** 2
+    assert x.grad == 0.0 and y.grad == 0.0  # mul's step has not run yet
+    next(steps)
+    assert x.grad == 5.0 * product.grad and y.grad == 2.0 * product.grad
+
+
+def test_a_leaf_output_has_no_step_but_gets_the_seed_like_backward():
+    x = Value(1.5, label="x")
+    assert list(backward_steps(x, seed=2.0)) == []
+    assert x.grad == 2.0
+
+
+def test_a_custom_op_shows_its_own_formula():
+    cube = define_op("cube", forward=lambda a: a**3,
+                     derivatives=[lambda a, out: 3 * a**2], formulas=["d(x^3)/dx = 3x^2"])
+    x = Value(2.0, label="x")
+    (step,) = list(backward_steps(cube(x)))
+    assert step.contributions[0].formula == "d(x^3)/dx = 3x^2"
+    assert "d(x^3)/dx = 3x^2 = 12" in str(step)
+    assert x.grad == 12.0
+
+
+def test_an_underivable_node_raises_before_any_gradient_changes():
+    x = Value(0.0, label="x")
+    out = sqrt(x) + x
+    with pytest.raises(ZeroDivisionError, match="sqrt"):
+        list(backward_steps(out))
+    assert all(node.grad == 0.0 for node in topological_order(out))
+
+
+def test_bad_output_is_a_type_error():
+    with pytest.raises(TypeError, match="float"):
+        list(backward_steps(3.0))  # type: ignore[arg-type]
