@@ -66,22 +66,31 @@ def run_demo(directory: Path = DEMO_DIRECTORY) -> int:
     written = [directory / "decision_boundary.png", directory / "loss.png"]
     plot_decision_boundary(model, X, y, written[0], title="MLP 2-16-16-1 on two moons")
     plot_history(history, written[1])
-    written += _draw_one_neuron(model, X[0], directory)
+    written += _draw_one_neuron(model, X, directory)
     print("wrote:")
     for path in written:
         print(f"  {path}")
     return 0
 
 
-def _draw_one_neuron(model: MLP, x: list[float], directory: Path) -> list[Path]:
-    """The graph and the backprop player of the first neuron on one input point."""
+def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[Path]:
+    """The graph and the backprop player of one first-layer neuron on one input point.
+
+    The neuron and point are the first whose ReLU is active (so gradients flow
+    back to the weights); the nodes are labelled as in the lecture:
+    ``a = b + w·x`` and ``h = relu(a)``.
+    """
     has_graph, has_player = hasattr(autograd, "draw_graph"), hasattr(autograd, "save_player")
     if not (has_graph or has_player):
         return []
-    neuron = model.layers[0].neurons[0]
-    inputs = [Value(x[0], "x0"), Value(x[1], "x1")]
-    out = neuron(inputs)
-    out.label = "layer1.neuron0.out"
+    neurons = model.layers[0].neurons
+    active = ((j, x) for x in X for j, n in enumerate(neurons) if n(x).data > 0)
+    j, x = next(active, (0, X[0]))
+    out = neurons[j]([Value(x[0], "x0"), Value(x[1], "x1")])
+    out.label = f"layer1.neuron{j}.h"
+    pre_activation = out.parents[0]
+    pre_activation.label = f"layer1.neuron{j}.a"
+    pre_activation.parents[0].label = f"layer1.neuron{j}.w·x"
     out.backward()
     written = []
     if has_graph:

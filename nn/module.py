@@ -44,9 +44,9 @@ FORMAT_VERSION = 1
 
 #: The activations a hidden layer may use: g(a) applied to the pre-activation.
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "relu": lambda a: a.relu(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
     "linear": lambda a: a,
 }
 INITS = ("uniform", "he")

@@ -27,6 +27,10 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, 
         path = tmp_path / "backprop-demo" / name
         assert path.read_bytes()[:4] == b"\x89PNG" and str(path.relative_to(tmp_path)) in out
     assert "step  90" in out
+    svg = (tmp_path / "backprop-demo" / "neuron_graph.svg").read_text()
+    assert "<svg" in svg and "layer1" in svg and ">h<" in svg  # h = relu(a), the neuron's output
+    html = (tmp_path / "backprop-demo" / "neuron_player.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html")
 
 
 def test_train_on_moons_writes_plot_and_model(tmp_path, capsys) -> None:
