@@ -15,7 +15,9 @@ the 4th neuron of the first layer puts on its 3rd input, ``layer1.neuron3.b``
 its bias.
 
 Initialisation is seeded and reproducible: ``random.Random(seed)``. The default
-``init="uniform"`` draws every weight from U(-1, 1) like micrograd; ``init="he"``
+``init="uniform"`` draws every weight from U(-1, 1) like micrograd, in the same
+order, so ``MLP(2, [16, 16, 1], seed=s)`` starts from exactly the weights of
+micrograd's ``MLP(2, [16, 16, 1])`` after ``random.seed(s)``; ``init="he"``
 draws from U(-√(6/nin), √(6/nin)), which keeps the scale of the pre-activations
 steady through ReLU layers (useful for wider inputs such as 64 pixels). Biases
 start at 0.

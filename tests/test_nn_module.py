@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
 
@@ -120,6 +121,15 @@ def test_seeded_initialisation_is_reproducible() -> None:
     weights = [p.data for name, p in a.named_parameters() if not name.endswith(".b")]
     assert all(-1.0 <= w <= 1.0 for w in weights)
     assert all(p.data == 0.0 for name, p in a.named_parameters() if name.endswith(".b"))
+
+
+def test_uniform_init_draws_like_micrograd() -> None:
+    # micrograd draws random.uniform(-1, 1) for each weight, layer by layer, neuron by
+    # neuron, and sets each bias to 0: the same seed gives the same starting weights.
+    draws = random.Random(1337)
+    model = MLP(2, [3, 2, 1], seed=1337)
+    for name, p in model.named_parameters():
+        assert p.data == (0.0 if name.endswith(".b") else draws.uniform(-1, 1)), name
 
 
 def test_he_init_scales_with_fan_in() -> None:
