@@ -37,7 +37,8 @@ def test_one_frame_per_step_plus_the_initial_frame_each_with_its_text():
     x = Value(3.0, label="x")
     out = x * x + x
     page = player_html(out)
-    expected_steps = [str(step) for step in backward_steps((lambda v: v * v + v)(Value(3.0, label="x")))]
+    same = Value(3.0, label="x")  # the same expression, stepped on its own
+    expected_steps = [str(step) for step in backward_steps(same * same + same)]
     frames = frames_of(page)
     assert len(frames) == len(expected_steps) + 1 == 3
     assert "seeded" in frames[0][1]
