@@ -33,6 +33,10 @@ class Player(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def __repr__(self) -> str:  # short, so Jupyter does not also print the page as text
+        frames = self.count('<div class="frame"')
+        return f"<backprop player: {frames} frames, {len(self)} characters of HTML>"
+
 
 def player_frames(root: Value, *, digits: int = 4, max_frames: int = MAX_FRAMES,
                   **drawing_options: object) -> list[tuple[str, str]]:

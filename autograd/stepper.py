@@ -211,7 +211,8 @@ def format_step(step: Step, digits: int = 4) -> str:
         received = [c for c in step.contributions if c.parent is parent]
         path = f" {ARROW} ".join([n(received[0].grad_before)] + [n(c.grad_after) for c in received])
         lines.append(
-            f"  {parent_name} is used {len(received)} times: its gradient accumulates {path}"
+            f"  {parent_name} receives {len(received)} contributions in this step: "
+            f"its gradient accumulates {path}"
         )
     return "\n".join(lines)
 
