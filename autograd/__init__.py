@@ -53,27 +53,22 @@ from autograd.stepper import backward_steps, format_steps, print_steps  # noqa: 
 __all__ += ["backward_steps", "format_steps", "print_steps"]
 
 
-# Drawing and the player need the graphviz package: imported on first use, so
-# `import autograd` stays standard-library only.
-def draw_graph(root, **options):  # type: ignore[no-untyped-def]
-    """Draw the graph of `root` (a graphviz.Digraph); see `autograd.drawing.draw_graph`."""
-    from autograd.drawing import draw_graph as _draw_graph
-
-    return _draw_graph(root, **options)
-
-
-def player_html(root, **options):  # type: ignore[no-untyped-def]
-    """A self-contained HTML player of root's backward pass; see `autograd.player`."""
-    from autograd.player import player_html as _player_html
-
-    return _player_html(root, **options)
+# Drawing and the player need the graphviz package, so they are imported on
+# first use (PEP 562 module __getattr__): `import autograd` stays standard-library
+# only, and `autograd.draw_graph` is the real function with its real signature.
+_LAZY = {
+    "draw_graph": "autograd.drawing",
+    "player_html": "autograd.player",
+    "save_player": "autograd.player",
+}
 
 
-def save_player(root, path, **options):  # type: ignore[no-untyped-def]
-    """Write the HTML player of root's backward pass to `path`; see `autograd.player`."""
-    from autograd.player import save_player as _save_player
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
 
-    return _save_player(root, path, **options)
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
 __all__ += ["draw_graph", "player_html", "save_player"]
