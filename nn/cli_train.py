@@ -191,7 +191,8 @@ def run_train(args: argparse.Namespace) -> int:
           f"({seconds:.1f} s, {seconds / args.epochs:.2f} s per epoch)")
     if args.plot is not None:
         if len(X[0]) == 2:
-            plot_decision_boundary(model, X, y, args.plot, title=f"{model} on {args.data}")
+            sizes = "-".join(str(n) for n in [model.nin, *model.nouts])
+            plot_decision_boundary(model, X, y, args.plot, title=f"MLP {sizes} on {args.data}")
         else:
             plot_history(history, args.plot)
         print(f"wrote {args.plot}")

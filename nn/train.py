@@ -151,8 +151,9 @@ def fit(
     _check_positive_int("epochs", epochs)
     if batch_size is not None:
         _check_positive_int("batch_size", batch_size)
-    l2 = losses._checked_real(l2, "l2")
-    if l2 < 0:
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)):
+        raise TypeError(f"l2 must be a number, got {type(l2).__name__} {l2!r}")
+    if not l2 >= 0:
         raise ValueError(f"l2 must be >= 0, got {l2}")
     params = model.parameters()
     if optimizer is None:
@@ -232,7 +233,7 @@ def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Seque
     figure = _figure(figsize=(5, 5))
     axes = figure.subplots()
     axes.contourf(gx, gy, grid, cmap="Spectral", alpha=0.7)
-    axes.scatter(xs, ys, c=[predict_label(label) for label in y], s=25, cmap="Spectral",
+    axes.scatter(xs, ys, c=[_class_index(label) for label in y], s=25, cmap="Spectral",
                  edgecolors="black", linewidths=0.5)
     axes.set_xlim(x_min, x_max)
     axes.set_ylim(y_min, y_max)
@@ -241,7 +242,7 @@ def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Seque
     figure.savefig(path, dpi=100)
 
 
-def predict_label(label: Any) -> int:
+def _class_index(label: Any) -> int:
     """A label as the class index plots use (−1 becomes 0, like a one-output prediction)."""
     return 0 if label == -1 else int(label)
 
