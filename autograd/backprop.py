@@ -20,6 +20,11 @@ from typing import Any
 
 from autograd.core import DOMAIN_ERRORS, Number, Value, as_float, as_value
 
+# Pushed above a node on the stack of `topological_order`: "every parent of the
+# node below me is placed; place the node". A marker instead of a (node, flag)
+# pair means no tuple is created per stack entry.
+_PARENTS_DONE = object()
+
 
 def topological_order(root: Value) -> list[Value]:
     """All nodes that `root` depends on, each after all of its parents.
@@ -29,19 +34,24 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[Any] = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())  # the node under the marker: its parents are placed
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))  # come back to it after its parents
-        for parent in node.parents:
+        parents = node.parents
+        if not parents:  # a leaf waits for nothing: place it now
+            order.append(node)
+            continue
+        stack.append(node)
+        stack.append(_PARENTS_DONE)  # come back to the node after its parents
+        for parent in parents:
             if parent not in visited:
-                stack.append((parent, False))
+                stack.append(parent)
     return order
 
 
@@ -58,14 +68,16 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
         out: Any = node
     else:
         args = [parent.data for parent in node.parents]
-        args.extend(node.params)
+        if node.params:
+            args.extend(node.params)
         out = node.data
     try:
-        return list(op.local(args, out))
+        locals_ = op.local(args, out)
     except DOMAIN_ERRORS as error:
         raise type(error)(
             f"cannot differentiate {op.describe_call(args)}: {error}"
         ) from None
+    return locals_ if type(locals_) is list else list(locals_)
 
 
 def gradients(root: Value, seed: Any = 1.0, create_graph: bool = False) -> dict[Value, Any]:
@@ -108,7 +120,10 @@ def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False
     """
     grads = gradients(root, _seed(root, grad, create_graph), create_graph)
     for node, node_grad in grads.items():
-        node.grad = node.grad + node_grad
+        if node.grad == 0.0 and type(node_grad) is float and node_grad != 0.0:
+            node.grad = node_grad  # a fresh node: 0 + g is g, keep g (saves an equal float)
+        else:
+            node.grad = node.grad + node_grad
 
 
 def grad(

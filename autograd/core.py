@@ -255,21 +255,44 @@ class Op:
             raise TypeError(
                 f"{self.name} takes {self.num_params} parameter(s), got {len(params)}"
             )
-        if any(isinstance(x, Value) for x in inputs):
-            return self.apply(tuple(as_value(x) for x in inputs), tuple(params))
+        is_value = [isinstance(x, Value) for x in inputs]
+        if all(is_value):  # the common case (dot, sum in a model): no conversion needed
+            return self.apply(inputs, tuple(params))
+        if any(is_value):
+            return self.apply(tuple([as_value(x) for x in inputs]), tuple(params))
         floats = [as_float(x) for x in inputs]
         return as_float(self.run_forward(floats + list(params)))
 
     def apply(self, parents: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
-        """Compute the op on `parents` (Values) and return the new node."""
+        """Compute the op on `parents` (Values) and return the new node.
+
+        This runs once per node of every graph, so it is written for speed:
+        the forward call is inlined (see `run_forward` for the same error
+        handling) and the node is filled in directly instead of through
+        ``Value.__init__``, whose checks are for user input (here `data` is a
+        float we just computed and the label is empty).
+        """
         args = [p.data for p in parents]
         if params:
             args.extend(params)
-        node = Value(self.run_forward(args))
+        try:
+            data = self.forward(*args)
+        except DOMAIN_ERRORS as error:
+            raise type(error)(f"{self.describe_call(args)}: {error}") from None
+        if type(data) is not float:  # e.g. an int from an empty sum, or a custom op's int
+            data = as_float(data)
+        node = Value.__new__(Value)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
         if _GradMode.enabled:
             node.operation = self
             node.parents = parents
             node.params = params
+        else:  # no_grad: the result is a leaf
+            node.operation = None
+            node.parents = ()
+            node.params = ()
         return node
 
     def run_forward(self, args: Sequence[float]) -> float:

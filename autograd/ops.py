@@ -61,8 +61,27 @@ def define_op(
             f"{len(formulas)} formula(s); give one of each per input"
         )
 
-    def local(args: Sequence[Any], out: Any) -> list[Any]:
-        return [derivative(*args, out) for derivative in derivatives]
+    # local(args, out) runs once per node in every backward pass, so the usual
+    # shapes, one or two inputs and no parameters, get a version that passes
+    # the arguments one by one (no loop, no *args): the same result, faster.
+    if len(derivatives) == 1 and num_params == 0:
+        (d_x,) = derivatives
+
+        def local(args: Sequence[Any], out: Any) -> list[Any]:
+            (x,) = args
+            return [d_x(x, out)]
+
+    elif len(derivatives) == 2 and num_params == 0:
+        d_a, d_b = derivatives
+
+        def local(args: Sequence[Any], out: Any) -> list[Any]:
+            a, b = args
+            return [d_a(a, b, out), d_b(a, b, out)]
+
+    else:
+
+        def local(args: Sequence[Any], out: Any) -> list[Any]:
+            return [derivative(*args, out) for derivative in derivatives]
 
     def formula(i: int, n: int) -> str:
         return formulas[i]
