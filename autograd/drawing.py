@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import graphviz
@@ -113,15 +113,16 @@ def use_found_dot() -> str:
 
 
 def render(digraph: graphviz.Digraph, format: str = "svg") -> bytes:  # noqa: A002
-    """Lay out and draw `digraph` as ``"svg"`` or ``"png"`` bytes (``"dot"``: the source).
+    """Lay out and draw `digraph` as ``"svg"`` or ``"png"`` bytes (``"dot"``: the source;
+    ``"plain"``: Graphviz's plain-text layout, node positions and sizes).
 
     Runs ``dot -T<format>`` on ``digraph.source``; its warnings are dropped
     unless it fails, in which case a RuntimeError shows them.
     """
     if format == "dot":
         return digraph.source.encode("utf-8")
-    if format not in ("svg", "png"):
-        raise ValueError(f"unknown format {format!r}: use 'svg', 'png' or 'dot'")
+    if format not in ("svg", "png", "plain"):
+        raise ValueError(f"unknown format {format!r}: use 'svg', 'png', 'plain' or 'dot'")
     binary = find_dot()
     result = subprocess.run(
         [binary, f"-T{format}"], input=digraph.source.encode("utf-8"),
@@ -196,6 +197,31 @@ def draw_graph(
 
     In Jupyter the result displays itself; save it with `save(graph, "g.svg")`.
     """
+    return draw_frame(root, rankdir=rankdir, show_grad=show_grad, digits=digits, step=step,
+                      cluster=cluster, max_nodes=max_nodes, compact=compact)
+
+
+def draw_frame(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    digits: int = 4,
+    step: Step | int | None = None,
+    cluster: bool = True,
+    max_nodes: int = 1000,
+    compact: bool | None = None,
+    reserve_step_labels: bool = False,
+    node_sizes: Mapping[str, tuple[float, float]] | None = None,
+) -> GraphDrawing:
+    """`draw_graph` with two extras that keep the layout still in an animation.
+
+    reserve_step_labels: every edge carries the label of its backward step,
+        invisible except for the highlighted step, so the labels take the same
+        room in every frame.
+    node_sizes: ``{node id: (width, height)}`` in inches, the least size of each
+        node (see `layout_sizes`), so nodes keep one size while their text changes.
+    """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -240,6 +266,7 @@ def draw_graph(
             attributes.update(color=HIGHLIGHT, penwidth="3", fontcolor=HIGHLIGHT)
         elif node in receivers:
             attributes.update(color=RECEIVER, penwidth="2.5")
+        _fix_size(attributes, ids[node], node_sizes)
         box = members.setdefault(boxes[node], [])
         box.append((ids[node], attributes))
         if node.operation is not None and not compact:
@@ -250,29 +277,52 @@ def draw_graph(
             }
             if highlighted is not None and node is highlighted.node:
                 op_attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+            _fix_size(op_attributes, f"{ids[node]}_op", node_sizes)
             box.append((f"{ids[node]}_op", op_attributes))
     _add_boxes(graph, members, ())
 
+    planned = {s.node: s for s in plan_steps(root)} if reserve_step_labels else {}
     for node in order:
         if node.operation is None:
             continue
         is_step = highlighted is not None and node is highlighted.node
+        labelled = highlighted if is_step else planned.get(node)
+        style = _EDGE_HIGHLIGHT if is_step else _EDGE_INVISIBLE_LABEL
         target = f"{ids[node]}_op" if not compact else ids[node]
         for k, parent in enumerate(node.parents):
             edge: dict[str, str] = {}
-            if is_step:
-                item = highlighted.contributions[k]  # type: ignore[union-attr]
-                edge = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT,
-                        "label": f"{n(item.local)} × {n(highlighted.upstream)}"  # type: ignore[union-attr]
-                                 f" = {n(item.contribution)}"}
+            if labelled is not None:
+                item = labelled.contributions[k]
+                edge = {**style, "label": f"{n(item.local)} × {n(labelled.upstream)}"
+                                          f" = {n(item.contribution)}"}
             graph.edge(ids[parent], target, **edge)
         if not compact:
             edge = {}
-            if is_step:
-                edge = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT,
-                        "label": f"upstream {n(highlighted.upstream)}"}  # type: ignore[union-attr]
+            if labelled is not None:
+                edge = {**style, "label": f"upstream {n(labelled.upstream)}"}
             graph.edge(f"{ids[node]}_op", ids[node], **edge)
     return graph
+
+
+_EDGE_HIGHLIGHT = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT}
+_EDGE_INVISIBLE_LABEL = {"fontcolor": "#ffffff00"}  # transparent: it only keeps its room
+
+
+def _fix_size(attributes: dict[str, str], node_id: str,
+              node_sizes: Mapping[str, tuple[float, float]] | None) -> None:
+    if node_sizes is not None and node_id in node_sizes:
+        width, height = node_sizes[node_id]
+        attributes.update(width=f"{width:.4f}", height=f"{height:.4f}")
+
+
+def layout_sizes(digraph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
+    """``{node id: (width, height)}`` in inches, as Graphviz lays `digraph` out."""
+    sizes: dict[str, tuple[float, float]] = {}
+    for line in render(digraph, "plain").decode("utf-8").splitlines():
+        parts = line.split()
+        if parts and parts[0] == "node":  # node NAME x y width height label ...
+            sizes[parts[1].strip('"')] = (float(parts[4]), float(parts[5]))
+    return sizes
 
 
 def _resolve_step(root: Value, step: Step | int | None) -> Step | None:

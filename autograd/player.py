@@ -18,11 +18,12 @@ import hashlib
 import html
 import os
 import pathlib
+from typing import Any
 
 from autograd.backprop import topological_order
 from autograd.core import Value
-from autograd.drawing import draw_graph, render, write_atomically
-from autograd.stepper import backward_steps, number
+from autograd.drawing import GraphDrawing, draw_frame, layout_sizes, render, write_atomically
+from autograd.stepper import Step, backward_steps, number
 
 MAX_FRAMES = 300
 
@@ -39,11 +40,14 @@ class Player(str):
 
 
 def player_frames(root: Value, *, digits: int = 4, max_frames: int = MAX_FRAMES,
-                  **drawing_options: object) -> list[tuple[str, str]]:
+                  **drawing_options: Any) -> list[tuple[str, str]]:
     """``(svg, caption)`` for the initial frame and for each backward step.
 
     Runs one backward pass from zero gradients and restores every ``.grad``
-    afterwards. `drawing_options` go to `draw_graph` (e.g. ``rankdir="TB"``).
+    afterwards. All frames share one layout: every edge keeps room for its
+    step's label, and every node gets the largest size it has in any frame,
+    so nothing moves while you step. `drawing_options` go to `draw_graph`
+    (e.g. ``rankdir="TB"``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"the player needs a Value, got {type(root).__name__}")
@@ -56,29 +60,39 @@ def player_frames(root: Value, *, digits: int = 4, max_frames: int = MAX_FRAMES,
         )
     saved = {node: node.grad for node in order}
     try:
+        # 1. Run the pass, keeping each frame's gradients, step and caption.
         for node in order:
             node.grad = 0.0
-        root.grad = 1.0
-        start = (
-            f"Before backpropagation: the output's gradient is seeded with "
-            f"d out/d out = 1, every other gradient is 0. {non_leaves} step(s) follow."
-        )
-        frames = [(_svg(draw_graph(root, digits=digits, **drawing_options)), start)]
-        root.grad = 0.0  # backward_steps adds the seed itself
+        moments: list[tuple[dict[Value, Any], Step | None, str]] = [(
+            {**{node: 0.0 for node in order}, root: 1.0}, None,
+            "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
+            f"every other gradient is 0. {non_leaves} step(s) follow.",
+        )]
         for step in backward_steps(root):
-            picture = draw_graph(root, digits=digits, step=step, **drawing_options)
-            frames.append((_svg(picture), step.__str__()))
-        final = ", ".join(
-            f"{name}.grad = {number(value.grad, digits)}"
-            for name, value in _named_leaves(order).items()
-        )
-        if final:
-            last_svg, last_caption = frames[-1]
-            frames[-1] = (last_svg, f"{last_caption}\n\nDone. {final}")
+            moments.append(({node: node.grad for node in order}, step, str(step)))
+        summary = ", ".join(f"{name}.grad = {number(value.grad, digits)}"
+                            for name, value in _named_leaves(order).items())
+        if summary:
+            grads, step, caption = moments[-1]
+            moments[-1] = (grads, step, f"{caption}\n\nDone. {summary}")
+
+        # 2. Draw each moment twice: once to measure its nodes, once at the common size.
+        def frame(grads: dict[Value, Any], step: Step | None,
+                  sizes: dict[str, tuple[float, float]] | None) -> GraphDrawing:
+            for node, grad in grads.items():
+                node.grad = grad
+            return draw_frame(root, digits=digits, step=step, reserve_step_labels=True,
+                              node_sizes=sizes, **drawing_options)
+
+        sizes: dict[str, tuple[float, float]] = {}
+        for grads, step, _ in moments:
+            for node_id, (width, height) in layout_sizes(frame(grads, step, None)).items():
+                old_width, old_height = sizes.get(node_id, (0.0, 0.0))
+                sizes[node_id] = (max(width, old_width), max(height, old_height))
+        return [(_svg(frame(grads, step, sizes)), caption) for grads, step, caption in moments]
     finally:
         for node, grad in saved.items():
             node.grad = grad
-    return frames
 
 
 def _named_leaves(order: list[Value]) -> dict[str, Value]:
@@ -93,7 +107,7 @@ def _svg(picture: object) -> str:
 
 def player_html(root: Value, *, title: str = "Backpropagation, step by step",
                 digits: int = 4, max_frames: int = MAX_FRAMES,
-                **drawing_options: object) -> Player:
+                **drawing_options: Any) -> Player:
     """The HTML player of root's backward pass, as a `Player` (a str).
 
     A full HTML document: save it with `save_player` and open it in any

@@ -345,3 +345,16 @@ def test_importing_autograd_does_not_import_graphviz():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_frames_for_animation_reserve_every_label_and_fix_node_sizes():
+    out, *_ = neuron()
+    nodes, edges = parse(drawing.draw_frame(out, step=1, reserve_step_labels=True,
+                                            node_sizes={"v0": (3.5, 1.25)}).source)
+    assert all("label" in attrs for _, _, attrs in edges)  # room for every step's label
+    visible = [attrs for _, _, attrs in edges if attrs.get("fontcolor") != "#ffffff00"]
+    assert len(visible) == 3 and all(a["color"] == drawing.HIGHLIGHT for a in visible)
+    assert (nodes["v0"]["width"], nodes["v0"]["height"]) == ("3.5000", "1.2500")
+    sizes = drawing.layout_sizes(draw_graph(out))
+    assert set(sizes) == set(nodes)
+    assert sizes["v0"][0] > sizes["v3_op"][0] > 0  # a record is wider than an op circle

@@ -51,6 +51,31 @@ def test_one_frame_per_step_plus_the_initial_frame_each_with_its_text():
     assert "grad 7" in frames[-1][0] and "grad 7" not in frames[1][0]
 
 
+def node_positions(svg: str) -> dict[str, list[float]]:
+    """Graphviz node name -> the coordinates of its outline, from one frame's SVG."""
+    found = re.findall(r'<g id="node\d+" class="node">\s*<title>(\w+)</title>\s*'
+                       r'<(?:polygon|ellipse)[^>]*?(points="[^"]*"|cx="[^"]*" cy="[^"]*")', svg)
+    return {name: [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", shape)]
+            for name, shape in found}
+
+
+def same_place(a: dict[str, list[float]], b: dict[str, list[float]]) -> bool:
+    """The same nodes at the same places, to a tenth of a point (Graphviz rounds)."""
+    return a.keys() == b.keys() and all(
+        len(a[k]) == len(b[k]) and all(abs(x - y) <= 0.1 for x, y in zip(a[k], b[k])) for k in a)
+
+
+def test_nothing_moves_between_frames():
+    frames = frames_of(player_html(neuron()))
+    sizes = {re.search(r'viewBox="([^"]+)"', svg)[1] for svg, _ in frames}
+    assert len(sizes) == 1
+    positions = [node_positions(svg) for svg, _ in frames]
+    assert len(positions[0]) == 9  # 6 values and 3 ops
+    assert all(same_place(p, positions[0]) for p in positions[1:])
+    # while the drawn numbers do change
+    assert len({svg for svg, _ in frames}) == len(frames)
+
+
 def test_the_player_leaves_the_gradients_as_they_were():
     out = neuron()
     out.backward()
@@ -223,8 +248,10 @@ def test_the_player_moves_with_buttons_keys_and_slider_in_headless_chromium(brow
     assert page.shown()[0] == [2]
     # the frame shown is the one drawn for that step: step 2 highlights add#4
     t = math.tanh(1.25)
-    assert f"upstream {1 - t * t:.4g}" in page.evaluate(
-        "[...document.querySelectorAll('.frame')].find(f => !f.hidden).innerHTML")
+    red_texts = page.evaluate(
+        "[...[...document.querySelectorAll('.frame')].find(f => !f.hidden)"
+        ".querySelectorAll('text[fill=\"#d62728\"]')].map(t => t.textContent)")
+    assert f"upstream {1 - t * t:.4g}" in red_texts and "add#4" in red_texts
 
     other = tmp_path / "again.html"  # another file: a new load, not just a new fragment
     shutil.copy(path, other)
