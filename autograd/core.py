@@ -256,9 +256,9 @@ class Op:
                 f"{self.name} takes {self.num_params} parameter(s), got {len(params)}"
             )
         is_value = [isinstance(x, Value) for x in inputs]
-        if all(is_value):  # the common case (dot, sum in a model): no conversion needed
-            return self.apply(inputs, tuple(params))
         if any(is_value):
+            if all(is_value):  # the common case (dot, sum in a model): nothing to convert
+                return self.apply(inputs, tuple(params))
             return self.apply(tuple([as_value(x) for x in inputs]), tuple(params))
         floats = [as_float(x) for x in inputs]
         return as_float(self.run_forward(floats + list(params)))
