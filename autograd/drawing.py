@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -279,7 +280,7 @@ def draw_frame(
                 op_attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
             _fix_size(op_attributes, f"{ids[node]}_op", node_sizes)
             box.append((f"{ids[node]}_op", op_attributes))
-    _add_boxes(graph, members, ())
+    _add_boxes(graph, members, (), rankdir)
 
     planned = {s.node: s for s in plan_steps(root)} if reserve_step_labels else {}
     for node in order:
@@ -406,14 +407,22 @@ def _common_prefix(paths: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(prefix)
 
 
+def _natural(path: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Sort key: neuron2 before neuron10 (digit runs compare as numbers)."""
+    return [(text, int(digits) if digits else -1)
+            for part in path for text, digits in re.findall(r"(\D*)(\d*)", part)]
+
+
 def _add_boxes(graph: graphviz.Digraph,
                members: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]],
-               path: tuple[str, ...]) -> None:
+               path: tuple[str, ...], rankdir: str) -> None:
     """Add the nodes of box `path` to `graph`, then each child box as a nested cluster."""
     for node_id, attributes in members.get(path, []):
         graph.node(node_id, **attributes)
     children = sorted({box[: len(path) + 1] for box in members
-                       if len(box) > len(path) and box[: len(path)] == path})
+                       if len(box) > len(path) and box[: len(path)] == path}, key=_natural)
+    if rankdir in ("LR", "RL"):  # dot stacks the first box lowest: so neuron0 goes on top
+        children.reverse()
     for child in children:
         name = "cluster_" + "_".join(
             "".join(ch if ch.isalnum() else "_" for ch in part) for part in child)
@@ -421,4 +430,4 @@ def _add_boxes(graph: graphviz.Digraph,
             box.attr(label=child[-1], style="rounded,filled", color="#94a3b8",
                      fillcolor=CLUSTER_COLOURS[(len(child) - 1) % len(CLUSTER_COLOURS)],
                      fontname="Helvetica", fontsize="11")
-            _add_boxes(box, members, child)
+            _add_boxes(box, members, child, rankdir)

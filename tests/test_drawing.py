@@ -11,6 +11,7 @@ import sys
 import graphviz
 import pytest
 
+import autograd
 from autograd import Value, backward_steps, dot, draw_graph, drawing, tanh
 from autograd.stepper import node_names
 
@@ -358,3 +359,24 @@ def test_frames_for_animation_reserve_every_label_and_fix_node_sizes():
     sizes = drawing.layout_sizes(draw_graph(out))
     assert set(sizes) == set(nodes)
     assert sizes["v0"][0] > sizes["v3_op"][0] > 0  # a record is wider than an op circle
+
+
+def test_neuron_boxes_come_in_natural_order_top_down():
+    xs = [Value(1.0, label="x")]
+    out = autograd.sum([Value(0.1 * j, label=f"layer1.neuron{j}.w0") * xs[0]
+                        for j in (0, 1, 2, 10)])
+    plain = drawing.render(draw_graph(out), "plain").decode()
+    nodes, _ = parse(draw_graph(out).source)
+    height = {line.split()[1]: float(line.split()[3]) for line in plain.splitlines()
+              if line.startswith("node ")}  # y grows upwards in Graphviz's plain output
+    weights = [f"{{w0 | data {0.1 * j:.4g} |" for j in (0, 1, 2, 10)]
+    ids = [next(i for i, a in nodes.items() if a.get("label", "").startswith(w)) for w in weights]
+    assert [height[i] for i in ids] == sorted((height[i] for i in ids), reverse=True)
+
+
+def test_compact_highlight_labels_the_edges_into_the_node():
+    x = Value(3.0, label="x")
+    out = x * x
+    nodes, edges = parse(draw_graph(out, step=0, compact=True).source)
+    labels = [attrs.get("label") for a, b, attrs in edges]
+    assert labels == ["3 × 1 = 3", "3 × 1 = 3"]
