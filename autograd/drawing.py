@@ -225,6 +225,10 @@ def draw_frame(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+    try:  # so that graphviz's own render()/pipe()/view() work on the result too
+        use_found_dot()
+    except DotNotFoundError:
+        pass  # drawing needs no program; rendering will say how to get one
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:

@@ -4,6 +4,7 @@ graphviz-pure fallback (the system `dot` hidden from PATH)."""
 from __future__ import annotations
 
 import math
+import pathlib
 import re
 import subprocess
 import sys
@@ -380,3 +381,11 @@ def test_compact_highlight_labels_the_edges_into_the_node():
     nodes, edges = parse(draw_graph(out, step=0, compact=True).source)
     labels = [attrs.get("label") for a, b, attrs in edges]
     assert labels == ["3 × 1 = 3", "3 × 1 = 3"]
+
+
+def test_graphviz_own_render_works_on_a_drawing_without_system_dot(no_system_dot, tmp_path):
+    # as after `pip install graphviz`: it looks for "dot" (the fixture restores this)
+    graphviz.backend.dot_command.DOT_BINARY = pathlib.Path("dot")
+    out, *_ = neuron()
+    written = draw_graph(out).render(tmp_path / "g", format="png", quiet=True)
+    assert open(written, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
