@@ -192,6 +192,14 @@ def as_value(x: object) -> Value:
     return x if isinstance(x, Value) else Value(x)  # type: ignore[arg-type]
 
 
+def _all_values(inputs: Sequence[object]) -> bool:
+    """True if every input is a Value (a plain loop: cheaper than a comprehension)."""
+    for x in inputs:
+        if not isinstance(x, Value):
+            return False
+    return True
+
+
 # Errors that a forward computation may raise for an input outside its domain.
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -255,10 +263,9 @@ class Op:
             raise TypeError(
                 f"{self.name} takes {self.num_params} parameter(s), got {len(params)}"
             )
-        is_value = [isinstance(x, Value) for x in inputs]
-        if any(is_value):
-            if all(is_value):  # the common case (dot, sum in a model): nothing to convert
-                return self.apply(inputs, tuple(params))
+        if inputs and _all_values(inputs):  # the common case (dot, sum in a model)
+            return self.apply(inputs, tuple(params))
+        if any(isinstance(x, Value) for x in inputs):
             return self.apply(tuple([as_value(x) for x in inputs]), tuple(params))
         floats = [as_float(x) for x in inputs]
         return as_float(self.run_forward(floats + list(params)))
