@@ -18,7 +18,11 @@ from hypothesis import settings
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=50, print_blob=True, database=None
 )
-settings.register_profile("dev", deadline=None, max_examples=300, print_blob=True)
+# derandomize=False is spelled out: with CI set, Hypothesis's own defaults are
+# derandomized, and "dev" must stay random even when someone runs it on CI.
+settings.register_profile(
+    "dev", derandomize=False, deadline=None, max_examples=300, print_blob=True
+)
 
 
 def _profile_name() -> str:
