@@ -13,18 +13,14 @@ import ast
 import math
 from collections.abc import Iterable, Mapping
 
-from autograd import FUNCTIONS, Value
+from autograd import FUNCTIONS, OPS, Value
 
 MAX_LENGTH = 10_000
 
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
-_UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+# Operators go through the op table, so numbers combine into numbers
+# (``2*3`` is 6.0, no node) and an error names the op: ``div(1, 0): ...``.
+_BINARY = {ast.Add: OPS["add"], ast.Sub: OPS["sub"], ast.Mult: OPS["mul"], ast.Div: OPS["div"]}
+_UNARY = {ast.USub: OPS["neg"], ast.UAdd: lambda a: a}
 
 _WHAT = {  # friendlier names for the constructs people try
     ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
@@ -98,6 +94,13 @@ def _names_in(tree: ast.AST, name: str) -> bool:
     return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(tree))
 
 
+def _power(base: Value | float, exponent: Value | float) -> Value | float:
+    """``x ** 2``: a number exponent is pow's parameter; a Value one is pow_value."""
+    if isinstance(exponent, Value):
+        return OPS["pow_value"](base, exponent)
+    return OPS["pow"](base, params=(exponent,))
+
+
 class _Evaluator:
     """Walks the whitelisted node types; everything else is refused."""
 
@@ -108,13 +111,15 @@ class _Evaluator:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ExpressionError(f"only numbers are allowed, got {node.value!r}")
-            return Value(float(node.value))
+            return float(node.value)  # a number, as in Python code: x**2 is pow(x; 2)
         if isinstance(node, ast.Name):
             if node.id in self.inputs:
                 return self.inputs[node.id]
             if node.id in FUNCTIONS:
                 raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
             raise ExpressionError(f"no value given for variable {node.id!r} (add {node.id}=...)")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            return _power(self.visit(node.left), self.visit(node.right))
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return _BINARY[type(node.op)](self.visit(node.left), self.visit(node.right))
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:

@@ -43,6 +43,27 @@ def test_evaluate_builds_the_graph_with_the_right_value_and_leaves():
     assert all(inputs[name].label == name for name in inputs)
 
 
+def test_a_number_exponent_is_a_parameter_of_pow_like_in_python_code():
+    # x**2 typed in Python is pow with the parameter 2, which is defined for
+    # negative x; the parser must build the same node, not Value ** Value.
+    out, inputs = evaluate("x**2 + 2**x", {"x": -1.5})
+    square, power_of_two = out.parents
+    assert square.op == "pow" and square.params == (2.0,)
+    assert square.parents == (inputs["x"],)
+    assert power_of_two.op == "pow_value"
+    out.backward()
+    assert inputs["x"].grad == pytest.approx(2 * -1.5 + 2**-1.5 * math.log(2))
+
+
+def test_numbers_alone_stay_numbers_and_their_errors_name_the_op():
+    out, inputs = evaluate("x * (2*3 - 1)", {"x": 2.0})
+    assert out.data == 10.0 and [p.op for p in out.parents] == ["", ""]
+    with pytest.raises(ZeroDivisionError, match=r"div\(1, 0\)"):
+        evaluate("x + 1/0", {"x": 2.0})
+    with pytest.raises(OverflowError, match=r"pow\(10, 400\)"):
+        evaluate("x + 10**400", {"x": 2.0})
+
+
 @pytest.mark.parametrize("expression", [e for e in HOSTILE if e != "x + y"])
 def test_evaluate_refuses_what_is_not_arithmetic(expression):
     with pytest.raises(ExpressionError):
