@@ -53,9 +53,10 @@ from autograd.stepper import backward_steps, format_steps, print_steps  # noqa: 
 __all__ += ["backward_steps", "format_steps", "print_steps"]
 
 
-# Drawing and the player need the graphviz package, so they are imported on
-# first use (PEP 562 module __getattr__): `import autograd` stays standard-library
-# only, and `autograd.draw_graph` is the real function with its real signature.
+# Drawing and the player need the graphviz package, and autograd.strategies needs
+# hypothesis, so they are imported on first use (PEP 562 module __getattr__):
+# `import autograd` stays standard-library only, and `autograd.draw_graph` is the
+# real function with its real signature.
 _LAZY = {
     "draw_graph": "autograd.drawing",
     "player_html": "autograd.player",
@@ -64,10 +65,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "strategies":  # a submodule that needs hypothesis: imported on first use
+        return importlib.import_module("autograd.strategies")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 

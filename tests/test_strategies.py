@@ -201,6 +201,17 @@ def test_importing_autograd_does_not_import_hypothesis():
     assert result.stdout.strip() == "False"
 
 
+def test_plain_import_autograd_reaches_the_strategies_module_on_first_use():
+    code = (
+        "import sys, autograd\n"
+        "print('hypothesis' in sys.modules)\n"
+        "print(autograd.strategies.expressions.__module__)\n"
+    )
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "autograd.strategies"]
+
+
 def test_without_hypothesis_the_import_error_says_what_to_install():
     code = (
         "import sys\n"
