@@ -1,0 +1,211 @@
+"""The README's examples must keep working: run them and compare what they print.
+
+- Every ```python block runs in a fresh namespace, in an empty temporary working
+  directory. Functions it defines whose names start with ``test_`` (hypothesis
+  ``@given`` tests included) are then called. When a ```text block follows it
+  directly, that block is what the code must print.
+- Every ``$ backprop ...`` line in a ```console block is parsed by the real
+  command-line parser; ``steps``, ``check`` and ``graph`` are also run, and the
+  lines under the command are what it must print.
+- Every relative link and image in the README points at a file of the repository,
+  the pictures in docs/ are small, valid SVG or PNG files, and the performance
+  table agrees with benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nn import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```(\S*)\s*$")
+RUN_COMMANDS = ("steps", "check", "graph")  # quick and deterministic: run them
+MAX_PICTURE_BYTES = 50_000
+
+
+@dataclass(frozen=True)
+class Block:
+    language: str
+    text: str
+    line: int  # line number of the opening fence, 1-based
+    output: str | None = None  # a ```text block right after a ```python block
+
+
+def read_blocks(markdown: str) -> list[Block]:
+    """The fenced code blocks of `markdown`, each python block paired with its output."""
+    blocks: list[Block] = []
+    lines = markdown.splitlines()
+    i = 0
+    follows_block = False  # only blank lines since the last closing fence
+    while i < len(lines):
+        opening = FENCE.match(lines[i])
+        if not opening:
+            if lines[i].strip():
+                follows_block = False
+            i += 1
+            continue
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and lines[i].strip() != "```":
+            body.append(lines[i])
+            i += 1
+        if i == len(lines):
+            raise AssertionError(f"README.md:{start + 1}: code block never closed")
+        i += 1
+        block = Block(opening.group(1), "\n".join(body) + "\n", start + 1)
+        if block.language == "text" and follows_block and blocks[-1].language == "python":
+            previous = blocks.pop()
+            block = Block(previous.language, previous.text, previous.line, block.text)
+        blocks.append(block)
+        follows_block = True
+    return blocks
+
+
+BLOCKS = read_blocks(README.read_text(encoding="utf-8"))
+PYTHON = [block for block in BLOCKS if block.language == "python"]
+CONSOLE = [
+    (block, line)
+    for block in BLOCKS
+    if block.language in ("console", "sh", "shell", "bash")
+    for line in block.text.splitlines()
+    if line.startswith("$ backprop ")
+]
+
+
+def _same_text(printed: str, expected: str) -> None:
+    """Compare line by line, ignoring trailing blanks."""
+    got = [line.rstrip() for line in printed.strip("\n").splitlines()]
+    want = [line.rstrip() for line in expected.strip("\n").splitlines()]
+    assert got == want, "\n".join(["printed:", *got, "README says:", *want])
+
+
+def test_the_readme_has_the_examples_these_tests_check():
+    languages = {block.language for block in BLOCKS}
+    assert "python" in languages and "console" in languages
+    assert len(PYTHON) >= 6, [block.line for block in PYTHON]
+    assert sum(block.output is not None for block in PYTHON) >= 5
+    assert any(
+        "@given" in block.text and "expressions_and_inputs" in block.text for block in PYTHON
+    ), "the hypothesis example test is missing"
+    subcommands = {shlex.split(line)[2] for _, line in CONSOLE}
+    assert {"steps", "check", "graph", "demo", "train"} <= subcommands
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=[f"README.md:{b.line}" for b in PYTHON])
+def test_python_example_runs_and_prints_what_the_readme_says(block, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": f"readme_block_{block.line}"}
+    exec(compile(block.text, f"README.md:{block.line}", "exec"), namespace)
+    tests = [
+        value for name, value in namespace.items() if name.startswith("test_") and callable(value)
+    ]
+    for test in tests:  # e.g. the @given property tests: hypothesis runs them here
+        test()
+    if "@given" in block.text:
+        assert tests, "a block with @given defines no test_ function to run"
+        assert all(hasattr(test, "hypothesis") for test in tests)
+    printed = capsys.readouterr().out
+    if block.output is not None:
+        _same_text(printed, block.output)
+
+
+@pytest.mark.parametrize(
+    "block, command", CONSOLE, ids=[f"README.md:{b.line}:{c[2:40]}" for b, c in CONSOLE]
+)
+def test_backprop_command_works_as_shown(block, command, tmp_path, monkeypatch, capsys):
+    argv = shlex.split(command[2:])[1:]  # without "$ " and "backprop"
+    parser_args = cli.make_parser().parse_args(argv)  # every option shown must exist
+    if argv[0] not in RUN_COMMANDS:  # demo and train take seconds: parsing is the check
+        return
+    monkeypatch.chdir(tmp_path)
+    output = getattr(parser_args, "output", None)
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    lines = block.text.splitlines()
+    after = lines[lines.index(command) + 1 :]
+    shown = []
+    for line in after:
+        if line.startswith("$ "):
+            break
+        shown.append(line)
+    if any(line.strip() for line in shown):
+        _same_text(printed, "\n".join(shown))
+    for written in (output, getattr(parser_args, "html", None)):
+        if written is not None:
+            assert (tmp_path / written).stat().st_size > 0
+
+
+def _relative_targets(markdown: str) -> list[str]:
+    """Targets of [text](target) and ![alt](target) that are not web addresses."""
+    outside_code = re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S)
+    targets = re.findall(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)", outside_code)
+    return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:|#", t)]
+
+
+def test_every_relative_link_and_picture_exists():
+    targets = _relative_targets(README.read_text(encoding="utf-8"))
+    assert "benchmarks/README.md" in targets and "notebooks/README.md" in targets
+    missing = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
+    assert not missing, f"README.md links to files that do not exist: {missing}"
+
+
+def test_every_notebook_is_linked():
+    targets = set(_relative_targets(README.read_text(encoding="utf-8")))
+    notebooks = {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert notebooks and notebooks <= targets, sorted(notebooks - targets)
+
+
+def test_pictures_are_small_valid_and_all_used():
+    markdown = README.read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", markdown)
+    assert len(pictures) >= 3, pictures
+    for picture in pictures:
+        path = ROOT / picture
+        assert path.parent == ROOT / "docs", f"{picture}: keep README pictures in docs/"
+        content = path.read_bytes()
+        assert 0 < len(content) <= MAX_PICTURE_BYTES, f"{picture}: {len(content)} bytes"
+        if path.suffix == ".svg":
+            assert ElementTree.fromstring(content).tag.endswith("svg"), picture
+        else:
+            assert path.suffix == ".png" and content.startswith(b"\x89PNG\r\n\x1a\n"), picture
+    unused = {f"docs/{p.name}" for p in (ROOT / "docs").iterdir()} - set(pictures)
+    assert not unused, f"files in docs/ that the README does not show: {sorted(unused)}"
+
+
+def _table_rows(markdown: str, first_header: str) -> list[dict[str, str]]:
+    """The rows of the markdown table whose header starts with `first_header`."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def test_performance_table_matches_benchmarks_readme():
+    ours = _table_rows(README.read_text(encoding="utf-8"), "workload")
+    theirs = _table_rows(
+        (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8"), "workload"
+    )
+    assert len(ours) >= 5
+    by_key = {(row["workload"], row["engine"]): row for row in theirs}
+    for row in ours:
+        key = (row["workload"], row["engine"])
+        assert key in by_key, f"{key} is not in benchmarks/README.md"
+        for column, value in row.items():
+            assert by_key[key][column] == value, (key, column, value, by_key[key][column])
