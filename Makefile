@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,digits]"
 	touch $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/ruff check autograd nn tests benchmarks
+test: lint
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograd nn tests benchmarks
 
 demo: $(STAMP)
 	$(BIN)/backprop demo

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, drawing
 from nn import data as datasets
 from nn.cli import UsageError
 from nn.module import ACTIVATIONS, MLP
@@ -80,9 +80,6 @@ def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[
     back to the weights); the nodes are labelled as in the lecture:
     ``a = b + w·x`` and ``h = relu(a)``.
     """
-    has_graph, has_player = hasattr(autograd, "draw_graph"), hasattr(autograd, "save_player")
-    if not (has_graph or has_player):
-        return []
     neurons = model.layers[0].neurons
     active = ((j, x) for x in X for j, n in enumerate(neurons) if n(x).data > 0)
     j, x = next(active, (0, X[0]))
@@ -93,14 +90,12 @@ def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[
     pre_activation.parents[0].label = f"layer1.neuron{j}.w·x"
     out.backward()
     written = []
-    if has_graph:
-        path = directory / "neuron_graph.svg"
-        if _try(f"the graph {path}", lambda: _save_svg(autograd.draw_graph(out), path)):
-            written.append(path)
-    if has_player:
-        path = directory / "neuron_player.html"
-        if _try(f"the player {path}", lambda: autograd.save_player(out, path)):
-            written.append(path)
+    graph_path = directory / "neuron_graph.svg"
+    if _try(f"the graph {graph_path}", lambda: drawing.save(drawing.draw_graph(out), graph_path)):
+        written.append(graph_path)
+    player_path = directory / "neuron_player.html"
+    if _try(f"the player {player_path}", lambda: autograd.save_player(out, player_path)):
+        written.append(player_path)
     return written
 
 
@@ -112,15 +107,6 @@ def _try(what: str, action: Any) -> bool:
         print(f"skipped {what}: {error}")
         return False
     return True
-
-
-def _save_svg(graph: Any, path: Path) -> None:
-    """Render a drawing with the `dot` autograd found and write it as SVG."""
-    if hasattr(autograd, "save_graph"):
-        autograd.save_graph(graph, path)
-        return
-    svg = graph._repr_mimebundle_()["image/svg+xml"]  # the drawing's own renderer
-    path.write_text(svg, encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------
