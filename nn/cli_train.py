@@ -100,10 +100,11 @@ def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[
 
 
 def _try(what: str, action: Any) -> bool:
-    """Run `action`; if a drawing dependency is missing, say so and carry on."""
+    """Run `action`; if no `dot` program renders or the file cannot be written, say so
+    and carry on (the plots are written already)."""
     try:
         action()
-    except (ImportError, RuntimeError, OSError) as error:  # no graphviz or no `dot`
+    except (RuntimeError, OSError) as error:  # DotNotFoundError is a RuntimeError
         print(f"skipped {what}: {error}")
         return False
     return True

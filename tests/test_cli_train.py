@@ -84,3 +84,21 @@ def test_diverging_training_is_a_clear_error(capsys) -> None:
                           "--lr", "1e30", "--epochs", "3", "--quiet"], capsys)
     assert status == 2
     assert "lower the learning rate" in err and err.count("\n") == 1
+
+
+def test_demo_without_a_dot_program_skips_the_neuron_pictures_and_says_so(
+        tmp_path, monkeypatch, capsys) -> None:
+    from autograd import drawing
+    from nn import cli_train
+
+    def no_dot() -> str:
+        raise drawing.DotNotFoundError("no Graphviz 'dot' program found")
+
+    monkeypatch.setattr(drawing, "find_dot", no_dot)
+    model = nn.MLP(2, [3, 1], seed=0)
+    written = cli_train._draw_one_neuron(model, [[0.5, -0.5], [1.0, 1.0]], tmp_path)
+    out = capsys.readouterr().out
+    assert written == []
+    assert f"skipped the graph {tmp_path / 'neuron_graph.svg'}: no Graphviz 'dot'" in out
+    assert f"skipped the player {tmp_path / 'neuron_player.html'}" in out
+    assert list(tmp_path.iterdir()) == []  # no half-written file left behind
