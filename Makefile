@@ -18,6 +18,7 @@ test: lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograd nn tests benchmarks
+	$(BIN)/mypy autograd nn
 
 demo: $(STAMP)
 	$(BIN)/backprop demo

@@ -7,10 +7,15 @@
     >>> x.grad
     7.0
 
-The engine (core, ops, backprop) imports only the standard library.
+The engine (core, op, ops, backprop) imports only the standard library:
+
+- `autograd.core`: `Value` (a node; its operators and methods) and the reverse pass;
+- `autograd.op`: `Op`, one primitive declared once (forward, derivatives, formulas);
+- `autograd.ops`: the table of built-in ops, each also a function (`autograd.tanh`);
+- `autograd.backprop`: `grad` (derivatives without touching .grad) and `jvp` (forward mode).
 """
 
-from autograd.backprop import backward, grad, jvp, local_derivatives, topological_order, zero_grad
+from autograd.backprop import grad, jvp, local_derivatives, zero_grad
 from autograd.checking import (
     GradcheckReport,
     check_hand_gradient,
@@ -18,30 +23,28 @@ from autograd.checking import (
     gradgradcheck,
     numerical_grad,
 )
-from autograd.core import Op, Value, is_grad_enabled, no_grad
-from autograd.ops import (
+from autograd.core import (
     FUNCTIONS,
     OPS,
-    absolute,
-    cos,
-    define_op,
-    dot,
-    exp,
-    log,
-    logsumexp,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    sum,
-    tanh,
+    Constant,
+    StaleGraphError,
+    Value,
+    backward,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
 )
+from autograd.op import Domain, Op
+from autograd.ops import *  # noqa: F403 - every built-in function of the op table
+from autograd.ops import __all__ as _functions
+from autograd.ops import absolute
+
+abs = absolute  # noqa: A001 - autograd.abs, like torch.abs (not in __all__: no shadowing)
 
 __all__ = [
-    "FUNCTIONS", "OPS", "Op", "Value", "absolute", "backward", "cos", "define_op",
-    "dot", "exp", "grad", "is_grad_enabled", "jvp", "local_derivatives", "log",
-    "logsumexp", "no_grad", "relu", "sigmoid", "sin", "sqrt", "sum", "tanh",
-    "topological_order", "zero_grad",
+    "FUNCTIONS", "OPS", "Constant", "Domain", "Op", "StaleGraphError", "Value", "backward",
+    "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "topological_order",
+    "zero_grad", *_functions,
 ]
 __all__ += [  # gradient checking (autograd.checking)
     "GradcheckReport", "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
@@ -74,4 +77,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
-__all__ += ["draw_graph", "player_html", "save_player"]
+__all__ += ["draw_graph", "player_html", "save_player"]  # noqa: F405 - in _LAZY, not ops

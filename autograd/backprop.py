@@ -1,129 +1,43 @@
-"""Reverse mode (backward, grad) and forward mode (jvp) over a recorded graph.
+"""Derivatives without touching ``.grad`` (grad), forward mode (jvp), and helpers.
 
-Both modes use only what every node carries: its op, its parents and its
-params. The op's ``local`` rule gives ∂node/∂parent for each parent; the
-chain rule does the rest:
+Both modes use only what every node carries, its op, its parents and its
+settings, and the same local-derivative rules; the chain rule does the rest:
 
-- reverse mode, for each node from the output back to the inputs:
-  ``grad[parent] += local · grad[node]``  (a node reached along several paths
-  gets the sum of what each path brings: the multivariate chain rule);
-- forward mode, for each node from the inputs to the output:
-  ``tangent[node] = Σ_parents local · tangent[parent]``.
+- reverse mode (`grad`, and `Value.backward` in autograd/core.py), for each node
+  from the output back to the inputs: ``grad[parent] += local · grad[node]``;
+  one pass gives the derivative with respect to every input;
+- forward mode (`jvp`), for each node from the inputs to the output:
+  ``tangent[node] = Σ_parents local · tangent[parent]``; one pass gives the
+  derivative along one direction of the inputs.
 
-Nothing here recurses, so a chain of a million nodes is fine.
+Local derivatives are computed only where a derivative is needed: never with
+respect to a constant, and only along paths from the inputs asked about. Nothing
+here recurses, so a chain of a million nodes is fine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from autograd.core import DOMAIN_ERRORS, Number, Value, as_float, as_value
+from autograd.core import (
+    NOTHING_YET,
+    Constant,
+    Value,
+    as_float,
+    backward,
+    clear_marks,
+    marked_order,
+    one_pass,
+    propagate,
+    seed_of,
+    topological_order,
+)
 
-# Pushed above a node on the stack of `topological_order`: "every parent of the
-# node below me is placed; place the node". A marker instead of a (node, flag)
-# pair means no tuple is created per stack entry.
-_PARENTS_DONE = object()
-
-
-def topological_order(root: Value) -> list[Value]:
-    """All nodes that `root` depends on, each after all of its parents.
-
-    Depth-first search with an explicit stack instead of recursion: a node is
-    appended once every parent has been appended (post-order). The root is last.
-    """
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Any] = [root]
-    while stack:
-        node = stack.pop()
-        if node is _PARENTS_DONE:
-            order.append(stack.pop())  # the node under the marker: its parents are placed
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        parents = node.parents
-        if not parents:  # a leaf waits for nothing: place it now
-            order.append(node)
-            continue
-        stack.append(node)
-        stack.append(_PARENTS_DONE)  # come back to the node after its parents
-        for parent in parents:
-            if parent not in visited:
-                stack.append(parent)
-    return order
-
-
-def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
-    """∂node/∂parent for each parent of `node`, from its op's rule.
-
-    Floats normally; Values (differentiable themselves) with `create_graph`.
-    """
-    op = node.operation
-    if op is None:
-        return []
-    if create_graph:
-        args: Sequence[Any] = node.parents + node.params
-        out: Any = node
-    else:
-        args = [parent.data for parent in node.parents]
-        if node.params:
-            args.extend(node.params)
-        out = node.data
-    try:
-        locals_ = op.local(args, out)
-    except DOMAIN_ERRORS as error:
-        raise type(error)(
-            f"cannot differentiate {op.describe_call(args)}: {error}"
-        ) from None
-    return locals_ if type(locals_) is list else list(locals_)
-
-
-def gradients(root: Value, seed: Any = 1.0, create_graph: bool = False) -> dict[Value, Any]:
-    """One reverse pass: d(root)/d(node) · seed for every node `root` depends on.
-
-    Returns a dict node -> gradient and changes no node. Nodes are processed in
-    reverse topological order, so a node's gradient is complete (every path
-    from the root has added its share) before it is passed on to its parents.
-    """
-    order = topological_order(root)
-    grads: dict[Value, Any] = {root: seed}
-    for node in reversed(order):
-        if node.operation is None:
-            continue  # a leaf only receives
-        upstream = grads[node]
-        for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
-            contribution = local * upstream
-            previous = grads.get(parent)
-            grads[parent] = contribution if previous is None else previous + contribution
-    return grads
-
-
-def _seed(root: Value, grad: Number | Value, create_graph: bool) -> Any:
-    if not isinstance(root, Value):
-        raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
-    if isinstance(grad, Value):
-        return grad if create_graph else grad.data
-    seed = as_float(grad)
-    return Value(seed) if create_graph else seed
-
-
-def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
-    """Add d(root)/d(node) · grad to ``node.grad`` for every node of the graph.
-
-    The pass first computes its own gradients (`gradients`), then adds them,
-    so intermediate nodes get their gradient too (drawings show it) and
-    calling backward n times leaves n times the gradient everywhere; reset with
-    `zero_grad`. If a derivative cannot be computed (say sqrt at 0), the error
-    is raised before any ``.grad`` changes.
-    """
-    grads = gradients(root, _seed(root, grad, create_graph), create_graph)
-    for node, node_grad in grads.items():
-        if node.grad == 0.0 and type(node_grad) is float and node_grad != 0.0:
-            node.grad = node_grad  # a fresh node: 0 + g is g, keep g (saves an equal float)
-        else:
-            node.grad = node.grad + node_grad
+__all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "topological_order",
+           "zero_grad"]
 
 
 def grad(
@@ -133,9 +47,10 @@ def grad(
 ) -> tuple[Any, ...]:
     """d(output)/d(input) for each input, as a tuple; ``.grad`` is not touched.
 
-    An input that `output` does not depend on gets 0.0. With
-    ``create_graph=True`` the gradients are Values, so calling `grad` on them
-    again gives second (and higher) derivatives::
+    An input that `output` does not depend on gets 0.0. Only the paths from the
+    inputs to the output are differentiated. With ``create_graph=True`` the
+    gradients are Values, so calling `grad` on them again gives second (and
+    higher) derivatives::
 
         (dy,) = grad(y, [x], create_graph=True)
         (d2y,) = grad(dy, [x])
@@ -144,48 +59,157 @@ def grad(
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__}")
-    if not isinstance(output, Value):  # a constant: every derivative is 0
-        return tuple(Value(0.0) if create_graph else 0.0 for _ in inputs)
-    grads = gradients(output, _seed(output, 1.0, create_graph), create_graph)
     zero = Value(0.0) if create_graph else 0.0
-    return tuple(grads.get(x, zero) for x in inputs)
+    if not isinstance(output, Value):  # a constant function: every derivative is 0
+        return tuple(zero for _ in inputs)
+    seed = seed_of(output, 1.0, create_graph)
+    with one_pass():
+        order = marked_order(output, include_constants=True)
+        try:
+            _keep_paths_from(order, inputs)
+            if output._pass is None:  # no input reaches the output
+                return tuple(zero for _ in inputs)
+            output._pass = seed
+            propagate(order, create_graph)
+            return tuple(zero if x._pass is None or x._pass is NOTHING_YET else x._pass
+                         for x in inputs)
+        finally:
+            clear_marks(order)
+
+
+def _keep_paths_from(order: list[Value], inputs: Sequence[Value]) -> None:
+    """Unmark every node of `order` that no input reaches (parents come first)."""
+    sources = set(inputs)
+    for node in order:
+        reached = node in sources or any(p._pass is not None for p in node.parents)
+        node._pass = NOTHING_YET if reached else None
+
+
+def gradients(root: Value, grad: Any = 1.0, create_graph: bool = False) -> dict[Value, Any]:
+    """One reverse pass from `root`: {node: d(root)/d(node) · grad} for every node that
+    takes part (constants do not); ``.grad`` is not touched."""
+    seed = seed_of(root, grad, create_graph)
+    with one_pass():
+        order = marked_order(root, include_constants=False)
+        try:
+            if not order:
+                return {}
+            root._pass = seed
+            propagate(order, create_graph)
+            return {node: node._pass for node in order}
+        finally:
+            clear_marks(order)
+
+
+# ---------------------------------------------------------------------------
+# Forward mode
+# ---------------------------------------------------------------------------
+
+# How many jvp calls are evaluating their function right now (in this thread): a
+# jvp inside another one returns Values, so forward mode nests.
+_jvp_depth: ContextVar[int] = ContextVar("autograd_jvp_depth", default=0)
+
+
+@contextmanager
+def _inside_jvp() -> Iterator[None]:
+    token = _jvp_depth.set(_jvp_depth.get() + 1)
+    try:
+        yield
+    finally:
+        _jvp_depth.reset(token)
+
+
+def jvp(
+    f: Callable[..., Any],
+    inputs: Sequence[Any],
+    tangents: Sequence[Any],
+    create_graph: bool = False,
+) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*inputs), Σ_i ∂f/∂input_i · tangent_i)``.
+
+    `f` is called with Values, one positional argument per input (numbers become
+    new leaves; Values are used as they are). The tangent (the directional
+    derivative) flows from the inputs to the output through the same local
+    rules backward uses: one pass per direction, where reverse mode needs one
+    pass per output.
+
+    Returns floats ``(f.data, tangent)``, or Values with ``create_graph=True``,
+    and also when this jvp runs inside the function of another jvp: then both
+    are differentiable, so forward mode nests in itself (``jvp`` of a ``jvp``)
+    and in reverse mode (``grad`` of a tangent gives a mixed second derivative).
+    """
+    inputs, tangents = list(inputs), list(tangents)
+    if len(inputs) != len(tangents):
+        raise ValueError(f"jvp: {len(inputs)} input(s) but {len(tangents)} tangent(s)")
+    differentiable = create_graph or _jvp_depth.get() > 0
+    values = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    seeds: dict[Value, Any] = {}
+    for value, tangent in zip(values, tangents):
+        if not isinstance(tangent, Value):
+            tangent = as_float(tangent, "a tangent")
+        elif not differentiable:
+            tangent = tangent.data
+        seeds[value] = tangent if value not in seeds else seeds[value] + tangent
+    with _inside_jvp():
+        output = f(*values)
+    if not isinstance(output, Value):
+        number = as_float(output, "f's result")
+        return (Value(number), Value(0.0)) if differentiable else (number, 0.0)
+    tangent = _forward_pass(output, seeds, differentiable)
+    if differentiable:
+        return output, Value(0.0) if tangent is None else tangent
+    return output.data, 0.0 if tangent is None else tangent
+
+
+def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) -> Any:
+    """The tangent of `output`, given those of the inputs (None: no input reaches it)."""
+    with one_pass():
+        order = marked_order(output, include_constants=True)
+        try:
+            for node in order:  # parents before children: their tangents are ready
+                if node in seeds:
+                    node._pass = seeds[node]
+                    continue
+                node._pass = None
+                operation = node.operation
+                if operation is None or all(p._pass is None for p in node.parents):
+                    continue
+                total: Any = 0.0
+                for parent, local in zip(node.parents,
+                                         operation.pass_locals(node, differentiable)):
+                    if parent._pass is not None:  # parents that no input reaches add nothing
+                        total = total + local * parent._pass
+                node._pass = total
+            return output._pass
+        finally:
+            clear_marks(order)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
+    """∂node/∂parent for each parent of `node`, from its op's rule.
+
+    Floats, or Values (differentiable themselves) with `create_graph`; None for a
+    constant parent (no derivative is computed for it). Raises StaleGraphError if
+    the node no longer equals its op applied to its parents.
+    """
+    operation = node.operation
+    if operation is None:
+        return []
+    operation.check_current(node)
+    args: list[Any] = [p.data for p in node.parents]
+    args.extend(node.settings)
+    wanted = [type(p) is not Constant for p in node.parents]
+    if create_graph:
+        return operation.derivatives_at([*node.parents, *node.settings], node, wanted)
+    return operation.derivatives_at(args, node.data, wanted)
 
 
 def zero_grad(root: Value) -> None:
     """Set ``.grad`` to 0.0 on every node of the graph of `root`."""
     for node in topological_order(root):
         node.grad = 0.0
-
-
-def jvp(
-    f: Callable[..., Any],
-    inputs: Sequence[Any],
-    tangents: Sequence[Number],
-) -> tuple[float, float]:
-    """Forward mode: ``(f(*inputs).data, Σ_i ∂f/∂input_i · tangent_i)``.
-
-    `f` is called with Values, one positional argument per input. The tangent
-    (the directional derivative) flows from the inputs to the output through
-    the same local-derivative rules backward uses: one pass per direction,
-    where reverse mode needs one pass per output.
-    """
-    inputs = list(inputs)
-    tangents = list(tangents)
-    if len(inputs) != len(tangents):
-        raise ValueError(f"jvp: {len(inputs)} input(s) but {len(tangents)} tangent(s)")
-    values = [as_value(x) for x in inputs]
-    output = f(*values)
-    if not isinstance(output, Value):
-        return as_float(output), 0.0
-    tangent: dict[Value, float] = {}
-    for value, t in zip(values, tangents):
-        tangent[value] = tangent.get(value, 0.0) + as_float(t)
-    seeded = set(tangent)
-    for node in topological_order(output):
-        if node.operation is None or node in seeded:
-            continue
-        locals_ = local_derivatives(node)
-        tangent[node] = sum(
-            local * tangent.get(parent, 0.0) for parent, local in zip(node.parents, locals_)
-        )
-    return output.data, tangent.get(output, 0.0)

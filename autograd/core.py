@@ -1,36 +1,55 @@
-"""The two building blocks of the engine: `Value` (a node) and `Op` (a primitive).
+"""The engine's heart: `Value`, a node of a computation graph, and the reverse pass.
 
-A `Value` holds one number (`data`), the gradient that backward passes add to
-it (`grad`), and, when it was computed by an operation, that operation and the
-`parents` it was computed from. It holds nothing else: no closure, no link back
-from a parent to its children. So a graph has no reference cycles and Python
-frees it the moment the last reference to its output is dropped.
+A `Value` holds one number (``data``), the gradient that backward passes add to it
+(``grad``), a ``label`` for drawings and tables, and, when an op computed it, that
+op (``operation``), its ``parents`` and the op's fixed numbers (``settings``: the 3
+of ``x ** 3``). It holds no closure and no link from a parent to its children, so a
+graph has no reference cycles: Python frees it the moment its output is dropped.
 
-An `Op` is one primitive operation, declared once with three things side by side:
+Each operator and method of `Value` is one line that applies its entry of the op
+table (`autograd.ops`, each entry an `autograd.op.Op`: forward, local derivatives
+and formula text, declared once). `backward` below is the whole chain rule:
 
-- ``forward``: the computation on plain floats;
-- ``local``: the local derivatives ∂out/∂parent, one per parent, written with
-  ordinary arithmetic so that the very same rule runs on floats (first-order
-  backward, forward mode) and on Values (``create_graph=True``, higher order);
-- ``formula``: the text of each local derivative, shown by the stepper and graphs.
+    for each node, from the output back to the inputs (reverse topological order):
+        for each parent:  parent's gradient += ∂node/∂parent · node's gradient
 
-The table of built-in ops lives in `autograd.ops`; this module knows no op.
+Two rules hold for every Value:
+
+- **its data is a finite float.** Making a Value from nan or ±inf raises
+  ValueError; an op whose result is not finite raises (OverflowError, or
+  ValueError for nan) naming the op and its inputs; so does a backward pass whose
+  gradient overflows. A Value never holds nan or inf.
+- **numbers are constants.** A number written next to a Value (the 2 of
+  ``x * 2``) becomes a `Constant` leaf. Constants never receive a gradient, so no
+  derivative is ever computed with respect to one.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Union
 
-Number = float | int
+if TYPE_CHECKING:  # only for type hints: autograd.op builds on this module
+    from autograd.op import Op
 
+Number = int | float
+Operand = Union["Value", int, float]
 
-class _GradMode:
-    """Whether operations record the graph (switched off by `no_grad`)."""
+# Errors a forward computation or a derivative rule raises for inputs outside its domain.
+DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
-    enabled = True
+isfinite = math.isfinite
+
+# ---------------------------------------------------------------------------
+# Recording the graph, per thread (and per asyncio task), like PyTorch's no_grad
+# ---------------------------------------------------------------------------
+
+_recording: ContextVar[bool] = ContextVar("autograd_recording", default=True)
 
 
 @contextmanager
@@ -38,53 +57,66 @@ def no_grad() -> Iterator[None]:
     """Inside this block operations compute values but record no graph.
 
     Results are leaves (no parents), exactly like PyTorch's ``torch.no_grad()``.
-    Use it for parameter updates and evaluation. Blocks may be nested.
+    Use it for parameter updates and evaluation. Blocks may be nested, and the
+    switch belongs to the current thread: other threads keep recording.
     """
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
+    token = _recording.set(False)
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _recording.reset(token)
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return _GradMode.enabled
+    """True unless the current thread is inside `no_grad()`."""
+    return _recording.get()
 
 
-def _short_repr(obj: object, limit: int = 60) -> str:
+is_recording = _recording.get  # the same, without a Python call: Op asks once per node
+
+
+# ---------------------------------------------------------------------------
+# Numbers from the user
+# ---------------------------------------------------------------------------
+
+
+def short_repr(obj: object, limit: int = 60) -> str:
     text = repr(obj)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def as_float(data: object) -> float:
-    """Return `data` as a float, or raise a TypeError that names its type.
+def as_float(data: object, what: str = "Value") -> float:
+    """`data` as a finite float, or a TypeError/ValueError that names the problem.
 
-    Accepted: int and float (and their numpy counterparts, including arrays of
-    exactly one element). Refused: bool, str, None, complex, containers.
+    Accepted: int and float (and numpy's, including arrays of exactly one
+    element). Refused with TypeError: bool, str, None, complex, containers, a
+    Value (use ``.data`` or ``.detach()``). Refused with ValueError: nan, ±inf.
     """
     if type(data) is float:
-        return data
-    if isinstance(data, bool):
-        raise TypeError(
-            f"Value needs a real number, got bool ({data!r}); "
-            f"write {float(data)} if you mean the number"
-        )
-    if isinstance(data, numbers.Real):
-        return float(data)
-    if isinstance(data, Value):
-        raise TypeError(
-            "Value needs a real number, got a Value; use v.detach() for a new "
-            "leaf with the same data, or v.data for the number"
-        )
-    size = getattr(data, "size", None)
-    if size == 1 and getattr(getattr(data, "dtype", None), "kind", "") in "iuf":
-        return as_float(data.item())  # type: ignore[attr-defined]
-    raise TypeError(
-        f"Value needs a real number (int or float), got {type(data).__name__}: "
-        f"{_short_repr(data)}"
-    )
+        number = data
+    elif isinstance(data, bool):
+        raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
+                        f"write {float(data)} if you mean the number")
+    elif isinstance(data, numbers.Real):
+        number = float(data)
+    elif isinstance(data, Value):
+        raise TypeError(f"{what} needs a real number, got a Value; use v.detach() for "
+                        "a new leaf with the same data, or v.data for the number")
+    elif getattr(data, "size", None) == 1 and getattr(
+            getattr(data, "dtype", None), "kind", "") in ("i", "u", "f"):
+        return as_float(data.item(), what)  # type: ignore[attr-defined]
+    else:
+        raise TypeError(f"{what} needs a real number (int or float), got "
+                        f"{type(data).__name__}: {short_repr(data)}")
+    if not isfinite(number):
+        raise ValueError(f"{what} needs a finite number, got {number}: "
+                         "a Value never holds nan or inf")
+    return number
+
+
+# ---------------------------------------------------------------------------
+# Value
+# ---------------------------------------------------------------------------
 
 
 class Value:
@@ -97,31 +129,34 @@ class Value:
     7.0
 
     Attributes:
-        data:    the number (a float).
-        grad:    what backward passes have added so far (0.0 at first; a Value
-                 after ``backward(create_graph=True)``).
-        label:   a name for drawings and tables ("" if none).
-        parents: the inputs of the operation that made this node, in argument
-                 order, duplicates kept (``x * x`` has ``(x, x)``); ``()`` for a leaf.
-        op:      the operation's name ("" for a leaf).
+        data:      the number, always a finite float.
+        grad:      what backward passes have added so far (0.0 at first; a Value
+                   after ``backward(create_graph=True)``).
+        label:     a name for drawings and tables ("" if none).
+        parents:   the inputs of the op that made this node, in argument order,
+                   duplicates kept (``x * x`` has ``(x, x)``); ``()`` for a leaf.
+        settings:  the op's fixed numbers (``(3.0,)`` for ``x ** 3``), else ``()``.
+        operation: the `Op` that made this node (None for a leaf); ``op`` is its name.
 
-    The arithmetic operators and the methods ``exp log tanh sigmoid relu abs
-    sqrt sin cos`` are attached by `autograd.ops`, each from its entry in the
-    op table. Equality and hashing are by identity (a node is a place in a
-    graph, not a number); ``< <= > >=`` compare ``data``.
+    Equality and hashing are by identity (a node is a place in a graph, not a
+    number); ``< <= > >=`` compare ``data``.
     """
 
-    __slots__ = ("data", "grad", "label", "operation", "parents", "params", "__weakref__")
+    # `_pass` is scratch space for the backward and forward passes of
+    # `autograd.backprop` (this pass's gradient or tangent); None outside a pass.
+    __slots__ = ("data", "grad", "label", "operation", "parents", "_pass")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data: float = data if type(data) is float else as_float(data)
+        self.data: float = data if type(data) is float and isfinite(data) else as_float(data)
         self.grad: Any = 0.0
         self.label = label
-        self.operation: Op | None = None  # the Op that computed this node
+        self.operation: Op | None = None
         self.parents: tuple[Value, ...] = ()
-        self.params: tuple[float, ...] = ()  # fixed numbers of the op, e.g. the 3 of x**3
+        self._pass: Any = None
+
+    # -- what a node is ------------------------------------------------------
 
     @property
     def op(self) -> str:
@@ -129,27 +164,34 @@ class Value:
         return self.operation.name if self.operation is not None else ""
 
     @property
+    def settings(self) -> tuple[float, ...]:
+        """The op's fixed numbers (``(3.0,)`` for ``x ** 3``), else ``()``."""
+        return self.operation.settings if self.operation is not None else ()
+
+    @property
     def is_leaf(self) -> bool:
         return self.operation is None
 
-    def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
-        """Add d(self)/d(node) · grad to ``.grad`` of every node of the graph.
+    def item(self) -> float:
+        """The number, like PyTorch's ``tensor.item()``: the same as ``.data``."""
+        return self.data
 
-        Gradients accumulate: each call adds, so calling it twice leaves twice
-        the gradient everywhere (reset with ``autograd.zero_grad(root)``). With
-        ``create_graph=True`` the gradients are Values, themselves
-        differentiable. See `autograd.backprop.backward`.
-        """
-        from autograd.backprop import backward
-
-        backward(self, grad, create_graph)
+    def __float__(self) -> float:
+        return self.data
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
-    def __float__(self) -> float:
-        return self.data
+    def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+        """Add d(self)/d(node) · grad to ``.grad`` of every node of the graph.
+
+        Gradients accumulate: each call adds, so calling it twice leaves twice the
+        gradient everywhere (reset with ``autograd.zero_grad(root)``). With
+        ``create_graph=True`` the gradients are Values, themselves
+        differentiable. See `backward` below.
+        """
+        backward(self, grad, create_graph)
 
     def __repr__(self) -> str:
         parts = [f"data={self.data:.6g}", f"grad={_format_grad(self.grad)}"]
@@ -157,9 +199,10 @@ class Value:
             parts.append(f"label={self.label!r}")
         if self.operation is not None:
             parts.append(f"op={self.op!r}")
-        return f"Value({', '.join(parts)})"
+        return f"{type(self).__name__}({', '.join(parts)})"
 
-    # Ordering compares the numbers; == and hash stay by identity.
+    # -- ordering compares the numbers; == and hash stay by identity -----------
+
     def __lt__(self, other: object) -> bool:
         return self.data < _data_of(other, "<")
 
@@ -172,10 +215,145 @@ class Value:
     def __ge__(self, other: object) -> bool:
         return self.data >= _data_of(other, ">=")
 
+    # -- operators: each applies its entry of the op table (autograd/ops.py) --
+
+    def __add__(self, other: Operand) -> Value:
+        return OPS["add"].apply2(self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return OPS["add"].apply2(other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return OPS["sub"].apply2(self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return OPS["sub"].apply2(other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return OPS["mul"].apply2(self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return OPS["mul"].apply2(other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return OPS["div"].apply2(self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return OPS["div"].apply2(other, self)
+
+    def __mod__(self, other: Operand) -> Value:
+        return OPS["mod"].apply2(self, other)
+
+    def __rmod__(self, other: Operand) -> Value:
+        return OPS["mod"].apply2(other, self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        """``x ** 3``: a number exponent is a setting of "pow"; ``x ** y``: "pow_value"."""
+        if isinstance(exponent, Value):
+            return OPS["pow_value"].apply2(self, exponent)
+        return OPS["pow"].apply((self,), (exponent,))
+
+    def __rpow__(self, base: Operand) -> Value:
+        return OPS["pow_value"].apply2(base, self)
+
+    def __neg__(self) -> Value:
+        return OPS["neg"].apply1(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return OPS["abs"].apply1(self)
+
+    # -- methods (PyTorch's names) ---------------------------------------------
+
+    def exp(self) -> Value:
+        return OPS["exp"].apply1(self)
+
+    def expm1(self) -> Value:
+        return OPS["expm1"].apply1(self)
+
+    def log(self) -> Value:
+        return OPS["log"].apply1(self)
+
+    def log1p(self) -> Value:
+        return OPS["log1p"].apply1(self)
+
+    def log2(self) -> Value:
+        return OPS["log2"].apply1(self)
+
+    def log10(self) -> Value:
+        return OPS["log10"].apply1(self)
+
+    def sqrt(self) -> Value:
+        return OPS["sqrt"].apply1(self)
+
+    def abs(self) -> Value:
+        return OPS["abs"].apply1(self)
+
+    def relu(self) -> Value:
+        return OPS["relu"].apply1(self)
+
+    def sigmoid(self) -> Value:
+        return OPS["sigmoid"].apply1(self)
+
+    def tanh(self) -> Value:
+        return OPS["tanh"].apply1(self)
+
+    def sin(self) -> Value:
+        return OPS["sin"].apply1(self)
+
+    def cos(self) -> Value:
+        return OPS["cos"].apply1(self)
+
+    def tan(self) -> Value:
+        return OPS["tan"].apply1(self)
+
+    def sinh(self) -> Value:
+        return OPS["sinh"].apply1(self)
+
+    def cosh(self) -> Value:
+        return OPS["cosh"].apply1(self)
+
+    def asin(self) -> Value:
+        return OPS["asin"].apply1(self)
+
+    def acos(self) -> Value:
+        return OPS["acos"].apply1(self)
+
+    def atan(self) -> Value:
+        return OPS["atan"].apply1(self)
+
+    def atan2(self, other: Operand) -> Value:
+        """atan2(self, other): the angle of the point (other, self), like ``torch.atan2``."""
+        return OPS["atan2"].apply2(self, other)
+
+    def maximum(self, other: Operand) -> Value:
+        return OPS["maximum"].apply2(self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        return OPS["minimum"].apply2(self, other)
+
+    def clamp(self, low: float, high: float) -> Value:
+        return OPS["clamp"].apply((self,), (low, high))
+
+
+class Constant(Value):
+    """A number written in an expression (the 2 of ``x * 2``): a leaf that keeps no gradient.
+
+    Operators make one for every plain number next to a Value. Backward passes
+    never compute a derivative with respect to a constant and leave its
+    ``.grad`` at 0.0; drawings show it as a small number.
+    """
+
+    __slots__ = ()
+
 
 def _format_grad(grad: Any) -> str:
     if isinstance(grad, Value):
         return f"Value({grad.data:.6g})"
+    if grad is None:
+        return "None"
     return f"{grad:.6g}"
 
 
@@ -187,134 +365,217 @@ def _data_of(other: object, symbol: str) -> float:
     raise TypeError(f"cannot compare Value {symbol} {type(other).__name__}")
 
 
-def as_value(x: object) -> Value:
-    """`x` itself if it is a Value, else a new constant leaf holding it."""
-    return x if isinstance(x, Value) else Value(x)  # type: ignore[arg-type]
 
 
-def _all_values(inputs: Sequence[object]) -> bool:
-    """True if every input is a Value (a plain loop: cheaper than a comprehension)."""
-    for x in inputs:
-        if not isinstance(x, Value):
-            return False
-    return True
+class StaleGraphError(RuntimeError):
+    """A pass found a node that no longer equals its op applied to its parents.
 
-
-# Errors that a forward computation may raise for an input outside its domain.
-DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-
-
-class Op:
-    """A primitive operation: forward, local derivatives and their formula text.
-
-    Args:
-        name:    short name, e.g. ``"tanh"``; becomes the ``op`` of its nodes.
-        forward: ``forward(*args) -> float`` on plain floats. ``args`` are the
-                 parents' data followed by the op's fixed parameters (the ``3``
-                 of ``x ** 3``). Raise ValueError, ZeroDivisionError or
-                 OverflowError for inputs outside the domain.
-        local:   ``local(args, out) -> sequence`` of local derivatives
-                 ∂out/∂parent, one per parent. ``args`` and ``out`` are floats in
-                 an ordinary backward pass and Values under ``create_graph``, so
-                 write the rule with ``+ - * / **``, comparisons and the engine's
-                 functions (``autograd.exp`` etc. accept floats and Values).
-        formula: ``formula(i, n) -> str``: the text of the i-th of n local
-                 derivatives, e.g. ``"d tanh(x)/dx = 1 - tanh(x)^2"``.
-        symbol:  what a drawing shows in the op's node (defaults to ``name``);
-                 may use ``{0}``, ``{1}`` for the params, e.g. ``"^{0:g}"``.
-        arity:   number of parents, or None for an op on any number of them.
-        num_params: number of fixed numeric parameters after the parents.
-
-    Calling an op applies it: with at least one Value among the inputs the
-    result is a new Value node; with plain numbers only, a plain float (that is
-    what lets one derivative rule run on both). Most users declare ops with
-    `autograd.define_op`, which builds ``local`` and ``formula`` from one
-    function and one string per parent.
+    Some ``.data`` changed after the graph was built. A pass refuses to mix two
+    points (local derivatives at the new data, node values from the old).
     """
 
-    __slots__ = ("name", "forward", "local", "formula", "symbol", "arity", "num_params")
 
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        local: Callable[[Sequence[Any], Any], Sequence[Any]],
-        formula: Callable[[int, int], str],
-        symbol: str | None = None,
-        arity: int | None = None,
-        num_params: int = 0,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.local = local
-        self.formula = formula
-        self.symbol = symbol if symbol is not None else name
-        self.arity = arity
-        self.num_params = num_params
+# ---------------------------------------------------------------------------
+# The registry of ops (filled by autograd.ops and autograd.define_op)
+# ---------------------------------------------------------------------------
 
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
+#: Every registered op by name: the built-ins of `autograd.ops` and the ops
+#: declared with `autograd.define_op`. Value's operators look their ops up here.
+OPS: dict[str, Op] = {}
 
-    def __call__(self, *inputs: object, params: Sequence[float] = ()) -> Any:
-        """Apply the op to numbers or Values (see the class docstring)."""
-        if self.arity is not None and len(inputs) != self.arity:
-            raise TypeError(f"{self.name} takes {self.arity} input(s), got {len(inputs)}")
-        if len(params) != self.num_params:
-            raise TypeError(
-                f"{self.name} takes {self.num_params} parameter(s), got {len(params)}"
-            )
-        if inputs and _all_values(inputs):  # the common case (dot, sum in a model)
-            return self.apply(inputs, tuple(params))
-        if any(isinstance(x, Value) for x in inputs):
-            return self.apply(tuple([as_value(x) for x in inputs]), tuple(params))
-        floats = [as_float(x) for x in inputs]
-        return as_float(self.run_forward(floats + list(params)))
+#: The ops an expression may call by name (``tanh(x)``, ``clamp(x, 0, 1)``):
+#: every registered op on a fixed number of inputs that is not an operator.
+FUNCTIONS: dict[str, Op] = {}
 
-    def apply(self, parents: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
-        """Compute the op on `parents` (Values) and return the new node.
+_BUILT_IN: set[str] = set()
 
-        This runs once per node of every graph, so it is written for speed:
-        the forward call is inlined (see `run_forward` for the same error
-        handling) and the node is filled in directly instead of through
-        ``Value.__init__``, whose checks are for user input (here `data` is a
-        float we just computed and the label is empty).
-        """
-        args = [p.data for p in parents]
-        if params:
-            args.extend(params)
+
+def register(op: Op, built_in: bool = False) -> Op:
+    """Make `op` known everywhere (OPS, expression functions, property tests); return it.
+
+    A built-in name cannot be taken again; registering a name of your own again
+    replaces the earlier op (so a notebook cell can run twice).
+    """
+    if op.name in _BUILT_IN:
+        raise ValueError(f"{op.name!r} is a built-in op; give your op another name")
+    OPS[op.name] = op
+    if built_in:
+        _BUILT_IN.add(op.name)
+    if op.arity is not None and not op.operator:
+        FUNCTIONS[op.name] = op
+    return op
+
+
+def is_built_in(name: str) -> bool:
+    """True for the ops of autograd.ops, False for ops declared with `define_op`."""
+    return name in _BUILT_IN
+
+
+# ---------------------------------------------------------------------------
+# Passes over a graph
+#
+# A pass keeps its numbers (this pass's gradient of each node, or its tangent in
+# forward mode) in the nodes' `_pass` slot: None outside a pass, and during one
+# None for the nodes that take no part in it (constants, nodes off the path).
+# So one pass runs at a time, and a pass never starts inside another.
+# ---------------------------------------------------------------------------
+
+_pass_lock = threading.Lock()
+_in_a_pass: ContextVar[bool] = ContextVar("autograd_in_a_pass", default=False)
+_DONE = object()  # on the stack of `marked_order`: "the parents of the node below are placed"
+# The mark of a node in a pass that has no gradient yet. The first contribution
+# replaces it as it is (no `0 + c`, which with create_graph would be one more node).
+NOTHING_YET = 0.0
+
+
+@contextmanager
+def one_pass() -> Iterator[None]:
+    """Hold the pass lock: passes in other threads wait; a nested pass is an error."""
+    if _in_a_pass.get():
+        raise RuntimeError("a backward or forward pass cannot start while another one is "
+                           "running in this thread (e.g. from inside a derivative rule)")
+    with _pass_lock:
+        token = _in_a_pass.set(True)
         try:
-            data = self.forward(*args)
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call(args)}: {error}") from None
-        if type(data) is not float:  # e.g. an int from an empty sum, or a custom op's int
-            data = as_float(data)
-        node = Value.__new__(Value)
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        if _GradMode.enabled:
-            node.operation = self
-            node.parents = parents
-            node.params = params
-        else:  # no_grad: the result is a leaf
-            node.operation = None
-            node.parents = ()
-            node.params = ()
-        return node
+            yield
+        finally:
+            _in_a_pass.reset(token)
 
-    def run_forward(self, args: Sequence[float]) -> float:
-        """`forward(*args)`, with errors that name the op and its inputs."""
+
+def marked_order(root: Value, include_constants: bool) -> list[Value]:
+    """The nodes `root` depends on, each after its parents (root last); marks them.
+
+    The order of a recursive depth-first search that visits the parents in
+    argument order (``a*b + c`` gives a, b, a*b, c, the sum), computed with an
+    explicit stack instead of recursion, so a chain of a million nodes is fine.
+    Each node met is marked by setting ``_pass`` to `NOTHING_YET`, so it is
+    placed once; without `include_constants`, constants are left out and
+    unmarked. Run it inside `one_pass` and clear the marks afterwards.
+    """
+    order: list[Value] = []
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _DONE:
+            order.append(stack.pop())  # the node under the marker: its parents are placed
+        elif node._pass is None:  # not met yet (a node may be pushed more than once)
+            if not node.parents:  # a leaf waits for nothing
+                if include_constants or type(node) is not Constant:
+                    node._pass = NOTHING_YET
+                    order.append(node)
+                continue
+            node._pass = NOTHING_YET
+            stack.append(node)
+            stack.append(_DONE)  # come back to the node once its parents are placed
+            for parent in reversed(node.parents):  # the first parent is popped first
+                if parent._pass is None:
+                    stack.append(parent)
+    return order
+
+
+def clear_marks(order: list[Value]) -> None:
+    for node in order:
+        node._pass = None
+
+
+def topological_order(root: Value) -> list[Value]:
+    """All nodes that `root` depends on (constants too), each after all of its
+    parents; the root is last."""
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}")
+    with one_pass():
+        order = marked_order(root, include_constants=True)
+        clear_marks(order)
+    return order
+
+
+def propagate(order: list[Value], create_graph: bool) -> None:
+    """The chain rule over `order`, from the root (last) back to the leaves.
+
+    Each node's ``_pass`` holds its gradient when its turn comes: every path from
+    the root has brought its share by then (reverse topological order). A parent
+    whose ``_pass`` is None takes no part: it receives nothing, and a rule of one
+    input is never evaluated for it. A gradient that is not finite stops the pass
+    with OverflowError.
+    """
+    for node in reversed(order):
+        upstream = node._pass
+        if upstream is None:
+            continue  # no part of this pass
+        if not isfinite(upstream):
+            raise _overflow(order, node)
+        operation = node.operation
+        if operation is None:
+            continue  # a leaf only receives
+        for parent, local in zip(node.parents, operation.pass_locals(node, create_graph)):
+            so_far = parent._pass
+            if so_far is None:
+                continue  # the parent takes no part (a constant, or off the paths asked for)
+            contribution = local * upstream
+            parent._pass = contribution if so_far is NOTHING_YET else so_far + contribution
+
+
+def _overflow(order: list[Value], culprit: Value) -> OverflowError:
+    """Say where the gradient of `culprit` stopped being finite (float mode)."""
+    done = set(order[order.index(culprit) + 1:])  # the nodes that passed theirs on
+    for node in reversed(order):
+        if node not in done or node.operation is None or culprit not in node.parents:
+            continue
+        upstream = node._pass
+        for parent, local in zip(node.parents, node.operation.pass_locals(node, False)):
+            if parent is culprit and local is not None and not isfinite(local * upstream):
+                return OverflowError(
+                    f"the gradient overflows at {_describe(node)}: its local derivative "
+                    f"{local:g} times the gradient {upstream:g} arriving from the output is "
+                    "not finite")
+    return OverflowError(f"the gradient of the node {_describe(culprit)} overflows to "
+                         f"{culprit._pass} when the contributions of its paths add up")
+
+
+def _describe(node: Value) -> str:
+    if node.label:
+        return repr(node.label)
+    if node.operation is None:
+        return f"leaf {node.data:g}"
+    return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])
+
+
+def seed_of(root: object, grad: object, create_graph: bool) -> Any:
+    """The starting gradient d root/d root of a pass, checked."""
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
+    if isinstance(grad, Value):
+        return grad if create_graph else grad.data
+    seed = as_float(grad, "the starting gradient")
+    return Value(seed) if create_graph else seed
+
+
+def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+    """Add d(root)/d(node) · grad to ``node.grad`` for every node of the graph.
+
+    The pass first works out its own gradients, then adds them, so intermediate
+    nodes get their gradient too (drawings show it) and calling backward n times
+    leaves n times the gradient everywhere (reset with `autograd.zero_grad`).
+    Constants keep 0.0. A ``.grad`` of None counts as 0 (PyTorch's habit). If a
+    derivative cannot be computed (say sqrt at 0), the graph is out of date, or a
+    gradient overflows, the error is raised before any ``.grad`` changes.
+    """
+    seed = seed_of(root, grad, create_graph)
+    with one_pass():
+        order = marked_order(root, include_constants=False)
+        if not order:
+            return  # a constant: it keeps no gradient
         try:
-            return self.forward(*args)
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call(args)}: {error}") from None
-
-    def describe_call(self, args: Sequence[Any]) -> str:
-        """E.g. ``log(-2.0)``: how error messages show a call of this op."""
-        shown = ", ".join(f"{float(a):g}" if isinstance(a, (int, float, Value)) else repr(a)
-                          for a in args)
-        return f"{self.name}({shown})"
-
-    def display(self, params: Sequence[float] = ()) -> str:
-        """The text of the op's node in drawings, e.g. ``tanh`` or ``^3``."""
-        return self.symbol.format(*params)
+            root._pass = seed
+            propagate(order, create_graph)
+        except BaseException:
+            clear_marks(order)
+            raise
+        for node in order:
+            gradient = node._pass
+            node._pass = None
+            old = node.grad
+            if old is None:  # PyTorch's set_to_none habit: None counts as 0
+                old = 0.0
+            # With create_graph, a fresh node keeps the Value itself (0 + g would be a new node).
+            node.grad = gradient if old == 0.0 and type(gradient) is not float else old + gradient

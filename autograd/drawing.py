@@ -294,10 +294,11 @@ def draw_frame(
         labelled = highlighted if is_step else planned.get(node)
         style = _EDGE_HIGHLIGHT if is_step else _EDGE_INVISIBLE_LABEL
         target = f"{ids[node]}_op" if not compact else ids[node]
+        received = {item.position: item for item in labelled.contributions} if labelled else {}
         for k, parent in enumerate(node.parents):
             edge: dict[str, str] = {}
-            if labelled is not None:
-                item = labelled.contributions[k]
+            item = received.get(k)
+            if item is not None and labelled is not None:
                 edge = {**style, "label": f"{n(item.local)} × {n(labelled.upstream)}"
                                           f" = {n(item.contribution)}"}
             graph.edge(ids[parent], target, **edge)
@@ -359,7 +360,7 @@ def _kind(node: Value, root: Value) -> str:
 
 
 def _op_text(node: Value) -> str:
-    return node.operation.display(node.params)  # type: ignore[union-attr]
+    return node.operation.display(node.settings)  # type: ignore[union-attr]
 
 
 def _record_title(node: Value, name: str, compact: bool) -> str:

@@ -1,104 +1,67 @@
-"""The op table: every primitive operation of the engine, each declared once.
+"""The op table: every built-in primitive of the engine, each declared once.
 
 Each entry gives, side by side, the forward computation on floats, the local
-derivative ∂out/∂input for each input, and the text of that formula. The
-derivative rules receive the inputs and the output (``out``) and use only
-``+ - * / **``, comparisons and the functions of this module, which accept
-floats and Values alike; so one rule serves an ordinary backward pass (floats),
-``create_graph=True`` (Values, for higher derivatives) and forward mode.
+derivative ∂out/∂input for each input, the text of that formula, and where the
+property tests draw its inputs (its `Domain`). The rules receive the inputs and
+the output ``out`` and use only ``+ - * / **``, comparisons and the functions of
+this table, which accept floats and Values alike: one rule serves an ordinary
+backward pass (floats), ``create_graph=True`` (Values) and forward mode.
 
-At the end of the module, Value's operators and methods are attached, each a
-thin call of its table entry. To add your own primitive, use `define_op` the
-same way the built-ins below do.
+Registering an entry makes the op known everywhere: `autograd.OPS`, the
+functions an expression may call (`autograd.FUNCTIONS`), the strategies and the
+property tests. Each entry is also the function itself: ``tanh(0.5)`` is a float,
+``tanh(x)`` a new node; Value's operators and methods (autograd/core.py) are one
+line each that applies their entry.
+
+Adding a built-in op: one entry here (with a domain if it has one) and, where
+PyTorch has a Tensor method of that name, one line in `Value`.
+
+Kinks: where an op is not differentiable (relu and abs at 0, maximum at a tie,
+clamp at its bounds), its rule returns one subgradient, the one PyTorch uses;
+each entry's formula says which.
 """
 
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
-import numbers
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd.core import Op, Value, as_value
+from autograd.core import FUNCTIONS, Value, is_built_in, register
+from autograd.op import Domain, Op, between, nonzero
 
 
-def define_op(
-    name: str,
-    forward: Callable[..., float],
-    derivatives: Sequence[Callable[..., Any]],
-    formulas: Sequence[str],
-    symbol: str | None = None,
-    num_params: int = 0,
-) -> Op:
-    """Declare a primitive with a fixed number of inputs; return it, ready to call.
+def _built_in(op: Op) -> Op:
+    return register(op, built_in=True)
 
-    Args:
-        name:        the op's name (shown as ``node.op``).
-        forward:     ``forward(*inputs, *params) -> float`` on plain floats.
-        derivatives: one function per input; the i-th is called as
-                     ``d(*inputs, *params, out)`` and returns ∂out/∂input_i.
-        formulas:    one text per input, e.g. ``"d(x^2)/dx = 2x"``.
-        symbol:      what drawings show in the op's node (default: ``name``).
-        num_params:  how many fixed numbers follow the inputs (like the ``3``
-                     in ``x ** 3``); they are parameters, not graph parents.
 
-    Example (a learner's own op, checked with ``autograd.gradcheck``)::
-
-        square = define_op("square", forward=lambda x: x * x,
-                           derivatives=[lambda x, out: 2 * x],
-                           formulas=["d(x^2)/dx = 2x"])
-        y = square(Value(3.0))      # a Value with op "square"
-    """
-    derivatives = tuple(derivatives)
-    formulas = tuple(formulas)
-    if not derivatives:
-        raise ValueError(f"op {name!r} needs at least one derivative rule")
-    if len(formulas) != len(derivatives):
-        raise ValueError(
-            f"op {name!r}: {len(derivatives)} derivative rule(s) but "
-            f"{len(formulas)} formula(s); give one of each per input"
-        )
-
-    # local(args, out) runs once per node in every backward pass, so the usual
-    # shapes, one or two inputs and no parameters, get a version that passes
-    # the arguments one by one (no loop, no *args): the same result, faster.
-    if len(derivatives) == 1 and num_params == 0:
-        (d_x,) = derivatives
-
-        def local(args: Sequence[Any], out: Any) -> list[Any]:
-            (x,) = args
-            return [d_x(x, out)]
-
-    elif len(derivatives) == 2 and num_params == 0:
-        d_a, d_b = derivatives
-
-        def local(args: Sequence[Any], out: Any) -> list[Any]:
-            a, b = args
-            return [d_a(a, b, out), d_b(a, b, out)]
-
-    else:
-
-        def local(args: Sequence[Any], out: Any) -> list[Any]:
-            return [derivative(*args, out) for derivative in derivatives]
-
-    def formula(i: int, n: int) -> str:
-        return formulas[i]
-
-    return Op(name, forward, local, formula, symbol, len(derivatives), num_params)
+def _number(x: Any) -> float:
+    """The float in `x` (a Value's data): for rules that are piecewise constant."""
+    return x.data if isinstance(x, Value) else x
 
 
 # ---------------------------------------------------------------------------
-# Forward computations with clear domain errors. (Op.run_forward prefixes each
-# message with the op and its inputs, e.g. "log(-2): input must be positive".)
+# Forward computations on floats, with domain errors that say what is wrong.
+# (The engine prefixes each message with the op and its inputs, e.g.
+# "log(-2): log is defined only for inputs > 0".)
 # ---------------------------------------------------------------------------
+
+_TOO_LARGE = "the result is too large for a float"
 
 
 def _divide(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError("division by zero")
     return a / b
+
+
+def _remainder(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError("the remainder of a division by zero")
+    return a % b
 
 
 def _power(base: float, exponent: float) -> float:
@@ -109,28 +72,47 @@ def _power(base: float, exponent: float) -> float:
     try:
         return float(base**exponent)
     except OverflowError:
-        raise OverflowError("result is too large for a float") from None
+        raise OverflowError(_TOO_LARGE) from None
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(
-            "result is too large for a float (exp overflows above x = 709.78)"
-        ) from None
+def _overflows(function: Callable[[float], float], limit: str) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        try:
+            return function(x)
+        except OverflowError:
+            raise OverflowError(f"{_TOO_LARGE} ({limit})") from None
+
+    return checked
 
 
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError("log is defined only for positive inputs")
-    return math.log(x)
+def _positive(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        if x <= 0:
+            raise ValueError(f"{name} is defined only for positive inputs")
+        return function(x)
+
+    return checked
+
+
+def _log1p(x: float) -> float:
+    if x <= -1:
+        raise ValueError("log1p is defined only for inputs > -1")
+    return math.log1p(x)
 
 
 def _sqrt(x: float) -> float:
     if x < 0:
         raise ValueError("sqrt is defined only for inputs >= 0")
     return math.sqrt(x)
+
+
+def _inverse_trig(function: Callable[[float], float], name: str) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        if not -1 <= x <= 1:
+            raise ValueError(f"{name} is defined only for -1 <= x <= 1")
+        return function(x)
+
+    return checked
 
 
 def _sigmoid(x: float) -> float:
@@ -141,11 +123,22 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(x: float) -> float:
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): exp never overflows.
+    return builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
+
+
+def _clamp(x: float, low: float, high: float) -> float:
+    if low > high:
+        raise ValueError("clamp needs low <= high")
+    return low if x < low else high if x > high else x
+
+
 def _logsumexp(*xs: float) -> float:
     # log Σ e^x_i = m + log Σ e^(x_i - m), m = max x_i: no term exceeds e^0 = 1.
     if not xs:
         raise ValueError("needs at least one input")
-    m = max(xs)
+    m = builtins.max(xs)
     return m + math.log(builtins.sum(math.exp(x - m) for x in xs))
 
 
@@ -161,193 +154,289 @@ def _pow_exponent_derivative(a: Any, b: Any, out: Any) -> Any:
     if a == 0 and b > 0:
         return 0.0
     raise ValueError(
-        f"the derivative of a**b with respect to b needs a > 0, got a = {float(a):g}; "
+        f"the derivative of a**b with respect to b needs a > 0, got a = {_number(a):g}; "
         "for a fixed exponent write x ** 2 with a plain number"
     )
 
 
 # ---------------------------------------------------------------------------
-# The table. Binary ops: inputs (a, b). Unary ops: input x.
+# Operators (written as + - * / % ** and unary minus; not functions in expressions)
 # ---------------------------------------------------------------------------
 
-ADD = define_op(
-    "add", symbol="+",
-    forward=lambda a, b: a + b,
-    derivatives=[lambda a, b, out: 1.0, lambda a, b, out: 1.0],
+ADD = _built_in(Op(
+    "add", operator.add, symbol="+", operator=True,
+    derivatives=[1.0, 1.0],
     formulas=["d(a+b)/da = 1", "d(a+b)/db = 1"],
-)
-SUB = define_op(
-    "sub", symbol="-",
-    forward=lambda a, b: a - b,
-    derivatives=[lambda a, b, out: 1.0, lambda a, b, out: -1.0],
+))
+SUB = _built_in(Op(
+    "sub", operator.sub, symbol="-", operator=True,
+    derivatives=[1.0, -1.0],
     formulas=["d(a-b)/da = 1", "d(a-b)/db = -1"],
-)
-MUL = define_op(
-    "mul", symbol="×",
-    forward=lambda a, b: a * b,
+))
+MUL = _built_in(Op(
+    "mul", operator.mul, symbol="×", operator=True,
     derivatives=[lambda a, b, out: b, lambda a, b, out: a],
     formulas=["d(a·b)/da = b", "d(a·b)/db = a"],
-)
-DIV = define_op(
-    "div", symbol="÷",
-    forward=_divide,
-    derivatives=[lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)],
+))
+DIV = _built_in(Op(
+    "div", _divide, symbol="÷", operator=True,
+    derivatives=[lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b],  # -a/b² = -(a/b)/b
     formulas=["d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"],
-)
-POW = define_op(  # x ** n with a plain number n: n is a parameter, not a parent
-    "pow", symbol="^{0:g}", num_params=1,
-    forward=_power,
+    domain=Domain(inputs=(between(-3, 3), nonzero(0.5, 3))),
+))
+MOD = _built_in(Op(
+    "mod", _remainder, symbol="%", operator=True,
+    derivatives=[lambda a, b, out: 1.0,
+                 lambda a, b, out: -float(math.floor(_number(a) / _number(b)))],
+    formulas=["d(a mod b)/da = 1", "d(a mod b)/db = -floor(a/b)"],
+    # a mod b = a - b·floor(a/b) (the sign of b, like Python and torch.remainder);
+    # it jumps where a/b is an integer: these inputs keep |a/b| strictly inside (0, 1).
+    domain=Domain(inputs=(nonzero(0.1, 0.9), nonzero(1.0, 3.0))),
+))
+POW = _built_in(Op(  # x ** n with a plain number n: n is a setting, not a parent
+    "pow", _power, symbol="^{0:g}", num_settings=1, setting_names=["exponent"], operator=True,
     derivatives=[lambda x, n, out: 0.0 if n == 0 else n * x ** (n - 1)],
     formulas=["d(x^n)/dx = n·x^(n-1)"],
-)
-POW_VALUE = define_op(  # a ** b with b a Value: both are parents
-    "pow_value", symbol="^",
-    forward=_power,
-    derivatives=[
-        lambda a, b, out: b * a ** (b - 1),
-        _pow_exponent_derivative,
-    ],
+    domain=[Domain(inputs=(between(-3, 3),), settings=((2.0,), (3.0,), (1.0,), (0.0,))),
+            Domain(inputs=(nonzero(0.5, 3),), settings=((-1.0,), (-2.0,))),
+            Domain(inputs=(between(0.2, 3),), settings=((0.5,), (1.5,), (-0.5,)))],
+))
+POW_VALUE = _built_in(Op(  # a ** b with b a Value: both are parents
+    "pow_value", _power, symbol="^", operator=True,
+    derivatives=[lambda a, b, out: b * a ** (b - 1), _pow_exponent_derivative],
     formulas=["d(a^b)/da = b·a^(b-1)", "d(a^b)/db = a^b·ln(a)"],
-)
-NEG = define_op(
-    "neg", symbol="-",
-    forward=lambda x: -x,
-    derivatives=[lambda x, out: -1.0],
+    domain=Domain(inputs=(between(0.2, 3), between(-2, 2))),
+))
+NEG = _built_in(Op(
+    "neg", operator.neg, symbol="-", operator=True,
+    derivatives=[-1.0],
     formulas=["d(-x)/dx = -1"],
-)
-EXP = define_op(
-    "exp",
-    forward=_exp,
+))
+
+# ---------------------------------------------------------------------------
+# Functions of one input
+# ---------------------------------------------------------------------------
+
+exp = _built_in(Op(
+    "exp", _overflows(math.exp, "exp overflows above x = 709.78"),
     derivatives=[lambda x, out: out],
     formulas=["d exp(x)/dx = exp(x)"],
-)
-LOG = define_op(
-    "log",
-    forward=_log,
+    domain=Domain(inputs=(between(-5, 5),)),
+    doc="e^x. Derivative: e^x. OverflowError above x ≈ 709.78.",
+))
+expm1 = _built_in(Op(
+    "expm1", _overflows(math.expm1, "expm1 overflows above x = 709.78"),
+    derivatives=[lambda x, out: out + 1.0],
+    formulas=["d(exp(x)-1)/dx = exp(x)"],
+    domain=Domain(inputs=(between(-5, 5),)),
+    doc="e^x - 1, accurate for small x. Derivative: e^x.",
+))
+log = _built_in(Op(
+    "log", _positive(math.log, "log"),
     derivatives=[lambda x, out: 1.0 / x],
     formulas=["d log(x)/dx = 1/x"],
-)
-TANH = define_op(
-    "tanh",
-    forward=math.tanh,
-    derivatives=[lambda x, out: 1.0 - out * out],
-    formulas=["d tanh(x)/dx = 1 - tanh(x)^2"],
-)
-SIGMOID = define_op(
-    "sigmoid", symbol="σ",
-    forward=_sigmoid,
-    derivatives=[lambda x, out: out * (1.0 - out)],
-    formulas=["d σ(x)/dx = σ(x)·(1 - σ(x))"],
-)
-RELU = define_op(
-    "relu", symbol="ReLU",
-    forward=lambda x: x if x > 0 else 0.0,
-    derivatives=[lambda x, out: 1.0 if x > 0 else 0.0],  # 0 at the kink, like PyTorch
-    formulas=["d relu(x)/dx = 1 if x > 0 else 0"],
-)
-ABS = define_op(
-    "abs", symbol="|x|",
-    forward=abs,
-    derivatives=[lambda x, out: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)],
-    formulas=["d|x|/dx = sign(x)"],
-)
-SQRT = define_op(
-    "sqrt", symbol="√",
-    forward=_sqrt,
+    domain=Domain(inputs=(between(0.1, 10),)),
+    doc="Natural logarithm, for x > 0. Derivative: 1/x.",
+))
+log1p = _built_in(Op(
+    "log1p", _log1p,
+    derivatives=[lambda x, out: 1.0 / (1.0 + x)],
+    formulas=["d log(1+x)/dx = 1/(1+x)"],
+    domain=Domain(inputs=(between(-0.9, 10),)),
+    doc="log(1 + x), accurate for small x; for x > -1. Derivative: 1/(1 + x).",
+))
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+log2 = _built_in(Op(
+    "log2", _positive(math.log2, "log2"),
+    derivatives=[lambda x, out: 1.0 / (x * _LN2)],
+    formulas=["d log2(x)/dx = 1/(x·ln 2)"],
+    domain=Domain(inputs=(between(0.1, 10),)),
+    doc="Logarithm to base 2, for x > 0. Derivative: 1/(x ln 2).",
+))
+log10 = _built_in(Op(
+    "log10", _positive(math.log10, "log10"),
+    derivatives=[lambda x, out: 1.0 / (x * _LN10)],
+    formulas=["d log10(x)/dx = 1/(x·ln 10)"],
+    domain=Domain(inputs=(between(0.1, 10),)),
+    doc="Logarithm to base 10, for x > 0. Derivative: 1/(x ln 10).",
+))
+sqrt = _built_in(Op(
+    "sqrt", _sqrt, symbol="√",
     derivatives=[lambda x, out: 0.5 / out],
     formulas=["d √x/dx = 1/(2√x)"],
-)
-SIN = define_op(
-    "sin",
-    forward=math.sin,
+    domain=Domain(inputs=(between(0.1, 10),)),
+    doc="√x, for x >= 0. Derivative: 1/(2√x) (none at 0).",
+))
+absolute = _built_in(Op(
+    "abs", builtins.abs, symbol="|x|",
+    derivatives=[lambda x, out: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)],
+    formulas=["d|x|/dx = sign(x) (0 at x = 0)"],
+    domain=Domain(inputs=(nonzero(0.01, 5),)),
+    doc="|x|. Derivative: sign(x); at the kink x = 0 the rule uses 0, like PyTorch.",
+))
+relu = _built_in(Op(
+    "relu", lambda x: 0.0 if x <= 0 else x, symbol="ReLU",  # a nan is not <= 0: it stays nan
+    derivatives=[lambda x, out: 1.0 if x > 0 else 0.0],
+    formulas=["d relu(x)/dx = 1 if x > 0 else 0"],
+    domain=Domain(inputs=(nonzero(0.01, 5),)),
+    doc="max(0, x). Derivative: 1 for x > 0, else 0; at the kink x = 0 the rule uses 0, "
+        "like PyTorch.",
+))
+leaky_relu = _built_in(Op(
+    "leaky_relu", lambda x, slope: slope * x if x <= 0 else x, symbol="LReLU",
+    num_settings=1, setting_names=["slope"], defaults=[0.01],
+    derivatives=[lambda x, slope, out: 1.0 if x > 0 else slope],
+    formulas=["d leaky_relu(x)/dx = 1 if x > 0 else slope"],
+    domain=Domain(inputs=(nonzero(0.01, 5),), settings=((0.01,), (0.2,))),
+    doc="x for x > 0, else slope·x (slope 0.01 by default). Derivative: 1 for x > 0, "
+        "else slope; at the kink x = 0 the rule uses slope, like PyTorch.",
+))
+sigmoid = _built_in(Op(
+    "sigmoid", _sigmoid, symbol="σ",
+    derivatives=[lambda x, out: out * (1.0 - out)],
+    formulas=["d σ(x)/dx = σ(x)·(1 - σ(x))"],
+    domain=Domain(inputs=(between(-8, 8),)),
+    doc="σ(x) = 1/(1 + e^-x), stable for any x. Derivative: σ(x)(1 - σ(x)).",
+))
+softplus = _built_in(Op(
+    "softplus", _softplus,
+    derivatives=[lambda x, out: sigmoid(x)],
+    formulas=["d log(1+exp(x))/dx = σ(x)"],
+    domain=Domain(inputs=(between(-8, 8),)),
+    doc="log(1 + e^x), stable for any x (a smooth relu). Derivative: σ(x).",
+))
+tanh = _built_in(Op(
+    "tanh", math.tanh,
+    derivatives=[lambda x, out: 1.0 - out * out],
+    formulas=["d tanh(x)/dx = 1 - tanh(x)^2"],
+    domain=Domain(inputs=(between(-5, 5),)),
+    doc="tanh x = (e^x - e^-x)/(e^x + e^-x). Derivative: 1 - tanh²x.",
+))
+sin = _built_in(Op(
+    "sin", math.sin,
     derivatives=[lambda x, out: cos(x)],
     formulas=["d sin(x)/dx = cos(x)"],
-)
-COS = define_op(
-    "cos",
-    forward=math.cos,
+    domain=Domain(inputs=(between(-6, 6),)),
+    doc="sin x. Derivative: cos x.",
+))
+cos: Op = _built_in(Op(  # (annotated: sin's rule above refers to it)
+    "cos", math.cos,
     derivatives=[lambda x, out: -sin(x)],
     formulas=["d cos(x)/dx = -sin(x)"],
-)
+    domain=Domain(inputs=(between(-6, 6),)),
+    doc="cos x. Derivative: -sin x.",
+))
+tan = _built_in(Op(
+    "tan", math.tan,
+    derivatives=[lambda x, out: 1.0 + out * out],
+    formulas=["d tan(x)/dx = 1 + tan(x)^2"],
+    domain=Domain(inputs=(between(-1.3, 1.3),)),  # clear of the poles at ±π/2
+    doc="tan x. Derivative: 1 + tan²x.",
+))
+sinh = _built_in(Op(
+    "sinh", _overflows(math.sinh, "sinh overflows above |x| = 710.47"),
+    derivatives=[lambda x, out: cosh(x)],
+    formulas=["d sinh(x)/dx = cosh(x)"],
+    domain=Domain(inputs=(between(-4, 4),)),
+    doc="sinh x = (e^x - e^-x)/2. Derivative: cosh x.",
+))
+cosh: Op = _built_in(Op(  # (annotated: sinh's rule above refers to it)
+    "cosh", _overflows(math.cosh, "cosh overflows above |x| = 710.47"),
+    derivatives=[lambda x, out: sinh(x)],
+    formulas=["d cosh(x)/dx = sinh(x)"],
+    domain=Domain(inputs=(between(-4, 4),)),
+    doc="cosh x = (e^x + e^-x)/2. Derivative: sinh x.",
+))
+asin = _built_in(Op(
+    "asin", _inverse_trig(math.asin, "asin"),
+    derivatives=[lambda x, out: 1.0 / sqrt(1.0 - x * x)],
+    formulas=["d asin(x)/dx = 1/√(1 - x^2)"],
+    domain=Domain(inputs=(between(-0.9, 0.9),)),
+    doc="arcsin x, for -1 <= x <= 1. Derivative: 1/√(1 - x²) (none at ±1).",
+))
+acos = _built_in(Op(
+    "acos", _inverse_trig(math.acos, "acos"),
+    derivatives=[lambda x, out: -1.0 / sqrt(1.0 - x * x)],
+    formulas=["d acos(x)/dx = -1/√(1 - x^2)"],
+    domain=Domain(inputs=(between(-0.9, 0.9),)),
+    doc="arccos x, for -1 <= x <= 1. Derivative: -1/√(1 - x²) (none at ±1).",
+))
+atan = _built_in(Op(
+    "atan", math.atan,
+    derivatives=[lambda x, out: 1.0 / (1.0 + x * x)],
+    formulas=["d atan(x)/dx = 1/(1 + x^2)"],
+    domain=Domain(inputs=(between(-5, 5),)),
+    doc="arctan x. Derivative: 1/(1 + x²).",
+))
+clamp = _built_in(Op(
+    "clamp", _clamp, symbol="clamp[{0:g}, {1:g}]", num_settings=2,
+    setting_names=["low", "high"],
+    derivatives=[lambda x, low, high, out: 1.0 if low <= x <= high else 0.0],
+    formulas=["d clamp(x, low, high)/dx = 1 if low <= x <= high else 0"],
+    domain=Domain(inputs=(((-3, -1.1), (-0.9, 0.9), (1.1, 3)),), settings=((-1.0, 1.0),)),
+    doc="x limited to [low, high]. Derivative: 1 inside, 0 outside; at the kinks "
+        "x = low and x = high the rule uses 1, like PyTorch.",
+))
 
-# N-ary ops: one node for many inputs (a chain of binary nodes would be n - 1 nodes).
-SUM = Op(
-    "sum", symbol="Σ",
-    forward=lambda *xs: builtins.sum(xs),
+# ---------------------------------------------------------------------------
+# Functions of two inputs
+# ---------------------------------------------------------------------------
+
+atan2 = _built_in(Op(
+    "atan2", math.atan2,
+    derivatives=[lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)],
+    formulas=["d atan2(y, x)/dy = x/(x^2 + y^2)", "d atan2(y, x)/dx = -y/(x^2 + y^2)"],
+    domain=Domain(inputs=(nonzero(0.3, 3), between(-3, 3))),  # clear of the cut y = 0, x < 0
+    doc="The angle of the point (x, y), in (-π, π]. Derivatives: x/(x² + y²) and "
+        "-y/(x² + y²) (none at the origin).",
+))
+_APART = [Domain(inputs=(between(0.5, 3), between(-3, 0.4))),  # clear of the tie a = b
+          Domain(inputs=(between(-3, 0.4), between(0.5, 3)))]
+maximum = _built_in(Op(
+    "maximum", lambda a, b: b if a < b or b != b else a, symbol="max",  # a nan stays nan
+    derivatives=[lambda a, b, out: 1.0 if a > b else (0.0 if a < b else 0.5),
+                 lambda a, b, out: 1.0 if b > a else (0.0 if b < a else 0.5)],
+    formulas=["d max(a, b)/da = 1 if a > b, 1/2 if a = b, else 0",
+              "d max(a, b)/db = 1 if b > a, 1/2 if a = b, else 0"],
+    domain=_APART,
+    doc="The larger of a and b. Derivatives: 1 for the larger, 0 for the other; at a "
+        "tie a = b each gets 1/2, like PyTorch.",
+))
+minimum = _built_in(Op(
+    "minimum", lambda a, b: b if a > b or b != b else a, symbol="min",  # a nan stays nan
+    derivatives=[lambda a, b, out: 1.0 if a < b else (0.0 if a > b else 0.5),
+                 lambda a, b, out: 1.0 if b < a else (0.0 if b > a else 0.5)],
+    formulas=["d min(a, b)/da = 1 if a < b, 1/2 if a = b, else 0",
+              "d min(a, b)/db = 1 if b < a, 1/2 if a = b, else 0"],
+    domain=_APART,
+    doc="The smaller of a and b. Derivatives: 1 for the smaller, 0 for the other; at a "
+        "tie a = b each gets 1/2, like PyTorch.",
+))
+
+# ---------------------------------------------------------------------------
+# Ops on any number of inputs: ONE node for many inputs (a chain of binary
+# nodes would be n - 1 nodes).
+# ---------------------------------------------------------------------------
+
+SUM = _built_in(Op(
+    "sum", lambda *xs: builtins.sum(xs), symbol="Σ",
     local=lambda xs, out: [1.0] * len(xs),
     formula=lambda i, n: f"d(x0+...+x{n - 1})/dx{i} = 1",
-)
-DOT = Op(  # parents: w0..w(n-1), then x0..x(n-1)
-    "dot", symbol="w·x",
-    forward=_dot,
+))
+DOT = _built_in(Op(  # parents: w0..w(n-1), then x0..x(n-1)
+    "dot", _dot, symbol="w·x",
     local=lambda args, out: [*args[len(args) // 2:], *args[: len(args) // 2]],
     formula=lambda i, n: (
         f"d(w·x)/dw{i} = x{i}" if i < n // 2 else f"d(w·x)/dx{i - n // 2} = w{i - n // 2}"
     ),
-)
-LOGSUMEXP = Op(
-    "logsumexp", symbol="logΣexp",
-    forward=_logsumexp,
+    domain=Domain(inputs=(between(-3, 3), between(-3, 3))),
+))
+LOGSUMEXP = _built_in(Op(
+    "logsumexp", _logsumexp, symbol="logΣexp",
     local=lambda xs, out: [exp(x - out) for x in xs],
     formula=lambda i, n: f"d logsumexp(x)/dx{i} = exp(x{i} - logsumexp(x)) = softmax(x){i}",
-)
-
-#: Every built-in op by name.
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, POW_VALUE, NEG, EXP, LOG, TANH, SIGMOID,
-               RELU, ABS, SQRT, SIN, COS, SUM, DOT, LOGSUMEXP)
-}
-
-
-# ---------------------------------------------------------------------------
-# Functions. Each returns a Value when an input is a Value, else a plain float.
-# ---------------------------------------------------------------------------
-
-
-def exp(x: Any) -> Any:
-    """e^x. Derivative: e^x. OverflowError above x ≈ 709.78."""
-    return EXP(x)
-
-
-def log(x: Any) -> Any:
-    """Natural logarithm, for x > 0. Derivative: 1/x."""
-    return LOG(x)
-
-
-def tanh(x: Any) -> Any:
-    """tanh x = (e^x - e^-x)/(e^x + e^-x). Derivative: 1 - tanh(x)^2."""
-    return TANH(x)
-
-
-def sigmoid(x: Any) -> Any:
-    """σ(x) = 1/(1 + e^-x), stable for any x. Derivative: σ(x)(1 - σ(x))."""
-    return SIGMOID(x)
-
-
-def relu(x: Any) -> Any:
-    """max(0, x). Derivative: 1 for x > 0, else 0 (0 at the kink)."""
-    return RELU(x)
-
-
-def sqrt(x: Any) -> Any:
-    """√x, for x >= 0. Derivative: 1/(2√x) (infinite at 0)."""
-    return SQRT(x)
-
-
-def sin(x: Any) -> Any:
-    """sin x. Derivative: cos x."""
-    return SIN(x)
-
-
-def cos(x: Any) -> Any:
-    """cos x. Derivative: -sin x."""
-    return COS(x)
-
-
-def absolute(x: Any) -> Any:
-    """|x|. Derivative: sign(x) (0 at the kink)."""
-    return ABS(x)
+    domain=Domain(inputs=(between(-5, 5),)),
+))
 
 
 def sum(values: Iterable[Any]) -> Any:  # noqa: A001 - mirrors builtins.sum on purpose
@@ -371,56 +460,77 @@ def logsumexp(values: Iterable[Any]) -> Any:
     return LOGSUMEXP(*values)
 
 
-#: The functions an expression (e.g. on the command line) may call, by name.
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "exp": exp, "log": log, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "abs": absolute, "sqrt": sqrt, "sin": sin, "cos": cos,
-}
-
-
 # ---------------------------------------------------------------------------
-# Value's operators and methods, each dispatched through its table entry.
-# A plain number on either side of an operator becomes a constant leaf.
+# Your own ops
 # ---------------------------------------------------------------------------
 
 
-def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
-    def method(self: Value, other: Any) -> Value:
-        return op.apply((self, as_value(other)))
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    derivatives: Sequence[Callable[..., Any] | float],
+    formulas: Sequence[str],
+    symbol: str | None = None,
+    num_settings: int = 0,
+    domain: Domain | Sequence[Domain] | None = None,
+) -> Op:
+    """Declare and register a primitive with a fixed number of inputs; return it.
 
-    def reflected(self: Value, other: Any) -> Value:
-        return op.apply((as_value(other), self))
+    Args:
+        name:        the op's name (shown as ``node.op``); not a built-in's name.
+        forward:     ``forward(*inputs, *settings) -> float`` on plain floats.
+        derivatives: one function per input; the i-th is called as
+                     ``d(*inputs, *settings, out)`` and returns ∂out/∂input_i.
+        formulas:    one text per input, e.g. ``"d(x^2)/dx = 2x"``.
+        symbol:      what drawings show in the op's node (default: ``name``).
+        num_settings: how many fixed numbers follow the inputs (like the ``3``
+                     in ``x ** 3``); they are settings, not graph parents.
+        domain:      where property tests and strategies draw its inputs
+                     (default: each input in [-3, 3]).
 
-    return method, reflected
+    The op is then known everywhere: ``autograd.OPS[name]``, expressions
+    (``backprop check "square(x)" x=3``), strategies and checks. Example::
+
+        square = define_op("square", forward=lambda x: x * x,
+                           derivatives=[lambda x, out: 2 * x],
+                           formulas=["d(x^2)/dx = 2x"])
+        y = square(Value(3.0))      # a Value with op "square"
+    """
+    derivatives, formulas = list(derivatives), list(formulas)
+    _check_signature(name, "forward", forward, len(derivatives) + num_settings)
+    for i, rule in enumerate(derivatives):
+        if not isinstance(rule, (int, float)):  # a number is a constant derivative
+            _check_signature(name, f"derivative rule {i}", rule,
+                             len(derivatives) + num_settings + 1)
+    op = Op(name, forward, derivatives, formulas, symbol=symbol, num_settings=num_settings,
+            domain=domain)
+    return register(op)
 
 
-def _unary(op: Op) -> Callable[[Value], Value]:
-    def method(self: Value) -> Value:
-        return op.apply((self,))
-
-    method.__name__ = op.name
-    return method
-
-
-def _power_method(self: Value, exponent: Any) -> Value:
-    if isinstance(exponent, Value):
-        return POW_VALUE.apply((self, exponent))
-    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-        raise TypeError(f"pow: exponent must be a number or a Value, got {type(exponent).__name__}")
-    return POW.apply((self,), (float(exponent),))
-
-
-def _reflected_power(self: Value, base: Any) -> Value:
-    return POW_VALUE.apply((as_value(base), self))
+def _check_signature(name: str, what: str, function: Callable[..., Any], count: int) -> None:
+    """Refuse a function that cannot take `count` positional arguments (when we can tell)."""
+    if not callable(function):
+        raise TypeError(f"define_op({name!r}): {what} must be a function, "
+                        f"got {type(function).__name__}")
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # some built-ins do not say
+        return
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        raise ValueError(f"define_op({name!r}): {what} must take {count} argument(s) "
+                         f"({_what_it_takes(what, count)}), but its signature is "
+                         f"{signature}") from None
 
 
-Value.__add__, Value.__radd__ = _binary(ADD)
-Value.__sub__, Value.__rsub__ = _binary(SUB)
-Value.__mul__, Value.__rmul__ = _binary(MUL)
-Value.__truediv__, Value.__rtruediv__ = _binary(DIV)
-Value.__pow__ = _power_method
-Value.__rpow__ = _reflected_power
-Value.__neg__ = _unary(NEG)
-Value.__abs__ = _unary(ABS)
-for _op in (EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT, SIN, COS):
-    setattr(Value, _op.name, _unary(_op))
+def _what_it_takes(what: str, count: int) -> str:
+    if what == "forward":
+        return "the inputs, then the settings"
+    return "the inputs, then the settings, then out"
+
+
+#: The functions of this module: every built-in op that is a function, and the
+#: ops on any number of inputs.
+__all__ = ["absolute", "define_op", "dot", "logsumexp", "sum",
+           *(name for name in FUNCTIONS if is_built_in(name) and name != "abs")]

@@ -14,8 +14,8 @@ its own: it only receives contributions.
 
 Semantics (so that running every step equals one ``root.backward()``):
 
-- When the generator starts, the seed (1.0 by default, d out/d out = 1) is
-  added to ``root.grad``.
+- When the generator starts, the starting gradient (1.0 by default,
+  d out/d out = 1) is added to ``root.grad``.
 - Each step is applied, that is its contributions are added to the parents'
   ``.grad``, just before it is yielded. Stop early and the graph shows the
   gradients so far.
@@ -112,7 +112,7 @@ class Step:
         return format_step(self)
 
 
-def plan_steps(root: Value, seed: float = 1.0) -> list[Step]:
+def plan_steps(root: Value, grad: float = 1.0) -> list[Step]:
     """Every step of one backward pass from `root`, WITHOUT touching ``.grad``.
 
     ``grad_before``/``grad_after`` are what the parents' ``.grad`` would hold if
@@ -121,7 +121,7 @@ def plan_steps(root: Value, seed: float = 1.0) -> list[Step]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps needs a Value as output, got {type(root).__name__}")
-    seed = as_float(seed)
+    seed = as_float(grad, "the starting gradient")
     order = topological_order(root)
     names = node_names(root)
     start = {node: node.grad for node in order}
@@ -134,6 +134,8 @@ def plan_steps(root: Value, seed: float = 1.0) -> list[Step]:
         count = len(node.parents)
         contributions = []
         for i, (parent, local) in enumerate(zip(node.parents, local_derivatives(node))):
+            if local is None:  # a constant: it receives nothing
+                continue
             contribution = local * upstream
             before = start[parent] + pass_grads[parent] if parent in pass_grads else start[parent]
             pass_grads[parent] = pass_grads.get(parent, 0.0) + contribution
@@ -151,8 +153,8 @@ def plan_steps(root: Value, seed: float = 1.0) -> list[Step]:
     return steps
 
 
-def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
-    """Run ``root.backward(seed)`` one node at a time, yielding a `Step` per node.
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
+    """Run ``root.backward(grad)`` one node at a time, yielding a `Step` per node.
 
     For each non-leaf node, in the order ``backward()`` processes them, and
     each parent p of it::
@@ -162,7 +164,7 @@ def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
     Each step is applied before it is yielded, so between two steps the graph
     shows the gradients so far; after the last one every ``.grad`` (root and
     intermediate nodes included) equals what one ``backward()`` leaves. The
-    seed is added to ``root.grad`` when the generator starts. Example::
+    starting gradient `grad` is added to ``root.grad`` when the generator starts. Example::
 
         >>> from autograd import Value
         >>> x = Value(3.0, label="x")
@@ -170,9 +172,9 @@ def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
         ...     print([c.contribution for c in step.contributions], x.grad)
         [3.0, 3.0] 6.0
     """
-    steps = plan_steps(root, seed)  # all derivatives first: an error changes nothing
+    steps = plan_steps(root, grad)  # all derivatives first: an error changes nothing
     start = {node: node.grad for node in topological_order(root)}
-    pass_grads: dict[Value, float] = {root: as_float(seed)}
+    pass_grads: dict[Value, float] = {root: as_float(grad, "the starting gradient")}
     root.grad = start[root] + pass_grads[root]
     for step in steps:
         for item in step.contributions:
@@ -196,12 +198,13 @@ def format_step(step: Step, digits: int = 4) -> str:
     """
     n = lambda x: number(x, digits)
     node = step.node
-    inputs = ", ".join([*step.parent_names, *(f"{p:g}" for p in node.params)])
+    inputs = ", ".join([*step.parent_names, *(f"{p:g}" for p in node.settings)])
     lines = [
         f"step {step.index + 1}/{step.total}: {step.name} = {node.op}({inputs}) = {n(node.data)}",
         f"  upstream gradient d out/d {step.name} = {n(step.upstream)}",
     ]
-    for item, parent_name in zip(step.contributions, step.parent_names):
+    for item in step.contributions:
+        parent_name = step.parent_names[item.position]
         lines.append(
             f"  -> {parent_name} (input {item.position + 1}): local {_rule(item, digits)};"
             f" contribution {n(item.local)} × {n(step.upstream)} = {n(item.contribution)};"
@@ -228,7 +231,8 @@ def _rule(item: Contribution, digits: int) -> str:
 def _repeated_parents(step: Step) -> list[tuple[Value, str]]:
     seen: dict[Value, int] = {}
     first_name: dict[Value, str] = {}
-    for parent, name in zip(step.node.parents, step.parent_names):
+    for item in step.contributions:
+        parent, name = item.parent, step.parent_names[item.position]
         seen[parent] = seen.get(parent, 0) + 1
         first_name.setdefault(parent, name)
     return [(parent, first_name[parent]) for parent, count in seen.items() if count > 1]
@@ -246,7 +250,8 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
               "contribution", "parent grad")
     rows: list[tuple[str, ...]] = []
     for step in steps:
-        for k, (item, parent_name) in enumerate(zip(step.contributions, step.parent_names)):
+        for k, item in enumerate(step.contributions):
+            parent_name = step.parent_names[item.position]
             first = k == 0
             rows.append((
                 f"{step.index + 1}/{step.total}" if first else "",
@@ -261,11 +266,11 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def print_steps(root: Value, seed: float = 1.0, digits: int = 4) -> list[Step]:
-    """Run `backward_steps(root, seed)` to the end, print the table, return the steps.
+def print_steps(root: Value, grad: float = 1.0, digits: int = 4) -> list[Step]:
+    """Run `backward_steps(root, grad)` to the end, print the table, return the steps.
 
-    Like ``root.backward(seed)``, this adds the gradients to ``.grad``.
+    Like ``root.backward(grad)``, this adds the gradients to ``.grad``.
     """
-    steps = list(backward_steps(root, seed))
+    steps = list(backward_steps(root, grad))
     print(format_steps(steps, digits))
     return steps

@@ -14,12 +14,15 @@ differences are accurate and a correct engine always passes `gradcheck`::
         assert gradcheck(expression, inputs), f"{expression} at {inputs}"
 
 How the safety is guaranteed: inputs lie in [-INPUT_BOUND, INPUT_BOUND] and
-every generated node knows a bound on |its value| over that box. Ops with a
-restricted domain or a kink only ever see arguments that keep clear of it:
-``log(u*u + c)``, ``sqrt(u*u + c)``, ``relu(u*u + c)`` or ``relu(-c - u*u)``,
-``abs(...)`` likewise, ``u / (v*v + c)`` with c >= 0.5, and powers of ``u*u + c``.
-An op is only chosen when the result's bound stays within VALUE_BOUND (so
-``exp`` only sees arguments up to 3). Hypothesis shrinks a failing case
+every generated node knows a bound on |its value| over that box. Every function
+of the op table (`autograd.FUNCTIONS`, your `define_op` ops included) declares
+the intervals where its tests draw inputs (its `autograd.Domain`: inside its
+domain, clear of its kinks); an argument is fitted into one of them: as it is if
+it fits, else as ``u*u + c`` or ``-c - u*u`` (``log(x*x + 1)``,
+``relu(-0.5 - x*x)``), else squeezed as ``m + r*tanh(u)``. The operators keep
+clear by construction: ``u / (v*v + c)`` with c >= 1, powers of ``u*u + c``. A
+function is only chosen when its values over its domain interval (measured on a
+grid, with a margin) stay within VALUE_BOUND. Hypothesis shrinks a failing case
 towards a single variable, then towards the first ops of each list below.
 
 Expressions print as formulas that `backprop check` and ``nn.expression``
@@ -28,8 +31,10 @@ understand, and are called like functions: ``expression(*values)``.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 try:
@@ -40,13 +45,14 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
         "(or pip install hypothesis)"
     ) from error
 
-from autograd.ops import FUNCTIONS
+from autograd.core import FUNCTIONS, OPS, is_built_in
+from autograd.op import Domain, Op
 
 INPUT_BOUND = 2.0  # generated inputs lie in [-2, 2]
 VALUE_BOUND = 50.0  # no generated sub-expression exceeds this in size on those inputs
 
 # Binding strength of each kind of node, for printing with few parentheses.
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "neg": 3, "**": 4, "atom": 5}
 
 
 # ------------------------------------------------------------------- the tree
@@ -93,21 +99,25 @@ class Constant(Node):
 
 
 class Call(Node):
-    """function(argument), for a function of `autograd.FUNCTIONS`."""
+    """function(arguments..., settings...), for a function of `autograd.FUNCTIONS`."""
 
     precedence = _PRECEDENCE["atom"]
 
-    def __init__(self, function: str, argument: Node, bound: float) -> None:
-        self.function, self.argument, self.bound = function, argument, bound
+    def __init__(self, function: str, arguments: Sequence[Node], bound: float,
+                 settings: Sequence[float] = ()) -> None:
+        self.function, self.arguments, self.bound = function, tuple(arguments), bound
+        self.settings = tuple(settings)
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
-        return FUNCTIONS[self.function](self.argument.evaluate(env))
+        values = [argument.evaluate(env) for argument in self.arguments]
+        return FUNCTIONS[self.function](*values, *self.settings)
 
     def children(self) -> tuple[Node, ...]:
-        return (self.argument,)
+        return self.arguments
 
     def __str__(self) -> str:
-        return f"{self.function}({self.argument})"
+        parts = [str(a) for a in self.arguments] + [f"{s:g}" for s in self.settings]
+        return f"{self.function}({', '.join(parts)})"
 
 
 class Negate(Node):
@@ -129,7 +139,7 @@ class Negate(Node):
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b, "**": lambda a, b: a**b,
+    "/": lambda a, b: a / b, "%": lambda a, b: a % b, "**": lambda a, b: a**b,
 }
 
 
@@ -153,8 +163,11 @@ class BinaryOp(Node):
             right_needs = self.right.precedence < _PRECEDENCE["neg"]
         else:  # left-associative: a - (b - c) and a / (b * c) keep their parentheses
             left_needs = self.left.precedence < self.precedence
+            # a - (b - c), a * (b % c): equal precedence on the right keeps its parentheses,
+            # except a + (b + c) and a * (b * c)
+            same = isinstance(self.right, BinaryOp) and self.right.symbol == self.symbol
             right_needs = self.right.precedence < self.precedence or (
-                self.right.precedence == self.precedence and self.symbol in "-/")
+                self.right.precedence == self.precedence and not (same and self.symbol in "+*"))
         if left_needs:
             left = f"({left})"
         if right_needs:
@@ -225,34 +238,94 @@ def _minus_square(u: Node, c: float) -> Node:
     return BinaryOp("-", Constant(-c), square, u.bound**2 + c)
 
 
-def _unary_choices(u: Node) -> list[Callable[[Any], Node]]:
+def _fitted(draw: Any, u: Node, low: float, high: float) -> Node:
+    """`u` made to take values strictly inside (low, high), for any input in the box.
+
+    As it is when it fits; else ``u*u + c`` (a positive interval) or ``-c - u*u``
+    (a negative one) with c drawn from _SHIFTS; else ``m + r*tanh(u)``.
+    """
+    b = u.bound
+    if low < -b and b < high:
+        return u
+    shifts = [c for c in _SHIFTS if (low >= 0 and low < c and b * b + c < high)
+              or (high <= 0 and -c < high and -c - b * b > low)]
+    if shifts:
+        c = draw(st.sampled_from(shifts))
+        return _square_plus(u, c) if low >= 0 else _minus_square(u, c)
+    middle = round((low + high) / 2, 2)
+    radius = math.floor(0.9 * min(middle - low, high - middle) * 100) / 100
+    squeezed = BinaryOp("*", Constant(radius), Call("tanh", [u], 1.0), radius)
+    if middle == 0:
+        return squeezed
+    return BinaryOp("+", Constant(middle), squeezed, abs(middle) + radius)
+
+
+def _bound_over(op: Op, box: Sequence[tuple[float, float]], settings: tuple[float, ...]) -> float:
+    """max |op| over `box` (one interval per input), measured on a grid, plus 25 %.
+
+    Infinite if the op fails anywhere on the grid.
+    """
+    steps = 200 if len(box) == 1 else 40
+    grids = [[low + (high - low) * k / steps for k in range(steps + 1)] for low, high in box]
+    try:
+        largest = max(abs(op.evaluate([*point, *settings])) for point in itertools.product(*grids))
+    except (ArithmeticError, ValueError):
+        return math.inf
+    return 1.25 * largest + 1e-9
+
+
+Combination = tuple[tuple[float, ...], tuple[tuple[float, float], ...], float]
+
+
+@functools.cache
+def _combinations(op: Op) -> tuple[Combination, ...]:
+    """(settings, one interval per input, bound) for each way to call `op` safely.
+
+    Each interval of the op's domains, shrunk towards its middle until the op's
+    values over it stay within VALUE_BOUND (exp: [-5, 5] becomes [-3, 3]).
+    """
+    found: list[Combination] = []
+    for domain in op.domains:
+        for settings in domain.settings:
+            for box in itertools.product(*domain.inputs):
+                for shrink in (1.0, 0.8, 0.6, 0.4, 0.2):
+                    shrunk = box if shrink == 1.0 else tuple(
+                        ((low + high) / 2 - shrink * (high - low) / 2,
+                         (low + high) / 2 + shrink * (high - low) / 2) for low, high in box)
+                    bound = _bound_over(op, shrunk, tuple(settings))
+                    if bound <= VALUE_BOUND:
+                        found.append((tuple(settings), shrunk, bound))
+                        break
+    return tuple(found)
+
+
+def _function_choices(children: Sequence[Node],
+                      functions: Sequence[str]) -> list[Callable[[Any], Node]]:
+    """One way to build a node per function in `functions` taking len(children) inputs."""
+    choices: list[Callable[[Any], Node]] = []
+    for name in functions:
+        op = FUNCTIONS[name]
+        combinations = _combinations(op) if op.arity == len(children) else ()
+        if not combinations:
+            continue
+
+        def build(draw: Any, name: str = name,
+                  combinations: tuple[Combination, ...] = combinations) -> Node:
+            settings, box, bound = draw(st.sampled_from(combinations))
+            arguments = [_fitted(draw, child, low, high)
+                         for child, (low, high) in zip(children, box)]
+            return Call(name, arguments, bound, settings)
+
+        choices.append(build)
+    return choices
+
+
+def _unary_choices(u: Node, functions: Sequence[str]) -> list[Callable[[Any], Node]]:
     """Ways to build a node from one child `u`, simplest first; each keeps the bound."""
     b = u.bound
-    choices: list[Callable[[Any], Node]] = [
-        lambda draw: Negate(u),
-        lambda draw: Call("tanh", u, 1.0),
-        lambda draw: Call("sigmoid", u, 1.0),
-        lambda draw: Call("sin", u, 1.0),
-        lambda draw: Call("cos", u, 1.0),
-    ]
-    if b <= 3:
-        choices.append(lambda draw: Call("exp", u, math.exp(b)))
+    choices: list[Callable[[Any], Node]] = [lambda draw: Negate(u)]
+    choices += _function_choices([u], functions)
     if b * b + max(_SHIFTS) <= VALUE_BOUND:
-        def log(draw: Any) -> Node:
-            c = draw(st.sampled_from(_SHIFTS))
-            return Call("log", _square_plus(u, c), max(math.log(b * b + c), -math.log(c)))
-
-        def sqrt(draw: Any) -> Node:
-            c = draw(st.sampled_from(_SHIFTS))
-            return Call("sqrt", _square_plus(u, c), math.sqrt(b * b + c))
-
-        def kink(function: str) -> Callable[[Any], Node]:
-            def build(draw: Any) -> Node:
-                c = draw(st.sampled_from(_SHIFTS))
-                inner = _minus_square(u, c) if draw(st.booleans()) else _square_plus(u, c)
-                return Call(function, inner, b * b + c)
-            return build
-
         exponents = [p for p in (-1.0, 0.5, -0.5, 1.5)
                      if p < 0 or (b * b + max(_SHIFTS)) ** p <= VALUE_BOUND]
 
@@ -262,7 +335,7 @@ def _unary_choices(u: Node) -> list[Callable[[Any], Node]]:
             bound = (b * b + c) ** p if p > 0 else c**p
             return BinaryOp("**", _square_plus(u, c), Constant(p), bound)
 
-        choices += [log, sqrt, kink("relu"), kink("abs"), power]
+        choices.append(power)
     if b**2 <= VALUE_BOUND:
         choices.append(lambda draw: BinaryOp("**", u, Constant(2.0), b**2))
     if b**3 <= VALUE_BOUND:
@@ -270,7 +343,7 @@ def _unary_choices(u: Node) -> list[Callable[[Any], Node]]:
     return choices
 
 
-def _binary_choices(u: Node, v: Node) -> list[Callable[[Any], Node]]:
+def _binary_choices(u: Node, v: Node, functions: Sequence[str]) -> list[Callable[[Any], Node]]:
     """Ways to combine two children, simplest first. Division is always allowed."""
     choices: list[Callable[[Any], Node]] = []
     if u.bound + v.bound <= VALUE_BOUND:
@@ -284,25 +357,36 @@ def _binary_choices(u: Node, v: Node) -> list[Callable[[Any], Node]]:
         return BinaryOp("/", u, _square_plus(v, c), u.bound / c)
 
     choices.append(divide)
+
+    def remainder(draw: Any) -> Node:  # a % b with a/b kept strictly between integers
+        domain = OPS["mod"].domains[0]
+        (a_low, a_high), (b_low, b_high) = [draw(st.sampled_from(c)) for c in domain.inputs]
+        a, b = _fitted(draw, u, a_low, a_high), _fitted(draw, v, b_low, b_high)
+        return BinaryOp("%", a, b, max(abs(b_low), abs(b_high)))
+
+    choices.append(remainder)
     if u.bound**2 + 1 <= VALUE_BOUND and (u.bound**2 + 1) ** v.bound <= VALUE_BOUND:
         # (u*u + 1) ** v: a Value exponent (op pow_value); the base is >= 1 > 0
         choices.append(lambda draw: BinaryOp(
             "**", _square_plus(u, 1.0), v, (u.bound**2 + 1) ** v.bound))
+    choices += _function_choices([u, v], functions)
     return choices
 
 
-def _draw_node(draw: Any, variables: Sequence[str], depth: int) -> Node:
+def _draw_node(draw: Any, variables: Sequence[str], depth: int,
+               functions: Sequence[str]) -> Node:
     """A random node with at most `depth` generated operations nested."""
     if depth == 0 or draw(st.integers(0, 3)) == 0:  # 0 (a leaf) is what shrinking reaches
         if draw(st.integers(0, 4)) < 4:
             return Variable(draw(st.sampled_from(list(variables))))
         return Constant(draw(st.integers(-6, 6)) / 2)
     if draw(st.booleans()):
-        u, v = _draw_node(draw, variables, depth - 1), _draw_node(draw, variables, depth - 1)
-        build = draw(st.sampled_from(_binary_choices(u, v)))
+        u = _draw_node(draw, variables, depth - 1, functions)
+        v = _draw_node(draw, variables, depth - 1, functions)
+        build = draw(st.sampled_from(_binary_choices(u, v, functions)))
     else:
-        u = _draw_node(draw, variables, depth - 1)
-        build = draw(st.sampled_from(_unary_choices(u)))
+        u = _draw_node(draw, variables, depth - 1, functions)
+        build = draw(st.sampled_from(_unary_choices(u, functions)))
     return build(draw)
 
 
@@ -344,100 +428,99 @@ def inputs(variables: Sequence[str] = ("x",)) -> st.SearchStrategy[tuple[float, 
     return st.tuples(*[values_in() for _ in names])
 
 
+def _check_functions(functions: Sequence[str] | None) -> tuple[str, ...]:
+    """The function names to draw from: every built-in one by default."""
+    if functions is None:
+        return tuple(name for name in FUNCTIONS if is_built_in(name))
+    names = (functions,) if isinstance(functions, str) else tuple(functions)
+    unknown = [name for name in names if name not in FUNCTIONS]
+    if unknown:
+        raise ValueError(f"unknown function(s) {', '.join(map(repr, unknown))}: use names of "
+                         "autograd.FUNCTIONS (define_op registers yours)")
+    return names
+
+
 def expressions(
-    variables: Sequence[str] = ("x",), max_depth: int = 3
+    variables: Sequence[str] = ("x",), max_depth: int = 3,
+    functions: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Expression]:
     """Random differentiable formulas over `variables` (see the module docstring).
 
     Safe for every input in [-INPUT_BOUND, INPUT_BOUND] (draw them with
     `inputs` or `values_in`). `max_depth` bounds how many operations are
-    nested; a safe construction like ``log(u*u + 1)`` counts as one, so the
-    printed tree is at most 3·max_depth levels deep.
+    nested; a safe construction like ``log(2.5 + 2.2*tanh(x))`` counts as one,
+    so the printed tree is at most 4·max_depth levels deep. The formulas use the
+    operators and the `functions` named (default: every built-in function of the
+    table; name your own `define_op` ops to put them to the test too).
     """
     names = _check_variables(variables)
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
         raise ValueError(f"max_depth must be an int >= 0, got {max_depth!r}")
+    chosen = _check_functions(functions)
 
     @st.composite
     def build(draw: Any) -> Expression:
-        return Expression(_draw_node(draw, names, max_depth), names)
+        return Expression(_draw_node(draw, names, max_depth, chosen), names)
 
     return build()
 
 
 def expressions_and_inputs(
-    variables: Sequence[str] = ("x", "y"), max_depth: int = 3
+    variables: Sequence[str] = ("x", "y"), max_depth: int = 3,
+    functions: Sequence[str] | None = None,
 ) -> st.SearchStrategy[tuple[Expression, tuple[float, ...]]]:
     """Pairs (expression, inputs) ready for ``gradcheck(expression, inputs)``."""
-    return st.tuples(expressions(variables, max_depth), inputs(variables))
+    return st.tuples(expressions(variables, max_depth, functions), inputs(variables))
 
 
-# ------------------------------------------------- inputs for the built-in ops
+# ------------------------------------------------------ inputs for each op
 
 
-def _lists(element: st.SearchStrategy[float]) -> st.SearchStrategy[list[float]]:
-    return st.lists(element, min_size=1, max_size=5)
+def _in_intervals(intervals: Sequence[tuple[float, float]]) -> st.SearchStrategy[float]:
+    return st.one_of(*[values_in(low, high) for low, high in intervals])
 
 
-def _pow_arguments() -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
-    # x ** n: any x for n = 0..3, x away from 0 for n < 0, x > 0 for a fractional n
-    def for_exponent(n: float) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
-        if n != int(n):
-            base = values_in(0.2, 3.0)
-        elif n < 0:
-            base = away_from_zero(0.5, 3.0)
-        else:
-            base = values_in(-3.0, 3.0)
-        return base.map(lambda x: ((x,), (n,)))
-
-    exponents = st.sampled_from((2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5))
-    return exponents.flatmap(for_exponent)
-
-
-def _plain(*elements: st.SearchStrategy[float]) -> st.SearchStrategy[tuple[tuple, tuple]]:
-    return st.tuples(*elements).map(lambda args: (tuple(args), ()))
-
-
-def _dot_arguments() -> st.SearchStrategy[tuple[tuple, tuple]]:
-    pairs = _lists(st.tuples(values_in(-3, 3), values_in(-3, 3)))
-    return pairs.map(lambda ps: (tuple(w for w, _ in ps) + tuple(x for _, x in ps), ()))
-
-
-#: For each built-in op: a strategy of (inputs, params) inside its domain and
-#: away from its kinks, with values small enough for accurate finite differences.
-OP_DOMAINS: dict[str, Callable[[], st.SearchStrategy[tuple[tuple, tuple]]]] = {
-    "add": lambda: _plain(values_in(-3, 3), values_in(-3, 3)),
-    "sub": lambda: _plain(values_in(-3, 3), values_in(-3, 3)),
-    "mul": lambda: _plain(values_in(-3, 3), values_in(-3, 3)),
-    "div": lambda: _plain(values_in(-3, 3), away_from_zero(0.5, 3.0)),
-    "pow": _pow_arguments,
-    "pow_value": lambda: _plain(values_in(0.2, 3.0), values_in(-2, 2)),
-    "neg": lambda: _plain(values_in(-3, 3)),
-    "exp": lambda: _plain(values_in(-5, 5)),
-    "log": lambda: _plain(values_in(0.1, 10)),
-    "tanh": lambda: _plain(values_in(-5, 5)),
-    "sigmoid": lambda: _plain(values_in(-8, 8)),
-    "relu": lambda: _plain(away_from_zero(0.01, 5.0)),
-    "abs": lambda: _plain(away_from_zero(0.01, 5.0)),
-    "sqrt": lambda: _plain(values_in(0.1, 10)),
-    "sin": lambda: _plain(values_in(-6, 6)),
-    "cos": lambda: _plain(values_in(-6, 6)),
-    "sum": lambda: _lists(values_in(-3, 3)).map(lambda xs: (tuple(xs), ())),
-    "dot": _dot_arguments,
-    "logsumexp": lambda: _lists(values_in(-5, 5)).map(lambda xs: (tuple(xs), ())),
-}
+def _domain_inputs(op: Op, domain: Domain) -> st.SearchStrategy[tuple[tuple, tuple]]:
+    settings = st.sampled_from(domain.settings)
+    if op.arity is not None:
+        inputs = st.tuples(*[_in_intervals(choices) for choices in domain.inputs])
+    else:  # any number of inputs, in groups of the same size (dot: the ws, then the xs)
+        inputs = st.integers(1, 5).flatmap(lambda n: st.tuples(*[
+            _in_intervals(choices) for choices in domain.inputs for _ in range(n)]))
+    return st.tuples(inputs, settings)
 
 
 def op_inputs(name: str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[float, ...]]]:
-    """(inputs, params) for the built-in op `name`, inside its domain, away from kinks.
+    """(inputs, settings) for the op `name` of `autograd.OPS`, drawn from its domain.
 
-    Use as ``OPS[name](*inputs, params=params)``; e.g. for "pow" the params hold
-    the fixed exponent n of x ** n.
+    Inside the op's domain, away from its kinks (the intervals its table entry
+    declares). Use as ``OPS[name](*inputs, *settings)``; e.g. for "pow" the
+    settings hold the fixed exponent n of x ** n.
     """
-    if name not in OP_DOMAINS:
-        known = ", ".join(sorted(OP_DOMAINS))
-        raise KeyError(f"no input strategy for op {name!r}; known: {known}")
-    return OP_DOMAINS[name]()
+    if name not in OPS:
+        raise KeyError(f"no input strategy for op {name!r}: it is not in autograd.OPS")
+    op = OPS[name]
+    return st.one_of(*[_domain_inputs(op, domain) for domain in op.domains])
+
+
+class _OpDomains(Mapping[str, Callable[[], st.SearchStrategy[tuple[tuple, tuple]]]]):
+    """name -> a function giving `op_inputs(name)`, for every op of the table."""
+
+    def __getitem__(self, name: str) -> Callable[[], st.SearchStrategy[tuple[tuple, tuple]]]:
+        if name not in OPS:
+            raise KeyError(name)
+        return lambda: op_inputs(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(OPS))
+
+    def __len__(self) -> int:
+        return len(OPS)
+
+
+#: For each op of the table: a function giving a strategy of (inputs, settings)
+#: inside its domain (derived from the table, so a new op has one at once).
+OP_DOMAINS: Mapping[str, Callable[[], st.SearchStrategy[tuple[tuple, tuple]]]] = _OpDomains()
 
 
 __all__ = [

@@ -19,7 +19,8 @@ MAX_LENGTH = 10_000
 
 # Operators go through the op table, so numbers combine into numbers
 # (``2*3`` is 6.0, no node) and an error names the op: ``div(1, 0): ...``.
-_BINARY = {ast.Add: OPS["add"], ast.Sub: OPS["sub"], ast.Mult: OPS["mul"], ast.Div: OPS["div"]}
+_BINARY = {ast.Add: OPS["add"], ast.Sub: OPS["sub"], ast.Mult: OPS["mul"], ast.Div: OPS["div"],
+           ast.Mod: OPS["mod"]}
 _UNARY = {ast.USub: OPS["neg"], ast.UAdd: lambda a: a}
 
 _WHAT = {  # friendlier names for the constructs people try
@@ -98,7 +99,7 @@ def _power(base: Value | float, exponent: Value | float) -> Value | float:
     """``x ** 2``: a number exponent is pow's parameter; a Value one is pow_value."""
     if isinstance(exponent, Value):
         return OPS["pow_value"](base, exponent)
-    return OPS["pow"](base, params=(exponent,))
+    return OPS["pow"](base, exponent)
 
 
 class _Evaluator:
@@ -128,7 +129,7 @@ class _Evaluator:
             return self._call(node)
         what = _WHAT.get(type(node), type(node).__name__)
         raise ExpressionError(
-            f"{what} is not allowed: use numbers, variables, + - * / ** and "
+            f"{what} is not allowed: use numbers, variables, + - * / % ** and "
             f"the functions {', '.join(sorted(FUNCTIONS))}"
         )
 
@@ -138,6 +139,14 @@ class _Evaluator:
             raise ExpressionError(
                 f"unknown function {shown!r}; known: {', '.join(sorted(FUNCTIONS))}"
             )
-        if node.keywords or len(node.args) != 1:
-            raise ExpressionError(f"{node.func.id} takes exactly one argument")
-        return FUNCTIONS[node.func.id](self.visit(node.args[0]))
+        op = FUNCTIONS[node.func.id]
+        wanted = f"{op.arity} input(s)" + (f" and {op.num_settings} number(s) "
+                                             f"({', '.join(op.setting_names)})"
+                                             if op.num_settings else "")
+        if node.keywords or not op.arity <= len(node.args) <= op.arity + op.num_settings:
+            raise ExpressionError(f"{node.func.id} takes {wanted}")
+        arguments = [self.visit(argument) for argument in node.args]
+        for name, setting in zip(op.setting_names, arguments[op.arity:]):
+            if isinstance(setting, Value):
+                raise ExpressionError(f"{node.func.id}: the {name} must be a number")
+        return op(*arguments)

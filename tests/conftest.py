@@ -11,9 +11,14 @@ Pick one with HYPOTHESIS_PROFILE=dev (it wins over CI).
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Callable
 
+import pytest
 from hypothesis import settings
+
+from autograd import Value
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=50, print_blob=True, database=None
@@ -33,3 +38,10 @@ def _profile_name() -> str:
 
 
 settings.load_profile(_profile_name())
+
+
+@pytest.fixture
+def live_values() -> Callable[[], int]:
+    """A function counting the Values alive now (every Value is tracked by the gc module),
+    for tests that a dropped graph is freed."""
+    return lambda: sum(1 for obj in gc.get_objects() if isinstance(obj, Value))

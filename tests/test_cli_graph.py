@@ -48,7 +48,7 @@ def test_a_number_exponent_is_a_parameter_of_pow_like_in_python_code():
     # negative x; the parser must build the same node, not Value ** Value.
     out, inputs = evaluate("x**2 + 2**x", {"x": -1.5})
     square, power_of_two = out.parents
-    assert square.op == "pow" and square.params == (2.0,)
+    assert square.op == "pow" and square.settings == (2.0,)
     assert square.parents == (inputs["x"],)
     assert power_of_two.op == "pow_value"
     out.backward()

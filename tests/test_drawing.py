@@ -74,7 +74,7 @@ def test_neuron_has_exactly_the_expected_value_and_op_nodes_and_edges():
     local = 1 - t * t
     expected = {
         "x": (0.5, -1.5 * local), "w": (-1.5, 0.5 * local), "b": (2.0, local),
-        "mul#3": (-0.75, local), "add#4": (1.25, local), "tanh#5": (t, 1.0),
+        "mul#2": (-0.75, local), "add#4": (1.25, local), "tanh#5": (t, 1.0),
     }
     for title, (data, grad) in expected.items():
         label = records[find(records, title)]["label"]
@@ -87,8 +87,8 @@ def test_neuron_has_exactly_the_expected_value_and_op_nodes_and_edges():
     add_op = next(i for i, label in op_of.items() if label == "+")
     tanh_op = next(i for i, label in op_of.items() if label == "tanh")
     assert pairs == {
-        (ids["x"], mul_op), (ids["w"], mul_op), (mul_op, ids["mul#3"]),
-        (ids["mul#3"], add_op), (ids["b"], add_op), (add_op, ids["add#4"]),
+        (ids["x"], mul_op), (ids["w"], mul_op), (mul_op, ids["mul#2"]),
+        (ids["mul#2"], add_op), (ids["b"], add_op), (add_op, ids["add#4"]),
         (ids["add#4"], tanh_op), (tanh_op, ids["tanh#5"]),
     }
 
@@ -359,7 +359,7 @@ def test_frames_for_animation_reserve_every_label_and_fix_node_sizes():
     assert (nodes["v0"]["width"], nodes["v0"]["height"]) == ("3.5000", "1.2500")
     sizes = drawing.layout_sizes(draw_graph(out))
     assert set(sizes) == set(nodes)
-    assert sizes["v0"][0] > sizes["v3_op"][0] > 0  # a record is wider than an op circle
+    assert sizes["v0"][0] > sizes["v2_op"][0] > 0  # a record (x) is wider than an op circle (×)
 
 
 def test_neuron_boxes_come_in_natural_order_top_down():

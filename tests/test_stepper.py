@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import (
+    Constant,
     Value,
     backward_steps,
     define_op,
@@ -114,7 +115,9 @@ def test_steps_follow_backward_order_and_the_chain_rule(case):
         assert step.index == index and step.total == len(order)
         assert step.node is order[index]
         assert step.upstream == expected[step.node]  # complete before it is passed on
-        assert [c.parent for c in step.contributions] == list(step.node.parents)
+        # every parent but the constants (numbers in the expression) receives
+        assert [c.parent for c in step.contributions] == [
+            p for p in step.node.parents if not isinstance(p, Constant)]
         for item in step.contributions:
             assert item.contribution == item.local * step.upstream
         # the step is applied before it is yielded: parents hold grad_after now
@@ -157,7 +160,7 @@ def test_the_table_has_one_row_per_parent_and_the_final_gradients():
     assert len(lines) == 2 + 5  # header, rule, tanh->add, add->mul, add->b, mul->x, mul->w
     t = math.tanh(1.25)
     assert f"0 -> {(1 - t * t) * -1.5:.4g}" in lines[-2]  # x.grad = w·(1 - tanh²)
-    assert lines[-2].split()[:4] == ["3/3", "mul#3", f"{1 - t * t:.4g}", "x"]
+    assert lines[-2].split()[:4] == ["3/3", "mul#2", f"{1 - t * t:.4g}", "x"]
     assert lines[-1].split()[0] == "w"  # the second parent's row leaves the step columns blank
 
 
@@ -185,7 +188,7 @@ def test_stopping_early_shows_the_gradients_so_far():
 
 def test_a_leaf_output_has_no_step_but_gets_the_seed_like_backward():
     x = Value(1.5, label="x")
-    assert list(backward_steps(x, seed=2.0)) == []
+    assert list(backward_steps(x, grad=2.0)) == []
     assert x.grad == 2.0
 
 
