@@ -460,6 +460,99 @@ class TorchSoftmax:
 
 
 # ---------------------------------------------------------------------------
+# Learner code: the same lines for every engine, written with binary operators
+# the way a learner writes them (no `sum`/`dot`/`logsumexp` nodes)
+# ---------------------------------------------------------------------------
+
+
+def _engine_value(engine: str) -> Any:
+    """The scalar type of an engine, and whether it is torch."""
+    if engine == "micrograd":
+        add_exp_log_to_micrograd()
+        from micrograd.engine import Value as MicroValue
+
+        return MicroValue
+    if engine == "torch":
+        return _scalar
+    from autograd import Value
+
+    return Value
+
+
+def _number(x: Any) -> float:
+    """A scalar's number, for every engine (torch tensors have no .data float)."""
+    return float(x) if not hasattr(x, "data") or not isinstance(x.data, float) else x.data
+
+
+def _grad(x: Any) -> float:
+    return float(x.grad)
+
+
+class LearnerFold:
+    """Σ_i x_i · w_i written as ``sum(x * w for x, w in zip(xs, ws))``: Python's left fold
+    of binary ``+`` over binary ``*`` nodes (about 3 nodes per term, 20,000 deep)."""
+
+    engine = "backprop-lab"
+
+    def forward(self) -> Any:
+        make = _engine_value(self.engine)
+        rng = random.Random(SEED)
+        self.xs = [make(rng.uniform(-1, 1)) for _ in range(SUM_TERMS)]
+        self.ws = [make(rng.uniform(-1, 1)) for _ in range(SUM_TERMS)]
+        return sum(x * w for x, w in zip(self.xs, self.ws))
+
+    def finish(self, total: Any) -> float:
+        total.backward()
+        return _number(total) + _grad(self.ws[-1])  # the sum, plus dΣ/dw_last = x_last
+
+    parents = staticmethod(lab_parents)
+
+
+class LearnerSoftmax:
+    """Mean softmax cross-entropy over 200 rows of 10 logits, from binary ops, exp and log:
+    ``log(Σ_j exp(z_j - m)) + m - z_y`` with m = max z (the max trick) and Python's sum."""
+
+    engine = "backprop-lab"
+
+    def forward(self) -> Any:
+        make = _engine_value(self.engine)
+        self.logits = []
+        losses = []
+        for row, target in softmax_logits():
+            z = [make(v) for v in row]
+            self.logits.append(z)
+            m = max(row)
+            losses.append(sum((zj - m).exp() for zj in z).log() + m - z[target])
+        return sum(losses) * (1.0 / len(losses))
+
+    def finish(self, loss: Any) -> float:
+        loss.backward()
+        return _number(loss) + _grad(self.logits[0][0])
+
+    parents = staticmethod(lab_parents)
+
+
+class MicrogradLearnerFold(LearnerFold):
+    engine = "micrograd"
+    parents = staticmethod(micrograd_parents)
+
+
+class MicrogradLearnerSoftmax(LearnerSoftmax):
+    engine = "micrograd"
+    parents = staticmethod(micrograd_parents)
+
+
+class TorchLearnerFold(LearnerFold):
+    engine = "torch"
+    parents = None
+
+
+class TorchLearnerSoftmax(LearnerSoftmax):
+    engine = "torch"
+    parents = None
+
+
+# ---------------------------------------------------------------------------
 # The registry run.py and measure.py use
 # ---------------------------------------------------------------------------
 
@@ -468,10 +561,19 @@ WORKLOADS: dict[str, str] = {
     "chain": f"{CHAIN_NODES:,}-node chain y = y·a, forward + backward",
     "sum": f"sum of {SUM_TERMS:,} products x_i·w_i, forward + backward",
     "softmax": f"softmax cross-entropy, {SOFTMAX_CLASSES} logits × {SOFTMAX_SAMPLES} rows",
+    "fold": f"sum of {SUM_TERMS:,} products as a learner writes it: Python's sum of binary "
+            "+ over binary *",
+    "softmax-ops": f"softmax cross-entropy, {SOFTMAX_CLASSES} logits × {SOFTMAX_SAMPLES} rows, "
+                   "from binary ops, exp and log (Python's sum)",
 }
-ENGINES = ["backprop-lab", "backprop-lab nn", "micrograd", "torch"]
+ENGINES = ["backprop-lab", "backprop-lab nn", "micrograd", "micrograd, default limit", "torch"]
 ENGINE_MODULES = {"backprop-lab": "autograd", "backprop-lab nn": "nn",
-                  "micrograd": "micrograd", "torch": "torch"}
+                  "micrograd": "micrograd", "micrograd, default limit": "micrograd",
+                  "torch": "torch"}
+#: micrograd's backward recurses once per level of the graph. "micrograd" runs with
+#: the recursion limit raised (and a large thread stack) so that it completes where it
+#: can; "micrograd, default limit" shows what a learner gets with Python's default.
+RAISED_LIMIT_ENGINES = {"micrograd"}
 
 FACTORIES: dict[tuple[str, str], Callable[[], Any]] = {
     ("training", "backprop-lab"): LabTraining,
@@ -488,6 +590,15 @@ FACTORIES: dict[tuple[str, str], Callable[[], Any]] = {
     ("softmax", "backprop-lab nn"): NnSoftmax,
     ("softmax", "micrograd"): MicrogradSoftmax,
     ("softmax", "torch"): TorchSoftmax,
+    ("fold", "backprop-lab"): LearnerFold,
+    ("fold", "micrograd"): MicrogradLearnerFold,
+    ("fold", "micrograd, default limit"): MicrogradLearnerFold,
+    ("fold", "torch"): TorchLearnerFold,
+    ("softmax-ops", "backprop-lab"): LearnerSoftmax,
+    ("softmax-ops", "micrograd"): MicrogradLearnerSoftmax,
+    ("softmax-ops", "torch"): TorchLearnerSoftmax,
+    ("sum", "micrograd, default limit"): MicrogradSumOfProducts,
+    ("chain", "micrograd, default limit"): MicrogradChain,
 }
 
 #: The exact answer where one is known in closed form (the others are compared
