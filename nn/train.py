@@ -340,7 +340,7 @@ def plot_history(history: History, path: str | os.PathLike[str]) -> None:
         left.plot(epochs, history.test_losses, "--", label="test")
         right.plot(epochs, [100 * a for a in history.test_accuracies], "--", label="test")
         left.legend()
-        right.legend()
+        right.legend(loc="lower right")  # accuracy curves end near the top
     all_losses = history.losses + history.test_losses
     left.set_xlabel("epoch")
     left.set_ylabel("loss")
