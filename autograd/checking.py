@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograd import validate
 from autograd.backprop import grad
 from autograd.core import DOMAIN_ERRORS, Value
 
@@ -214,12 +215,9 @@ def compare_gradients(
 
 
 def _check_settings(function: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
-    for option, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{function}: {option} must be a number, got {type(value).__name__}")
-        if not math.isfinite(value) or value < 0 or (option == "eps" and value == 0):
-            raise ValueError(f"{function}: {option} must be a finite number "
-                             f"{'> 0' if option == 'eps' else '>= 0'}, got {value!r}")
+    validate.positive(eps, f"{function}: eps")
+    validate.non_negative(atol, f"{function}: atol")
+    validate.non_negative(rtol, f"{function}: rtol")
 
 
 def _points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float], list[str]]:
@@ -237,8 +235,8 @@ def _points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float]
         name = x.label if isinstance(x, Value) and x.label else f"x{i}"
         if isinstance(x, Value):
             number = x.data
-        elif isinstance(x, numbers.Real) and not isinstance(x, bool):
-            number = float(x)
+        elif validate.is_real(x):
+            number = validate.real(x, f"{function}: input {name}")
         else:
             raise TypeError(f"{function}: input {name} must be a number or a Value, "
                             f"got {type(x).__name__}")
@@ -258,7 +256,7 @@ def _leaves(points: Sequence[float], names: Sequence[str]) -> list[Value]:
 def _output(function: str, f: Callable[..., Any], args: Sequence[Value]) -> Any:
     """f(*args), checked to be a Value or a real number."""
     out = f(*args)
-    if isinstance(out, Value) or (isinstance(out, numbers.Real) and not isinstance(out, bool)):
+    if isinstance(out, Value) or validate.is_real(out):
         return out
     raise TypeError(f"{function}: f must return a Value or a number, got {type(out).__name__}")
 
@@ -420,8 +418,8 @@ def _flatten(x: Any, name: str, what: str) -> list[tuple[str, float]]:
         x = x.tolist()  # a numpy array
     if isinstance(x, Value):
         return [(name, x.data)]
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return [(name, float(x))]
+    if validate.is_real(x):
+        return [(name, validate.real(x, f"check_hand_gradient: {what} {name}"))]
     if isinstance(x, (list, tuple)):
         flat: list[tuple[str, float]] = []
         for i, item in enumerate(x):

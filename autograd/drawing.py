@@ -36,8 +36,10 @@ from typing import Any
 import graphviz
 import graphviz.backend.dot_command
 
+from autograd import validate
 from autograd.backprop import topological_order
 from autograd.core import Value
+from autograd.files import write_atomically
 from autograd.stepper import Step, node_names, number, plan_steps
 
 COLOURS = {
@@ -138,8 +140,9 @@ def render(digraph: graphviz.Digraph, format: str = "svg") -> bytes:  # noqa: A0
 def save(digraph: graphviz.Digraph, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write `digraph` to `path` as .svg, .png or .dot (.gv), chosen by the suffix.
 
-    The picture is rendered in memory first and then moved into place, so an
-    error leaves no half-written file. Returns the path.
+    The picture is rendered in memory first and then written atomically
+    (`autograd.files.write_atomically`), so an error leaves no half-written
+    file. Returns the path.
     """
     path = pathlib.Path(path)
     format_ = FORMATS.get(path.suffix.lower())
@@ -148,19 +151,7 @@ def save(digraph: graphviz.Digraph, path: str | os.PathLike[str]) -> pathlib.Pat
             f"unknown file type {path.suffix or '(none)'!r} in {str(path)!r}: "
             f"use one of {', '.join(sorted(FORMATS))}"
         )
-    write_atomically(path, render(digraph, format_))
-    return path
-
-
-def write_atomically(path: pathlib.Path, content: bytes) -> None:
-    """Write `content` to a temporary file next to `path`, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    return write_atomically(path, render(digraph, format_))
 
 
 # ---------------------------------------------------------------------------
@@ -231,8 +222,7 @@ def draw_frame(
         pass  # drawing needs no program; rendering will say how to get one
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an integer from 1 to 17, got {digits!r}")
+    validate.integer(digits, "digits", minimum=1, maximum=17)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -338,15 +328,16 @@ def _resolve_step(root: Value, step: Step | int | None) -> Step | None:
         if step.node not in set(topological_order(root)):
             raise ValueError("that step belongs to another graph: its node is not in this one")
         return step
-    if isinstance(step, bool) or not isinstance(step, int):
+    if not validate.is_integer(step):
         raise TypeError(f"step must be a Step or an int index, got {type(step).__name__}")
+    index = validate.integer(step, "step")
     steps = plan_steps(root)
-    if not 0 <= step < len(steps):
+    if not 0 <= index < len(steps):
         raise ValueError(
-            f"step {step} is out of range: this graph has {len(steps)} backward step(s), "
+            f"step {index} is out of range: this graph has {len(steps)} backward step(s), "
             f"indices 0 to {len(steps) - 1}"
         )
-    return steps[step]
+    return steps[index]
 
 
 def _kind(node: Value, root: Value) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 
 from autograd.backprop import topological_order
 from autograd.core import Value
-from autograd.drawing import GraphDrawing, draw_frame, layout_sizes, render, write_atomically
+from autograd.drawing import GraphDrawing, draw_frame, layout_sizes, render
+from autograd.files import write_atomically
 from autograd.stepper import Step, backward_steps, number
 
 MAX_FRAMES = 300
@@ -68,13 +69,13 @@ def player_frames(root: Value, *, digits: int = 4, max_frames: int = MAX_FRAMES,
             "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
             f"every other gradient is 0. {non_leaves} step(s) follow.",
         )]
-        for step in backward_steps(root):
-            moments.append(({node: node.grad for node in order}, step, str(step)))
+        for each_step in backward_steps(root):
+            moments.append(({node: node.grad for node in order}, each_step, str(each_step)))
         summary = ", ".join(f"{name}.grad = {number(value.grad, digits)}"
                             for name, value in _named_leaves(order).items())
         if summary:
-            grads, step, caption = moments[-1]
-            moments[-1] = (grads, step, f"{caption}\n\nDone. {summary}")
+            last_grads, last_step, caption = moments[-1]
+            moments[-1] = (last_grads, last_step, f"{caption}\n\nDone. {summary}")
 
         # 2. Draw each moment twice: once to measure its nodes, once at the common size.
         def frame(grads: dict[Value, Any], step: Step | None,
@@ -149,13 +150,13 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
 
 
 def save_player(root: Value, path: str | os.PathLike[str], **options: object) -> pathlib.Path:
-    """Write `player_html(root, **options)` to `path` (.html or .htm); return the path."""
+    """Write `player_html(root, **options)` to `path` (.html or .htm), atomically
+    (`autograd.files.write_atomically`); return the path."""
     path = pathlib.Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"the player is an HTML file: {str(path)!r} should end in .html")
     page = player_html(root, **options)  # type: ignore[arg-type]
-    write_atomically(path, str(page).encode("utf-8"))
-    return path
+    return write_atomically(path, str(page))
 
 
 _CSS = """

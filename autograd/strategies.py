@@ -41,10 +41,11 @@ try:
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - depends on what is installed
     raise ImportError(
-        'autograd.strategies needs hypothesis: pip install "backprop-lab[test]" '
-        "(or pip install hypothesis)"
+        'autograd.strategies needs hypothesis: pip install hypothesis (in a clone of '
+        'backprop-lab, pip install -e ".[test]" installs it with the other test tools)'
     ) from error
 
+from autograd import validate
 from autograd.core import FUNCTIONS, OPS, is_built_in
 from autograd.op import Domain, Op
 
@@ -454,8 +455,7 @@ def expressions(
     table; name your own `define_op` ops to put them to the test too).
     """
     names = _check_variables(variables)
-    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
-        raise ValueError(f"max_depth must be an int >= 0, got {max_depth!r}")
+    validate.integer(max_depth, "max_depth", minimum=0)
     chosen = _check_functions(functions)
 
     @st.composite

@@ -9,10 +9,11 @@ scikit-learn ships inside its wheel (no network).
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Sequence
 from typing import Any
+
+from autograd import validate
 
 __all__ = ["load_digits", "make_blobs", "make_moons", "make_spirals", "make_xor",
            "signed_labels", "train_test_split"]
@@ -27,8 +28,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -
     spaced in [0, π]; then Gaussian noise of standard deviation `noise` is added
     to each coordinate and the points are shuffled.
     """
-    _check_count(n_samples, minimum=2)
-    noise = _check_non_negative("noise", noise)
+    validate.integer(n_samples, "n_samples", minimum=2)
+    noise = validate.non_negative(noise, "noise")
     rng = random.Random(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
@@ -51,9 +52,9 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     Arm k: radius r from 0 to 1, angle θ = 4k + 4r + noise·N(0, 1) (radians);
     the point is (r sin θ, r cos θ). Samples are split as evenly as possible.
     """
-    _check_count(n_samples, minimum=n_classes)
-    _check_count(n_classes, minimum=2, what="n_classes")
-    noise = _check_non_negative("noise", noise)
+    validate.integer(n_classes, "n_classes", minimum=2)
+    validate.integer(n_samples, "n_samples", minimum=n_classes)
+    noise = validate.non_negative(noise, "noise")
     rng = random.Random(seed)
     points: list[tuple[list[float], int]] = []
     for k in range(n_classes):
@@ -71,8 +72,8 @@ def make_xor(n_samples: int = 200, noise: float = 0.0, seed: int | None = 0) -> 
     Points closer than 0.1 to an axis are redrawn, so the classes are separated;
     then Gaussian `noise` is added.
     """
-    _check_count(n_samples, minimum=1)
-    noise = _check_non_negative("noise", noise)
+    validate.integer(n_samples, "n_samples", minimum=1)
+    noise = validate.non_negative(noise, "noise")
     rng = random.Random(seed)
     points: list[tuple[list[float], int]] = []
     while len(points) < n_samples:
@@ -90,9 +91,9 @@ def make_blobs(n_samples: int = 150, n_classes: int = 3, std: float = 0.5,
 
     Centre k sits on the circle of radius 2 at angle 2πk/n_classes.
     """
-    _check_count(n_samples, minimum=n_classes)
-    _check_count(n_classes, minimum=2, what="n_classes")
-    std = _check_non_negative("std", std)
+    validate.integer(n_classes, "n_classes", minimum=2)
+    validate.integer(n_samples, "n_samples", minimum=n_classes)
+    std = validate.non_negative(std, "std")
     rng = random.Random(seed)
     points: list[tuple[list[float], int]] = []
     for i in range(n_samples):
@@ -107,13 +108,19 @@ def load_digits() -> Dataset:
     """The 8×8 handwritten digits: 1797 images of 64 pixels scaled to [0, 1], labels 0-9.
 
     Read from the copy bundled with scikit-learn (no download). Needs the
-    ``digits`` extra: ``pip install "backprop-lab[digits]"``.
+    ``digits`` extra, i.e. scikit-learn: in a clone of backprop-lab,
+    ``pip install -e ".[digits]"`` (``make test`` and ``make demo`` install it).
+    backprop-lab is not published on PyPI, so ``pip install "backprop-lab[digits]"``
+    does not work; where backprop-lab was installed from a wheel, install the
+    extra's one package, ``pip install "scikit-learn>=1.3"``.
     """
     try:
-        from sklearn.datasets import load_digits as sklearn_load_digits
+        from sklearn.datasets import load_digits as sklearn_load_digits  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
-            'load_digits needs scikit-learn: pip install "backprop-lab[digits]"'
+            'load_digits needs scikit-learn (the "digits" extra): in a clone of '
+            'backprop-lab run pip install -e ".[digits]"; elsewhere run '
+            'pip install "scikit-learn>=1.3"'
         ) from None
     bunch = sklearn_load_digits()
     X = [[float(pixel) / 16.0 for pixel in row] for row in bunch.data]
@@ -125,7 +132,7 @@ def signed_labels(y: Sequence[int]) -> list[int]:
     """Map binary labels 0/1 to −1/+1 (what `nn.losses.binary_hinge` wants)."""
     out = []
     for label in y:
-        if label not in (0, 1) or isinstance(label, bool):
+        if not validate.is_real(label) or label not in (0, 1):
             raise ValueError(f"signed_labels needs labels 0 or 1, got {label!r}")
         out.append(2 * int(label) - 1)
     return out
@@ -139,10 +146,8 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 
     """
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} samples but {len(y)} labels")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
-        raise TypeError(f"test_fraction must be a number, got {type(test_fraction).__name__}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    validate.in_interval(test_fraction, "test_fraction", 0, 1,
+                         include_low=False, include_high=False)
     n_test = round(len(X) * test_fraction)
     if n_test == 0 or n_test == len(X):
         raise ValueError(f"test_fraction {test_fraction} of {len(X)} samples leaves "
@@ -158,17 +163,3 @@ def _shuffled(points: list[tuple[list[float], int]], rng: random.Random) -> Data
     rng.shuffle(points)
     return [p for p, _ in points], [label for _, label in points]
 
-
-def _check_count(n: Any, minimum: int, what: str = "n_samples") -> None:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__} {n!r}")
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {n}")
-
-
-def _check_non_negative(what: str, x: Any) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
-    if not x >= 0:
-        raise ValueError(f"{what} must be >= 0, got {x}")
-    return float(x)

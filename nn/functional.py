@@ -14,11 +14,10 @@ and the notebook on convolution).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, dot
+from autograd import Value, dot, validate
 
 __all__ = ["conv2d", "flip", "pad2d"]
 
@@ -36,10 +35,9 @@ def conv2d(image: Sequence[Sequence[Any]], kernel: Sequence[Sequence[Any]],
     """
     image = _checked_grid(image, "image")
     kernel = _checked_grid(kernel, "kernel")
-    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
-        raise ValueError(f"conv2d: padding must be an int >= 0, got {padding!r}")
+    padding = validate.integer(padding, "conv2d: padding", minimum=0)
     if padding:
-        image = pad2d(image, int(padding))
+        image = pad2d(image, padding)
     kh, kw = len(kernel), len(kernel[0])
     height, width = len(image), len(image[0])
     if kh > height or kw > width:
@@ -77,8 +75,7 @@ def _checked_grid(grid: Any, what: str) -> Grid:
             raise ValueError(f"conv2d: the {what}'s rows have different lengths "
                              f"({len(grid[0])} and {len(row)})")
         for entry in row:
-            if not isinstance(entry, Value) and (
-                    isinstance(entry, bool) or not isinstance(entry, numbers.Real)):
+            if not isinstance(entry, Value) and not validate.is_real(entry):
                 raise TypeError(f"conv2d: {what} entries must be numbers or Values, "
                                 f"got {type(entry).__name__}")
         rows.append(list(row))

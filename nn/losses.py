@@ -19,11 +19,10 @@ is a plain float (handy for checking by hand).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, dot, exp, logsumexp, relu
+from autograd import Value, dot, exp, logsumexp, relu, validate
 from autograd import sum as sum_all
 
 __all__ = ["binary_hinge", "cross_entropy", "l2", "log_softmax", "mean_loss", "mse",
@@ -53,7 +52,7 @@ def cross_entropy(logits: Sequence[Any], target: int) -> Any:
     Its gradient with respect to the logits is softmax(z) − onehot(y).
     """
     logits = _checked_scores(logits, "cross_entropy")
-    y = _checked_class(target, len(logits), "cross_entropy")
+    y = checked_class(target, len(logits), "cross_entropy")
     return logsumexp(logits) - logits[y]
 
 
@@ -64,7 +63,7 @@ def multiclass_hinge(scores: Sequence[Any], target: int, margin: float = 1.0) ->
     The terms are added by one sum node.
     """
     scores = _checked_scores(scores, "multiclass_hinge")
-    y = _checked_class(target, len(scores), "multiclass_hinge")
+    y = checked_class(target, len(scores), "multiclass_hinge")
     delta = _checked_real(margin, "multiclass_hinge: margin")
     s_y = scores[y]
     terms = [relu(s_j - s_y + delta) for j, s_j in enumerate(scores) if j != y]
@@ -136,9 +135,10 @@ def _checked_real(x: Any, what: str) -> Any:
     """`x` if it is a Value or a real number (not bool), else a TypeError."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} {x!r}")
-    return float(x)
+    if not validate.is_real(x):
+        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} "
+                        f"{validate.shown(x)}")
+    return validate.real(x, what)
 
 
 def _checked_scores(scores: Any, what: str) -> list[Any]:
@@ -149,10 +149,12 @@ def _checked_scores(scores: Any, what: str) -> list[Any]:
     return [_checked_real(s, f"{what}: score") for s in scores]
 
 
-def _checked_class(target: Any, n_classes: int, what: str) -> int:
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+def checked_class(target: Any, n_classes: int, what: str) -> int:
+    """`target` as an int if it is a class index 0..n_classes−1 (TypeError for 1.0 or
+    True, ValueError for one out of range); `what` names the caller in messages."""
+    if not validate.is_integer(target):
         raise TypeError(f"{what}: target must be a class index (int), "
-                        f"got {type(target).__name__} {target!r}")
+                        f"got {type(target).__name__} {validate.shown(target)}")
     if not 0 <= target < n_classes:
         raise ValueError(f"{what}: target {target} is out of range for {n_classes} classes "
                          f"(0 to {n_classes - 1})")

@@ -7,12 +7,18 @@ its bias, then applies the activation ``g``::
     >>> model = MLP(2, [16, 16, 1], seed=0)   # 2 inputs, two hidden layers, 1 output
     >>> score = model([0.5, -1.0])            # a Value (the last layer has one output)
 
-Naming (used by ``named_parameters``, ``state_dict`` and the ``label`` of every
-parameter, so graphs can group them): layers are numbered from 1 (layer1 is the
-first hidden layer, as in the lecture's ``h_1 = g(b_1 + W_1 x)``); neurons and
-weights from 0, like Python indices. ``layer1.neuron3.w2`` is the weight that
-the 4th neuron of the first layer puts on its 3rd input, ``layer1.neuron3.b``
-its bias.
+Calling a module runs its ``forward`` (the contract of PyTorch and minitorch):
+``model(x)`` is ``model.forward(x)``. A module of your own subclasses `Module`
+and defines ``forward``, ``named_parameters`` and, to be saved, ``config``.
+
+Names: layers are numbered from 1 (layer1 is the first hidden layer, as in the
+lecture's ``h_1 = g(b_1 + W_1 x)``); neurons and weights from 0, like Python
+indices. ``layer1.neuron3.w2`` is the weight that the 4th neuron of the first
+layer puts on its 3rd input, ``layer1.neuron3.b`` its bias. These names come
+from the model's structure: ``named_parameters``, ``state_dict`` and saved
+files use them. Each parameter's ``label`` (what drawings show, and how they
+group nodes into layers and neurons) starts equal to its name; you may change
+labels freely, saving and loading do not read them.
 
 Initialisation is seeded and reproducible: ``random.Random(seed)``. The default
 ``init="uniform"`` draws every weight from U(-1, 1) like micrograd, in the same
@@ -24,25 +30,34 @@ start at 0.
 
 Models are saved as JSON (never pickle): ``model.save(path)`` and
 ``nn.load(path)`` rebuild the same model; ``model.load(path)`` loads weights
-into an existing model of the same architecture.
+into an existing model of the same architecture. The file holds the class, the
+constructor arguments (``config``) and ``{name: number}`` for every parameter.
+Loading checks the file before it builds or changes anything: a regular file
+of at most `MAX_FILE_BYTES`, valid JSON, as many parameters as the config
+implies, every one a finite number. Any problem is a `ModelFileError` and
+leaves the model unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import random
-import tempfile
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from autograd import OPS, Value
+from autograd import OPS, Value, validate
+from autograd.files import write_atomically
 
 FORMAT = "backprop-lab model"
+# Version 1 has always keyed the weights by these names; until labels and names
+# were told apart they were also the labels, so every file written so far loads.
 FORMAT_VERSION = 1
+#: The largest model file `load` reads (64 MiB, about a million parameters).
+MAX_FILE_BYTES = 64 * 2**20
 
 #: The activations a hidden layer may use: g(a) applied to the pre-activation.
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
@@ -58,6 +73,10 @@ INITS = ("uniform", "he")
 # `_as_values`), so the per-call checks of `autograd.dot` would only repeat work.
 _DOT = OPS["dot"]
 
+#: What a module is called on: a sequence of numbers or Values.
+Inputs = Sequence[Value | float]
+Output = TypeVar("Output", covariant=True)
+
 
 class ModelFileError(ValueError):
     """A saved model that cannot be used: corrupt, or not matching the model."""
@@ -68,15 +87,26 @@ class ModelFileError(ValueError):
 # ---------------------------------------------------------------------------
 
 
-class Module:
+class Module(Generic[Output]):
     """Base class: anything that owns parameters (Values that training updates).
 
-    Subclasses implement ``named_parameters()`` and ``config()``; everything
-    else (zero_grad, state_dict, save, load) is shared.
+    ``Module[Output]`` says what calling it returns (a Value for a Neuron, a
+    list of Values for a Layer). Subclasses implement ``forward``,
+    ``named_parameters`` and ``config``; everything else (calling, zero_grad,
+    state_dict, save, load) is shared.
     """
 
+    def __call__(self, x: Inputs) -> Output:
+        """``module(x)`` is ``module.forward(x)``."""
+        return self.forward(x)
+
+    def forward(self, x: Inputs) -> Output:
+        """The module's output for the inputs `x` (numbers or Values)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in a fixed order (see the module docstring)."""
+        """``(name, parameter)`` pairs in a fixed order; names follow the structure
+        (``layer1.neuron0.w2``, see the module docstring), never the labels."""
         return []
 
     def parameters(self) -> list[Value]:
@@ -90,7 +120,7 @@ class Module:
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture (stored by save)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define config() to be saved")
 
     def state_dict(self) -> dict[str, float]:
         """``{name: number}`` for every parameter: a plain copy of the weights."""
@@ -101,7 +131,7 @@ class Module:
 
         `state` must have exactly the parameter names of this model, each with a
         finite real number. Everything is checked before anything is written,
-        so on any error (ModelFileError, a ValueError) the model is unchanged.
+        so on any error (a ModelFileError) the model is unchanged.
         """
         if not isinstance(state, Mapping):
             raise ModelFileError(f"state must be a dict of name -> number, got "
@@ -129,10 +159,11 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write architecture and weights to `path` as JSON, atomically.
 
-        The file is written to a temporary file in the same directory and then
-        renamed over `path` (``os.replace``), so a crash never leaves half a
-        file. Floats are written with ``repr`` precision: loading gives back
-        exactly the same numbers.
+        The file is written under a new name in the same directory and then
+        renamed over `path` (`autograd.files.write_atomically`), so a crash
+        never leaves half a file, and an existing file keeps its permissions.
+        Floats are written with ``repr`` precision: loading gives back exactly
+        the same numbers.
         """
         for name, p in self.named_parameters():
             if not math.isfinite(p.data):
@@ -144,8 +175,7 @@ class Module:
             "config": self.config(),
             "parameters": self.state_dict(),
         }
-        text = json.dumps(document, indent=1, allow_nan=False)
-        _write_atomically(Path(path), text)
+        write_atomically(path, json.dumps(document, indent=1, allow_nan=False))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Load weights saved by ``save`` into this model (same architecture).
@@ -163,21 +193,34 @@ class Module:
         self.load_state_dict(document["parameters"])
 
 
-def load(path: str | os.PathLike[str]) -> Module:
+def load(path: str | os.PathLike[str]) -> Module[Any]:
     """Rebuild the model saved in `path` (architecture and weights).
 
     Raises ModelFileError for a corrupt file or an unknown architecture,
-    FileNotFoundError if there is no file.
+    FileNotFoundError if there is no file. The config is checked against the
+    number of weights in the file before the model is built, so a small file
+    cannot ask for a huge model.
     """
     document = _read_document(Path(path))
-    cls = _MODEL_CLASSES.get(document["class"])
+    name, config, weights = document["class"], document["config"], document["parameters"]
+    cls = _MODEL_CLASSES.get(name)
     if cls is None:
-        raise ModelFileError(f"{path}: unknown model class {document['class']!r}")
+        raise ModelFileError(f"{path}: unknown model class {name!r}; this program "
+                             f"reads {', '.join(_MODEL_CLASSES)}")
     try:
-        model = cls(**document["config"])
+        count = _parameter_count(name, config)
     except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: bad architecture {document['config']!r}: {error}") from None
-    model.load_state_dict(document["parameters"])
+        raise ModelFileError(f"{path}: bad architecture {name}({_describe(config)}): "
+                             f"{error}") from None
+    if count != len(weights):
+        raise ModelFileError(f"{path}: {name}({_describe(config)}) has {count:,} parameters "
+                             f"but the file holds {len(weights):,}")
+    try:
+        model = cls(**config)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{path}: bad architecture {name}({_describe(config)}): "
+                             f"{error}") from None
+    model.load_state_dict(weights)
     return model
 
 
@@ -186,7 +229,7 @@ def load(path: str | os.PathLike[str]) -> Module:
 # ---------------------------------------------------------------------------
 
 
-class Neuron(Module):
+class Neuron(Module[Value]):
     """One unit: ``g(w · x + b)``, the dot product as a single graph node.
 
     Args:
@@ -196,14 +239,16 @@ class Neuron(Module):
         init:       ``uniform`` (U(-1, 1), micrograd's) or ``he`` (U(±√(6/nin))).
         name:       prefix of the parameter labels, e.g. ``layer1.neuron0``.
         rng:        a ``random.Random`` to draw from (an MLP shares one).
+
+    Its parameters are named ``w0 … w{nin-1}`` and ``b``.
     """
 
     def __init__(self, nin: int, activation: str = "relu", *, seed: int | None = None,
                  init: str = "uniform", name: str = "", rng: random.Random | None = None
                  ) -> None:
-        _check_size("nin", nin)
-        _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("init", init, INITS)
+        nin = validate.integer(nin, "nin", minimum=1)
+        validate.choice(activation, "activation", ACTIVATIONS)
+        validate.choice(init, "init", INITS)
         rng = rng if rng is not None else random.Random(seed)
         bound = 1.0 if init == "uniform" else math.sqrt(6.0 / nin)
         prefix = f"{name}." if name else ""
@@ -214,18 +259,17 @@ class Neuron(Module):
         self.b = Value(0.0, f"{prefix}b")
         self._g = ACTIVATIONS[activation]
 
-    def __call__(self, x: Sequence[Any]) -> Value:
+    def forward(self, x: Inputs) -> Value:
         """``g(w · x + b)``; `x` is a sequence of `nin` numbers or Values."""
-        if len(x) != self.nin:
-            raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        return self.forward(_as_values(x))
+        return self.output(_checked_inputs(self, self.nin, x))
 
-    def forward(self, x: list[Value]) -> Value:
-        """``g(w · x + b)`` for a list `x` of exactly `nin` Values (no checks)."""
+    def output(self, x: list[Value]) -> Value:
+        """``g(w · x + b)`` for a list `x` of exactly `nin` Values, without checks
+        (what Layer and MLP call, having checked their inputs once)."""
         return self._g(_DOT.apply((*self.w, *x)) + self.b)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(p.label, p) for p in (*self.w, self.b)]
+        return [*((f"w{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "init": self.init}
@@ -234,13 +278,17 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
-class Layer(Module):
-    """`nout` neurons that all read the same `nin` inputs: ``h = g(W x + b)``."""
+class Layer(Module[list[Value]]):
+    """`nout` neurons that all read the same `nin` inputs: ``h = g(W x + b)``.
+
+    Calling it gives the list of the neurons' outputs (always a list, even for
+    one neuron). Its parameters are named ``neuron{j}.w{i}`` and ``neuron{j}.b``.
+    """
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *,
                  seed: int | None = None, init: str = "uniform", name: str = "",
                  rng: random.Random | None = None) -> None:
-        _check_size("nout", nout)
+        nout = validate.integer(nout, "nout", minimum=1)
         rng = rng if rng is not None else random.Random(seed)
         prefix = f"{name}." if name else ""
         self.nin, self.nout = nin, nout
@@ -251,18 +299,14 @@ class Layer(Module):
             for j in range(nout)
         ]
 
-    def __call__(self, x: Sequence[Any]) -> list[Value]:
-        """The list of the neurons' outputs (always a list, even for one neuron).
-
-        Numbers in `x` are turned into Values once here, not once per neuron.
-        """
-        if len(x) != self.nin:
-            raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        x = _as_values(x)
-        return [neuron.forward(x) for neuron in self.neurons]
+    def forward(self, x: Inputs) -> list[Value]:
+        """The neurons' outputs. Numbers in `x` become Values once here, not once per neuron."""
+        values = _checked_inputs(self, self.nin, x)
+        return [neuron.output(values) for neuron in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [pair for neuron in self.neurons for pair in neuron.named_parameters()]
+        return [(f"neuron{j}.{name}", p) for j, neuron in enumerate(self.neurons)
+                for name, p in neuron.named_parameters()]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
@@ -272,31 +316,30 @@ class Layer(Module):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
-class MLP(Module):
+class MLP(Module[Value | list[Value]]):
     """A multi-layer perceptron: hidden layers with `activation`, a linear last layer.
 
     ``MLP(2, [16, 16, 1])`` has layers 2→16 and 16→16 (ReLU) and 16→1 (linear):
     ``(2+1)·16 + (16+1)·16 + (16+1)·1 = 337`` parameters. Calling it on a list
     of `nin` numbers or Values returns a Value if the last layer has one
-    neuron, else a list of Values.
+    neuron, else a list of Values. Its parameters are named
+    ``layer{k}.neuron{j}.w{i}`` and ``layer{k}.neuron{j}.b``, k from 1.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  seed: int | None = None, init: str = "uniform") -> None:
-        _check_size("nin", nin)
+        nin = validate.integer(nin, "nin", minimum=1)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for size in nouts:
-            _check_size("layer size", size)
-        _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("init", init, INITS)
+        sizes = [nin] + [validate.integer(size, "layer size", minimum=1) for size in nouts]
+        validate.choice(activation, "activation", ACTIVATIONS)
+        validate.choice(init, "init", INITS)
         self.nin = nin
-        self.nouts = list(nouts)
+        self.nouts = sizes[1:]
         self.activation = activation
         self.seed = seed
         self.init = init
         rng = random.Random(seed)
-        sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < last else "linear",
@@ -304,16 +347,15 @@ class MLP(Module):
             for i in range(len(self.nouts))
         ]
 
-    def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        h: list[Value] = _as_values(x)
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        h = _checked_inputs(self, self.nin, x)
         for layer in self.layers:
-            h = [neuron.forward(h) for neuron in layer.neurons]
+            h = [neuron.output(h) for neuron in layer.neurons]
         return h[0] if len(h) == 1 else h
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [pair for layer in self.layers for pair in layer.named_parameters()]
+        return [(f"layer{k}.{name}", p) for k, layer in enumerate(self.layers, start=1)
+                for name, p in layer.named_parameters()]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
@@ -325,7 +367,22 @@ class MLP(Module):
                 f"{len(self.parameters())} parameters)")
 
 
-_MODEL_CLASSES: dict[str, type[Module]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+_MODEL_CLASSES: dict[str, type[Module[Any]]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+
+
+def _parameter_count(class_name: str, config: Mapping[str, Any]) -> int:
+    """How many parameters ``class_name(**config)`` would have, without building it."""
+    if class_name == "Neuron":
+        return validate.integer(config.get("nin"), "nin", minimum=1) + 1
+    if class_name == "Layer":
+        nin = validate.integer(config.get("nin"), "nin", minimum=1)
+        return (nin + 1) * validate.integer(config.get("nout"), "nout", minimum=1)
+    nouts = config.get("nouts")
+    if not isinstance(nouts, list) or not nouts:
+        raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+    sizes = [validate.integer(config.get("nin"), "nin", minimum=1)]
+    sizes += [validate.integer(size, "layer size", minimum=1) for size in nouts]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
 
 
 # ---------------------------------------------------------------------------
@@ -333,28 +390,18 @@ _MODEL_CLASSES: dict[str, type[Module]] = {"MLP": MLP, "Layer": Layer, "Neuron":
 # ---------------------------------------------------------------------------
 
 
-def _as_values(x: Sequence[Any]) -> list[Value]:
+def _checked_inputs(module: Module[Any], nin: int, x: Inputs) -> list[Value]:
+    """`x` as a list of Values, after checking it has the `nin` entries `module` reads."""
+    if len(x) != nin:
+        raise ValueError(f"{module!r} expects {nin} inputs, got {len(x)}")
     return [v if isinstance(v, Value) else Value(v) for v in x]
 
 
-def _check_size(what: str, n: object) -> None:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be a positive int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n}")
-
-
-def _check_choice(what: str, value: object, choices: Sequence[str] | Mapping[str, Any]) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
-
-
 def _checked_number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ModelFileError(f"parameter {name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ModelFileError(f"parameter {name} is {value} (not finite)")
-    return float(value)
+    try:
+        return validate.finite(value, f"parameter {name}")
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(str(error)) from None
 
 
 def _architecture(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -363,23 +410,27 @@ def _architecture(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _describe(config: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={value!r}" for key, value in config.items())
+    return ", ".join(f"{key}={validate.shown(value)}" for key, value in config.items())
 
 
 def _read_document(path: Path) -> dict[str, Any]:
     """Parse and check the outer structure of a saved model (ModelFileError if bad)."""
+    data = _read_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelFileError(f"{path}: not a saved model (not UTF-8 text)") from None
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as error:
+    except RecursionError:
+        raise ModelFileError(f"{path}: not a saved model (JSON nested too deeply)") from None
+    except ValueError as error:  # invalid JSON, or an integer of more than 4300 digits
         raise ModelFileError(f"{path}: not a saved model (invalid JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a saved model (no \"format\": \"{FORMAT}\")")
     if document.get("version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: unsupported version {document.get('version')!r}, "
+        raise ModelFileError(f"{path}: unsupported version "
+                             f"{validate.shown(document.get('version'))}, "
                              f"this program reads version {FORMAT_VERSION}")
     for key, kind in (("class", str), ("config", dict), ("parameters", dict)):
         if not isinstance(document.get(key), kind):
@@ -387,16 +438,34 @@ def _read_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, if it is a regular file of at most MAX_FILE_BYTES.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked with
+    ``fstat`` before anything is read, so a device such as /dev/zero is never read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelFileError(f"{path}: not a saved model (a {_file_kind(info.st_mode)}, "
+                                 "not a regular file)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ModelFileError(f"{path}: not a saved model ({info.st_size:,} bytes; "
+                                 f"saved models are at most {MAX_FILE_BYTES:,})")
+        file = os.fdopen(fd, "rb")
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        os.close(fd)
         raise
+    with file:
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # it grew while we read
+        raise ModelFileError(f"{path}: not a saved model (more than {MAX_FILE_BYTES:,} bytes)")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "device"),
+             (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket")]
+    return next((kind for test, kind in kinds if test(mode)), "special file")

@@ -5,7 +5,7 @@ learning rate ``lr`` is an attribute you may change between steps; a schedule
 is any function ``epoch -> lr`` (see `LinearDecay`, and `nn.fit`'s
 ``lr_schedule``)::
 
-    opt = SGD(model.parameters(), lr=1.0)
+    opt = SGD(model, lr=1.0)           # or SGD(model.parameters(), lr=1.0)
     for k in range(100):
         opt.lr = 1.0 - 0.9 * k / 100      # micrograd's demo schedule
         opt.zero_grad(); loss = ...; loss.backward(); opt.step()
@@ -14,20 +14,23 @@ is any function ``epoch -> lr`` (see `LinearDecay`, and `nn.fit`'s
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from autograd import Value
+from autograd import Value, validate
+from nn.module import Module
 
 __all__ = ["SGD", "Adam", "LinearDecay", "Optimizer"]
 
 
 class Optimizer:
-    """What SGD and Adam share: the parameter list, ``lr`` and ``zero_grad``."""
+    """What SGD and Adam share: the parameter list, ``lr`` and ``zero_grad``.
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
-        self.params = list(params)
+    `params` is a model (its ``parameters()`` are used) or any iterable of Values.
+    """
+
+    def __init__(self, params: Module[Any] | Iterable[Value], lr: float) -> None:
+        self.params = list(params.parameters() if isinstance(params, Module) else params)
         if not self.params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
         for p in self.params:
@@ -43,7 +46,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _positive("lr", value)
+        self._lr = validate.positive(value, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0."""
@@ -71,11 +74,11 @@ class SGD(Optimizer):
     With momentum 0 this is ``w ← w − lr·g``.
     """
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(self, params: Module[Any] | Iterable[Value], lr: float,
+                 momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _in_unit_interval("momentum", momentum)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.momentum = validate.in_interval(momentum, "momentum", 0, 1, include_high=False)
+        self.weight_decay = validate.non_negative(weight_decay, "weight_decay")
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -100,14 +103,14 @@ class Adam(Optimizer):
     ``m̂ = m/(1−β1^t)``;  ``v̂ = v/(1−β2^t)``;  ``w ← w − lr·m̂/(√v̂ + ε)``.
     """
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+    def __init__(self, params: Module[Any] | Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"Adam: betas must be a pair of numbers, got {betas!r}")
-        self.beta1 = _in_unit_interval("betas[0]", betas[0])
-        self.beta2 = _in_unit_interval("betas[1]", betas[1])
-        self.eps = _positive("eps", eps)
+            raise TypeError(f"Adam: betas must be a pair of numbers, got {validate.shown(betas)}")
+        self.beta1 = validate.in_interval(betas[0], "betas[0]", 0, 1, include_high=False)
+        self.beta2 = validate.in_interval(betas[1], "betas[1]", 0, 1, include_high=False)
+        self.eps = validate.positive(eps, "eps")
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -133,11 +136,9 @@ class LinearDecay:
     """
 
     def __init__(self, start: float, end: float, epochs: int) -> None:
-        self.start = _positive("start", start)
-        self.end = _positive("end", end)
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"LinearDecay: epochs must be a positive int, got {epochs!r}")
-        self.epochs = int(epochs)
+        self.start = validate.positive(start, "LinearDecay: start")
+        self.end = validate.positive(end, "LinearDecay: end")
+        self.epochs = validate.integer(epochs, "LinearDecay: epochs", minimum=1)
 
     def __call__(self, epoch: int) -> float:
         fraction = min(epoch, self.epochs) / self.epochs
@@ -146,32 +147,3 @@ class LinearDecay:
     def __repr__(self) -> str:
         return f"LinearDecay({self.start:g}, {self.end:g}, {self.epochs})"
 
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _positive(name: str, value: Any) -> float:
-    value = _number(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value:g}")
-    return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    value = _number(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value:g}")
-    return value
-
-
-def _in_unit_interval(name: str, value: Any) -> float:
-    value = _number(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value:g}")
-    return value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -253,7 +255,7 @@ def test_load_state_dict_validates_before_writing() -> None:
     state = dict(before)
     state[list(state)[-1]] = float("inf")
     state = {name: value + 1.0 for name, value in state.items()}
-    with pytest.raises(ModelFileError, match="not finite"):
+    with pytest.raises(ModelFileError, match="layer2.neuron0.b must be finite, got inf"):
         model.load_state_dict(state)
     assert model.state_dict() == before
     with pytest.raises(ModelFileError, match="True|bool"):
@@ -274,3 +276,203 @@ def test_neuron_and_layer_save_and_load(tmp_path) -> None:
         model.save(tmp_path / "x.json")
         again = nn.load(tmp_path / "x.json")
         assert type(again) is type(model) and again.state_dict() == model.state_dict()
+
+
+# ---------------------------------------------------------------------------
+# Calling a module runs its forward
+# ---------------------------------------------------------------------------
+
+
+def test_calling_a_module_runs_its_forward() -> None:
+    class Double(nn.Module[Value]):
+        def __init__(self) -> None:
+            self.scale = Value(2.0, "scale")
+
+        def forward(self, x):
+            return self.scale * x[0]
+
+        def named_parameters(self):
+            return [("scale", self.scale)]
+
+    double = Double()
+    assert double([Value(3.0)]).data == 6.0
+    model = MLP(2, [3, 1], seed=0)
+    assert model([0.5, -1.0]).data == model.forward([0.5, -1.0]).data
+    assert [v.data for v in Layer(2, 2, seed=0)([1.0, 2.0])] == [
+        v.data for v in Layer(2, 2, seed=0).forward([1.0, 2.0])]
+    with pytest.raises(NotImplementedError, match="Module must define forward"):
+        nn.Module()([1.0])
+
+
+# ---------------------------------------------------------------------------
+# Files name weights by the structure (issue 12, item 9)
+# ---------------------------------------------------------------------------
+
+
+def test_relabelled_parameters_still_save_and_load(tmp_path) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].w[0].label = "the weight I am watching"
+    model.parameters()[-1].label = "output bias"
+    names = [name for name, _ in model.named_parameters()]
+    assert names[3] == "layer1.neuron1.w0" and names[-1] == "layer2.neuron0.b"
+    model.save(tmp_path / "m.json")
+    saved = json.loads((tmp_path / "m.json").read_text())["parameters"]
+    assert list(saved) == names
+    assert nn.load(tmp_path / "m.json").state_dict() == model.state_dict()
+    again = MLP(2, [2, 1], seed=5)
+    again.load(tmp_path / "m.json")
+    assert again.state_dict() == model.state_dict()
+
+
+def test_equal_labels_never_drop_a_weight(tmp_path) -> None:
+    model = MLP(2, [2, 1], seed=3)
+    for p in model.parameters():
+        p.label = "w"
+    model.save(tmp_path / "m.json")
+    assert len(json.loads((tmp_path / "m.json").read_text())["parameters"]) == 9
+    loaded = nn.load(tmp_path / "m.json")
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_a_layer_or_neuron_with_a_name_round_trips(tmp_path) -> None:
+    # `name` sets the labels only; the file's names come from the structure
+    for model in (Layer(2, 2, "tanh", seed=1, name="hidden"), Neuron(2, seed=1, name="n")):
+        model.save(tmp_path / "x.json")
+        assert nn.load(tmp_path / "x.json").state_dict() == model.state_dict()
+    assert Layer(2, 2, name="hidden").parameters()[0].label == "hidden.neuron0.w0"
+
+
+def test_files_written_by_format_version_1_still_load(tmp_path) -> None:
+    # written by hand, as version 1 has written them since the start
+    (tmp_path / "v1.json").write_text("""{
+ "format": "backprop-lab model", "version": 1, "class": "MLP",
+ "config": {"nin": 1, "nouts": [2, 1], "activation": "tanh", "seed": 7, "init": "uniform"},
+ "parameters": {"layer1.neuron0.w0": 0.5, "layer1.neuron0.b": -0.25,
+                "layer1.neuron1.w0": 1.5, "layer1.neuron1.b": 0.0,
+                "layer2.neuron0.w0": 2.0, "layer2.neuron0.w1": -1.0, "layer2.neuron0.b": 0.125}
+}""")
+    model = nn.load(tmp_path / "v1.json")
+    assert [p.data for p in model.parameters()] == [0.5, -0.25, 1.5, 0.0, 2.0, -1.0, 0.125]
+    assert model([1.0]).data == pytest.approx(
+        2.0 * math.tanh(0.25) - 1.0 * math.tanh(1.5) + 0.125)
+
+
+# ---------------------------------------------------------------------------
+# Loading never trusts the file (issue 12, item 12)
+# ---------------------------------------------------------------------------
+
+
+def test_load_checks_the_parameter_count_before_building_the_model(tmp_path,
+                                                                   monkeypatch) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{"format": "backprop-lab model", "version": 1, "class": "MLP", '
+                    '"config": {"nin": 100000, "nouts": [100000, 1], "seed": 0}, '
+                    '"parameters": {"layer1.neuron0.b": 0.0}}')
+    assert len(path.read_bytes()) < 181  # the issue's file had 181 bytes
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was built before the file was checked")
+
+    monkeypatch.setattr(MLP, "__init__", never)
+    with pytest.raises(ModelFileError, match=r"10,000,200,001 parameters but the file holds 1"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("config, words", [
+    ({"nin": "2", "nouts": [1]}, "nin must be an int"),
+    ({"nin": 2, "nouts": [0]}, "layer size must be an int >= 1"),
+    ({"nin": 2, "nouts": 3}, "nouts must be a non-empty list"),
+    ({"nin": 2}, "nouts must be a non-empty list"),
+    ({"nin": 2, "nouts": [1], "colour": "red"}, "colour"),
+])
+def test_bad_configs_are_model_file_errors(tmp_path, config, words) -> None:
+    document = {"format": "backprop-lab model", "version": 1, "class": "MLP",
+                "config": config, "parameters": {f"p{i}": 0.0 for i in range(3)}}
+    (tmp_path / "m.json").write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match=words):
+        nn.load(tmp_path / "m.json")
+
+
+def tampered(tmp_path, replace: str, by: str) -> tuple[MLP, dict, object]:
+    """A saved MLP(2, [2, 1]) whose text has `replace` swapped for `by`, and a
+    model of the same architecture to load it into."""
+    source = MLP(2, [2, 1], seed=1)
+    for p in source.parameters():
+        p.data = 0.5
+    path = tmp_path / "m.json"
+    source.save(path)
+    text = path.read_text()
+    assert replace in text
+    path.write_text(text.replace(replace, by, 1))
+    target = MLP(2, [2, 1], seed=2)
+    return target, target.state_dict(), path
+
+
+@pytest.mark.parametrize("weight, words", [
+    ("1" + "0" * 400, "too large for a float"),  # int -> float overflows
+    ("1" + "0" * 5000, "invalid JSON.*digits"),  # Python refuses to parse it
+])
+def test_huge_integer_weights_are_model_file_errors(tmp_path, weight, words) -> None:
+    target, before, path = tampered(tmp_path, "0.5", weight)
+    with pytest.raises(ModelFileError, match=words):
+        target.load(path)
+    assert target.state_dict() == before
+    with pytest.raises(ModelFileError, match=words):
+        nn.load(path)
+
+
+def test_deeply_nested_json_is_a_model_file_error(tmp_path) -> None:
+    target, before, path = tampered(tmp_path, "0.5", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        target.load(path)
+    assert target.state_dict() == before
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        nn.load(path)
+
+
+def test_files_above_the_size_limit_are_refused(tmp_path, monkeypatch) -> None:
+    assert nn.module.MAX_FILE_BYTES >= 16 * 2**20  # the real limit fits a large model
+    model = MLP(2, [2, 1], seed=0)
+    model.save(tmp_path / "m.json")
+    size = (tmp_path / "m.json").stat().st_size
+    monkeypatch.setattr(nn.module, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ModelFileError, match=f"{size:,} bytes; saved models are at most"):
+        nn.load(tmp_path / "m.json")
+    monkeypatch.setattr(nn.module, "MAX_FILE_BYTES", size)
+    assert nn.load(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+READ_SPECIAL_FILES = """
+import os, sys, nn
+fifo = os.path.join(sys.argv[1], "fifo.json")
+os.mkfifo(fifo)
+for path in (fifo, "/dev/zero", sys.argv[1]):
+    try:
+        nn.load(path)
+    except nn.ModelFileError as error:
+        print(error)
+"""
+
+
+def test_fifos_devices_and_directories_are_refused_without_reading(tmp_path) -> None:
+    # in a child process with a memory limit and a timeout: reading /dev/zero
+    # would never end, and opening a FIFO would wait for a writer forever
+    def limit_memory() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    result = subprocess.run([sys.executable, "-c", READ_SPECIAL_FILES, str(tmp_path)],
+                            capture_output=True, text=True, timeout=120,
+                            preexec_fn=limit_memory)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'fifo.json'}: not a saved model (a FIFO, not a regular file)",
+        "/dev/zero: not a saved model (a device, not a regular file)",
+        f"{tmp_path}: not a saved model (a directory, not a regular file)",
+    ]
+
+
+def test_a_missing_file_is_file_not_found(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nothing.json")

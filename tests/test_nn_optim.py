@@ -93,7 +93,7 @@ def test_linear_decay_is_micrograds_schedule() -> None:
 @pytest.mark.parametrize("make, error, words", [
     (lambda p: SGD(p, lr=-1.0), ValueError, "lr must be > 0"),
     (lambda p: SGD(p, lr=float("nan")), ValueError, "finite"),
-    (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a number"),
+    (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a real number, got str '0.1'"),
     (lambda p: SGD(p, lr=0.1, momentum=1.0), ValueError, "momentum"),
     (lambda p: SGD(p, lr=0.1, weight_decay=-0.1), ValueError, "weight_decay"),
     (lambda p: Adam(p, betas=(0.9,)), TypeError, "betas"),
@@ -105,3 +105,19 @@ def test_linear_decay_is_micrograds_schedule() -> None:
 def test_bad_arguments(make, error, words) -> None:
     with pytest.raises(error, match=words):
         make([Value(1.0)])
+
+
+def test_optimizers_take_a_model_as_well_as_its_parameters() -> None:
+    from nn.module import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    for make in (lambda m: SGD(m, lr=0.1), lambda m: Adam(m, lr=0.01)):
+        opt = make(model)
+        assert opt.params == model.parameters()
+        assert all(a is b for a, b in zip(opt.params, model.parameters()))
+    before = model.state_dict()
+    model([1.0, -1.0]).backward()
+    SGD(model, lr=0.5).step()
+    after = model.state_dict()
+    for name, p in model.named_parameters():
+        assert after[name] == pytest.approx(before[name] - 0.5 * p.grad)

@@ -142,3 +142,135 @@ def test_plots_are_png_files(tmp_path) -> None:
         plot_decision_boundary(MLP(3, [1]), [[0.0, 0.0, 0.0]], [0], tmp_path / "x.png")
     with pytest.raises(ValueError, match="empty"):
         plot_history(nn.History(), tmp_path / "y.png")
+
+
+# ---------------------------------------------------------------------------
+# Labels are checked before training (issue 12, item 7)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["mse", "hinge", "cross_entropy"])
+def test_non_integer_labels_are_refused_for_a_multiclass_model(loss) -> None:
+    X, y = make_blobs(30, n_classes=3, seed=0)
+    y = [*y[:-1], 1.5]
+    model = MLP(2, [4, 3], seed=0)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=r"target must be a class index \(int\), got float 1.5"):
+        fit(model, X, y, loss=loss, epochs=2, progress=False)
+    assert model.state_dict() == before
+
+
+def test_a_bad_label_late_in_the_data_is_refused_before_any_update() -> None:
+    X, y = make_blobs(60, n_classes=3, seed=0)
+    y = [*y[:-1], 3]  # out of range for 3 classes, in the last minibatch
+    model = MLP(2, [4, 3], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="mse: target 3 is out of range for 3 classes"):
+        fit(model, X, y, loss="mse", batch_size=4, seed=0, epochs=1, progress=False)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("label", [0.5, True, "1"])
+def test_one_output_models_need_labels_0_1_or_minus_1(label) -> None:
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(ValueError, match="labels 0/1 or -1/\\+1"):
+        fit(MLP(2, [3, 1], seed=0), X, [*y[:-1], label], loss="mse", progress=False)
+
+
+# ---------------------------------------------------------------------------
+# History: measured after each epoch's update (issue 12, item 30)
+# ---------------------------------------------------------------------------
+
+
+def test_history_records_loss_and_accuracy_after_each_epoch() -> None:
+    X, y = make_moons(40, noise=0.1, seed=1)
+    model = MLP(2, [8, 1], seed=0)
+    measured = []
+
+    def at_end_of_epoch(epoch: int, history: nn.History) -> None:
+        hand_loss = sum(max(0.0, 1 - (2 * label - 1) * model(x).data)
+                        for x, label in zip(X, y)) / len(X)
+        hand_loss += 1e-3 * sum(p.data ** 2 for p in model.parameters())
+        measured.append((accuracy(model, X, y), hand_loss))
+
+    history = fit(model, X, y, optimizer=SGD(model, lr=0.5), epochs=12, l2=1e-3,
+                  progress=False, callback=at_end_of_epoch)
+    assert history.accuracies == [a for a, _ in measured]
+    assert history.losses == pytest.approx([loss for _, loss in measured], rel=1e-12)
+    assert history.accuracies[-1] == accuracy(model, X, y)
+    assert len(set(history.accuracies)) > 1  # the run moves, so before/after would differ
+    assert history.test_losses == [] and history.test_accuracies == []
+
+
+def test_history_measures_a_held_out_set() -> None:
+    X, y = make_blobs(60, n_classes=3, seed=0)
+    X_test, y_test = make_blobs(30, n_classes=3, seed=9)
+    model = MLP(2, [6, 3], seed=0)
+    seen = []
+    history = fit(model, X, y, loss="cross_entropy", optimizer=nn.Adam(model, lr=0.05),
+                  epochs=4, batch_size=16, progress=False, X_test=X_test, y_test=y_test,
+                  callback=lambda epoch, h: seen.append(accuracy(model, X_test, y_test)))
+    assert history.test_accuracies == seen and len(history.test_losses) == 4
+    final = [nn.losses.cross_entropy([v.data for v in model(x)], label)
+             for x, label in zip(X_test, y_test)]
+    assert history.test_losses[-1] == pytest.approx(sum(final) / len(final), rel=1e-12)
+    with pytest.raises(ValueError, match="both X_test and y_test"):
+        fit(model, X, y, X_test=X_test, progress=False)
+    with pytest.raises(ValueError, match="30 samples but 29 labels in X_test"):
+        fit(model, X, y, X_test=X_test, y_test=y_test[:-1], progress=False)
+
+
+def test_progress_bar_prints_the_numbers_the_history_keeps(capsys) -> None:
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    history = fit(model, X, y, epochs=3, progress=True, X_test=X[:5], y_test=y[:5])
+    err = capsys.readouterr().err
+    assert f"loss={history.losses[-1]:.4f}" in err
+    assert f"acc={100 * history.accuracies[-1]:.1f}%" in err
+    assert f"test_acc={100 * history.test_accuracies[-1]:.1f}%" in err
+
+
+# ---------------------------------------------------------------------------
+# Parameters stay finite (issue 12, item 2)
+# ---------------------------------------------------------------------------
+
+
+def test_an_update_that_makes_a_parameter_infinite_stops_training() -> None:
+    model = MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 0.0  # score 0, target 1: d(mse)/dw = -2
+    before = model.state_dict()
+    with pytest.raises(FloatingPointError,
+                       match=r"epoch 0: the update made parameter layer1.neuron0.w0 inf"):
+        fit(model, [[1.0]], [1], loss="mse", optimizer=SGD(model.parameters(), lr=1e308),
+            epochs=1, progress=False)
+    assert model.state_dict() == before  # the weights from before that step
+
+
+# ---------------------------------------------------------------------------
+# Plots: argument checks (issue 12, item 26)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resolution, error", [
+    (1, ValueError), (0, ValueError), (1001, ValueError), (2.5, TypeError), (True, TypeError),
+])
+def test_plot_resolution_is_checked(tmp_path, resolution, error) -> None:
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(error, match="resolution must be an int"):
+        plot_decision_boundary(MLP(2, [2, 1]), X, y, tmp_path / "b.png", resolution=resolution)
+    assert list(tmp_path.iterdir()) == []
+    plot_decision_boundary(MLP(2, [2, 1]), X, y, tmp_path / "b.png", resolution=2)
+    assert (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plots_take_png_svg_or_pdf_and_refuse_other_names(tmp_path) -> None:
+    history = nn.History(losses=[1.0, 0.5], accuracies=[0.5, 0.9],
+                         test_losses=[1.1, 0.7], test_accuracies=[0.4, 0.8])
+    plot_history(history, tmp_path / "h.svg")
+    plot_history(history, tmp_path / "h.PDF")
+    assert (tmp_path / "h.svg").read_text().count("<svg") == 1
+    assert (tmp_path / "h.PDF").read_bytes()[:5] == b"%PDF-"
+    for name in ("h", "h.jpeg.txt"):
+        with pytest.raises(ValueError, match=r"unknown file type .* use one of .png, .svg, .pdf"):
+            plot_history(history, tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.PDF", "h.svg"]

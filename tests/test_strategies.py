@@ -229,4 +229,7 @@ def test_without_hypothesis_the_import_error_says_what_to_install():
     )
     result = _python(code)
     assert result.returncode == 0, result.stderr
-    assert 'pip install "backprop-lab[test]"' in result.stdout
+    # backprop-lab is not on PyPI: name the package itself, and the extra for a clone
+    assert "pip install hypothesis" in result.stdout
+    assert 'pip install -e ".[test]"' in result.stdout
+    assert "backprop-lab[test]" not in result.stdout
