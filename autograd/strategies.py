@@ -22,7 +22,7 @@ An op is only chosen when the result's bound stays within VALUE_BOUND (so
 ``exp`` only sees arguments up to 3). Hypothesis shrinks a failing case
 towards a single variable, then towards the first ops of each list below.
 
-Expressions print as formulas that `backprop check` and ``nn.expression``
+Expressions print as formulas that `backprop check` and ``autograd.expression``
 understand, and are called like functions: ``expression(*values)``.
 """
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from autograd import Value, checking, grad
-from nn.expression import ExpressionError, evaluate, parse_assignments
+from autograd.expression import ExpressionError, evaluate, parse_assignments
 
 USAGE_ERROR = 2
 

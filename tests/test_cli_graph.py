@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from autograd.expression import ExpressionError, evaluate
 from nn.cli import main
-from nn.expression import ExpressionError, evaluate
 
 HOSTILE = [
     "__import__('os')",                      # unknown function, the classic
@@ -32,7 +32,7 @@ HOSTILE = [
 
 
 # ---------------------------------------------------------------------------
-# The parser (nn/expression.py)
+# The parser (autograd/expression.py)
 # ---------------------------------------------------------------------------
 
 
