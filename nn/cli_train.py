@@ -188,10 +188,10 @@ class Defaults:
 
 
 # Each run with these finishes in about 4 s (2-D sets, 95-100% test accuracy)
-# or 12 s (digits, 96%) of CPU time on the 2-core machine (measured for issue 12).
+# or 9 s (digits, 95-96%) of CPU time on the 2-core machine (measured for issue 12).
 DEFAULTS = {
     "moons": Defaults(), "spirals": Defaults(), "xor": Defaults(), "blobs": Defaults(),
-    "digits": Defaults(samples=DIGITS_SAMPLES, hidden=(32,), epochs=5,
+    "digits": Defaults(samples=DIGITS_SAMPLES, hidden=(32,), epochs=3,
                        lr=(("adam", 0.01), ("sgd", 0.1))),
 }
 

@@ -481,7 +481,7 @@ def test_29_digits_defaults_are_a_few_epochs_of_adam_in_batches(capsys, monkeypa
 
     monkeypatch.setattr(cli_train, "fit", record)
     assert cli.main(["train", "--data", "digits", "--quiet"]) == 130
-    assert seen["loss"] == "cross_entropy" and seen["batch_size"] == 32 and seen["epochs"] == 5
+    assert seen["loss"] == "cross_entropy" and seen["batch_size"] == 32 and seen["epochs"] == 3
     assert type(seen["optimizer"]).__name__ == "Adam" and seen["optimizer"].lr == 0.01
     assert (seen["nin"], seen["nouts"], seen["n"]) == (64, [32, 10], 1438)
 
