@@ -127,6 +127,9 @@ def _parse(expression: str) -> ast.Expression:
             f"syntax error in {shorten(expression)!r}: {error.msg}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply") from None
+    except UnicodeError:  # a command line with bytes that are not UTF-8
+        raise ExpressionError(
+            f"the expression {shorten(expression)!r} holds bytes that are not text") from None
 
 
 def _names_in(tree: ast.AST, name: str) -> bool:

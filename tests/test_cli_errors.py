@@ -217,6 +217,12 @@ def test_16_a_file_name_that_is_not_utf8_on_a_strict_utf8_stdout(tmp_path):
     assert os.listdir(os.fsencode(tmp_path)) == [name]
 
 
+def test_16_an_expression_that_is_not_utf8_is_one_line(tmp_path):
+    result = backprop("check", b"x\xff", "x=1", cwd=tmp_path,
+                      env={"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"})
+    refused(result, "holds bytes that are not text")
+
+
 # ---------------------------------------------------------------------------
 # 17: demo checks its outputs first, and takes a directory
 # ---------------------------------------------------------------------------
