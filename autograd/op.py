@@ -34,6 +34,7 @@ from autograd.core import (
 
 Rule = Callable[..., Any] | float  # a constant derivative may be a number
 _new_value = object.__new__
+_SHOWN_ARGUMENTS = 4  # of a call in an error message
 _MAX_BOUND = 256  # settings kept per op (x ** 2, x ** 3, ...); more are bound each time
 
 Interval = tuple[float, float]
@@ -214,10 +215,12 @@ class Op:
         return bound
 
     def describe_call(self, args: Sequence[Any]) -> str:
-        """E.g. ``log(-2)``: how error messages show a call of this op."""
-        shown = ", ".join(f"{float(a):g}" if isinstance(a, (int, float, Value)) else repr(a)
-                          for a in args)
-        return f"{self.name}({shown})"
+        """E.g. ``log(-2)``: how error messages show a call of this op (long ones cut)."""
+        shown = [f"{float(a):g}" if isinstance(a, (int, float, Value)) else repr(a)
+                 for a in args[:_SHOWN_ARGUMENTS]]
+        if len(args) > _SHOWN_ARGUMENTS:
+            shown.append(f"... {len(args)} in all")
+        return f"{self.name}({', '.join(shown)})"
 
     # -- the forward computation -------------------------------------------------
 

@@ -473,6 +473,7 @@ def define_op(
     symbol: str | None = None,
     num_settings: int = 0,
     domain: Domain | Sequence[Domain] | None = None,
+    setting_names: Sequence[str] = (),
 ) -> Op:
     """Declare and register a primitive with a fixed number of inputs; return it.
 
@@ -487,6 +488,7 @@ def define_op(
                      in ``x ** 3``); they are settings, not graph parents.
         domain:      where property tests and strategies draw its inputs
                      (default: each input in [-3, 3]).
+        setting_names: names of the settings, for messages (``["t"]``).
 
     The op is then known everywhere: ``autograd.OPS[name]``, expressions
     (``backprop check "square(x)" x=3``), strategies and checks. Example::
@@ -503,7 +505,7 @@ def define_op(
             _check_signature(name, f"derivative rule {i}", rule,
                              len(derivatives) + num_settings + 1)
     op = Op(name, forward, derivatives, formulas, symbol=symbol, num_settings=num_settings,
-            domain=domain)
+            setting_names=setting_names, domain=domain)
     return register(op)
 
 

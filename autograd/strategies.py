@@ -25,7 +25,7 @@ function is only chosen when its values over its domain interval (measured on a
 grid, with a margin) stay within VALUE_BOUND. Hypothesis shrinks a failing case
 towards a single variable, then towards the first ops of each list below.
 
-Expressions print as formulas that `backprop check` and ``nn.expression``
+Expressions print as formulas that `backprop check` and ``autograd.expression``
 understand, and are called like functions: ``expression(*values)``.
 """
 

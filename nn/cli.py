@@ -1,99 +1,72 @@
-"""The `backprop` command: each subcommand is one small function below.
+"""The `backprop` command: `main`, and the subcommands on expressions (check, graph, steps).
+
+The training subcommands (demo, train) live in `nn.cli_train`; what all
+subcommands share (errors, option types, output checks) in `nn.cli_common`.
 
 Every user error (a bad expression, an unknown name, a missing variable, a bad
-option) prints one line to stderr and exits with status 2; no traceback.
+option, a file that cannot be written) prints one line to stderr and exits
+with status 2; Ctrl-C prints one line and exits with 130; no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import pathlib
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
-from autograd import Value, checking, grad
-from nn.expression import ExpressionError, evaluate, parse_assignments
+from autograd import Value, checking, grad, topological_order
+from autograd.expression import ExpressionError, evaluate, parse_assignments
+from nn import cli_train
+from nn.cli_common import (
+    INTERRUPTED,
+    USAGE_ERROR,
+    Command,
+    Interrupted,
+    UsageError,
+    engine_error,
+    one_line,
+    output_file_option,
+    output_file_problem,
+    real_option,
+    show_path,
+)
 
-USAGE_ERROR = 2
+GRAPH_MAX_VALUES = 1000  # a bigger picture is unreadable and slow to lay out
+INTERNAL_ERROR = 70  # a bug, not the user's mistake (EX_SOFTWARE of sysexits.h)
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 
 
-class UsageError(Exception):
-    """A mistake in what the user typed; printed as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line on stderr and exit status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def build_graph(expression: str, assignments: Sequence[str]) -> tuple[Value, dict[str, Value]]:
-    """Parse `expression` with `name=value` assignments into a graph (UsageError if bad)."""
+def build_graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
+    """The graph of ``args.expression`` at ``args.assignments`` (UsageError if bad)."""
     try:
-        return evaluate(expression, parse_assignments(assignments))
-    except (ExpressionError, ArithmeticError, ValueError) as error:
-        raise UsageError(str(error)) from None
+        return evaluate(args.expression, parse_assignments(args.assignments))
+    except ExpressionError as error:
+        raise UsageError(f"{args.command}: {error}") from None
+    except (ArithmeticError, ValueError) as error:  # the engine refuses a number: log(-1)
+        raise engine_error(args.command, error) from None
 
 
 def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("expression", help='a formula, e.g. "tanh(x*w + b)"')
+    parser.add_argument("expression",
+                        help='a formula, e.g. "tanh(x*w + b)" (it may start with a minus)')
     parser.add_argument("assignments", nargs="*", metavar="name=value",
                         help="a value for each variable, e.g. x=0.5")
 
 
 # ---------------------------------------------------------------------------
-# Subcommands
+# backprop check
 # ---------------------------------------------------------------------------
-
-
-def command_demo(args: argparse.Namespace) -> int:
-    """Train micrograd's two-moons MLP; write plots, graph and player to ./backprop-demo/."""
-    from nn.cli_train import run_demo  # the training code lives in nn.cli_train
-
-    return run_demo()
-
-
-def _train_arguments(parser: argparse.ArgumentParser) -> None:
-    from nn.cli_train import add_train_arguments
-
-    add_train_arguments(parser)
-
-
-def command_train(args: argparse.Namespace) -> int:
-    """Train an MLP on a data set with the options given (see `backprop train -h`)."""
-    from nn.cli_train import run_train
-
-    return run_train(args)
-
-
-def _tolerance(text: str) -> float:
-    """A finite number >= 0 (argparse type for --atol and --rtol)."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(number) or number < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return number
-
-
-def _step(text: str) -> float:
-    """A finite number > 0 (argparse type for --eps)."""
-    number = _tolerance(text)
-    if number == 0:
-        raise argparse.ArgumentTypeError("the step must be > 0, got 0")
-    return number
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("--eps", type=_step, default=checking.EPS,
+    parser.add_argument("--eps", type=real_option(0, low_open=True), default=checking.EPS,
                         help="finite-difference step (default %(default)g)")
-    parser.add_argument("--atol", type=_tolerance, default=checking.ATOL,
+    parser.add_argument("--atol", type=real_option(0), default=checking.ATOL,
                         help="absolute tolerance (default %(default)g)")
-    parser.add_argument("--rtol", type=_tolerance, default=checking.RTOL,
+    parser.add_argument("--rtol", type=real_option(0), default=checking.RTOL,
                         help="relative tolerance (default %(default)g)")
 
 
@@ -103,10 +76,8 @@ def command_check(args: argparse.Namespace) -> int:
     Prints the gradcheck table; exit status 0 if every input passes
     (|analytic - numeric| <= atol + rtol*|numeric|), 1 if one does not.
     """
-    output, inputs = build_graph(args.expression, args.assignments)
+    output, inputs = build_graph(args)
     names = list(inputs)
-    if not names:
-        raise UsageError(f"check: {args.expression!r} uses no variable: nothing to check")
     point = {name: value.data for name, value in inputs.items()}
 
     def rebuilt(*values: Value) -> Value:
@@ -118,7 +89,7 @@ def command_check(args: argparse.Namespace) -> int:
         analytic = grad(output, [inputs[name] for name in names])
         numeric = checking.numerical_grad(rebuilt, [inputs[name] for name in names], args.eps)
     except (ArithmeticError, ValueError) as error:
-        raise UsageError(f"check: {error}") from None
+        raise engine_error("check", error) from None
     report = checking.compare_gradients(
         names, analytic, numeric, args.atol, args.rtol, title=f"gradcheck of {args.expression}",
         settings=f"eps={args.eps:g}, atol={args.atol:g}, rtol={args.rtol:g}")
@@ -126,9 +97,24 @@ def command_check(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+# ---------------------------------------------------------------------------
+# backprop graph
+# ---------------------------------------------------------------------------
+
+
+def _picture_path(text: str) -> Path:
+    """The -o file: .svg, .png or .dot, in a directory that can be written."""
+    from autograd.drawing import FORMATS  # graphviz is imported only when drawing
+
+    problem = output_file_problem(Path(text), FORMATS)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
+
+
 def _graph_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", type=_picture_path,
                         help="the picture to write: .svg, .png or .dot")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="left-to-right (LR, default) or top-to-bottom (TB)")
@@ -140,40 +126,52 @@ def command_graph(args: argparse.Namespace) -> int:
     """Draw the graph of an expression, after one backward pass, to an .svg/.png/.dot file."""
     from autograd import drawing
 
-    if pathlib.Path(args.output).suffix.lower() not in drawing.FORMATS:
-        raise UsageError(f"graph: cannot write {args.output!r}: the file name must end in "
-                         f"{', '.join(sorted(drawing.FORMATS))}")
-    output, _ = build_graph(args.expression, args.assignments)
+    output, _ = build_graph(args)
+    size = len(topological_order(output))
+    if size > GRAPH_MAX_VALUES:
+        raise UsageError(f"graph: the expression makes {size} values; a picture shows at most "
+                         f"{GRAPH_MAX_VALUES} (draw a part of it)")
     try:
         if not args.no_grad:
             output.backward()
-        picture = drawing.draw_graph(output, rankdir=args.rankdir, show_grad=not args.no_grad)
+        picture = drawing.draw_graph(output, rankdir=args.rankdir, show_grad=not args.no_grad,
+                                     max_nodes=GRAPH_MAX_VALUES)
         drawing.save(picture, args.output)
     except OSError as error:
-        raise UsageError(f"graph: cannot write {args.output!r}: {error.strerror}") from None
-    except (drawing.DotNotFoundError, ArithmeticError, ValueError) as error:
-        raise UsageError(f"graph: {error}") from None
+        raise UsageError(f"graph: cannot write {show_path(args.output)}: "
+                         f"{error.strerror or error}") from None
+    except (RuntimeError, ArithmeticError, ValueError) as error:  # RuntimeError: dot failed
+        raise engine_error("graph", error) from None
     print(f"wrote {args.output}")
     return 0
 
 
+# ---------------------------------------------------------------------------
+# backprop steps
+# ---------------------------------------------------------------------------
+
+
 def _steps_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("--html", metavar="FILE",
+    parser.add_argument("--html", metavar="FILE", type=output_file_option((".html", ".htm")),
                         help="also write the step-by-step player, an HTML file")
 
 
 def command_steps(args: argparse.Namespace) -> int:
-    """Print the backward pass of an expression one step at a time (and the HTML player)."""
+    """Print the backward pass of an expression one step at a time (and the HTML player).
+
+    The player is written before the table is printed, so a failure prints
+    only its error line.
+    """
     from autograd.stepper import backward_steps, format_steps, number
 
-    if args.html is not None and pathlib.Path(args.html).suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"steps: the player is an HTML file: {args.html!r} should end in .html")
-    output, inputs = build_graph(args.expression, args.assignments)
+    output, inputs = build_graph(args)
     try:
         steps = list(backward_steps(output))
     except (ArithmeticError, ValueError) as error:
-        raise UsageError(f"steps: {error}") from None
+        raise engine_error("steps", error) from None
+    if args.html is not None:
+        _write_player(output, args.html, len(steps))
     print(f"Backward pass of {args.expression}: {len(steps)} step(s), output = "
           f"{number(output.data)}\n")
     print(format_steps(steps))
@@ -181,56 +179,162 @@ def command_steps(args: argparse.Namespace) -> int:
                           for name, value in inputs.items())
     print(f"\nGradients: {gradients}" if gradients else "")
     if args.html is not None:
-        from autograd import drawing, player
-
-        try:
-            player.save_player(output, args.html)
-        except OSError as error:
-            raise UsageError(f"steps: cannot write {args.html!r}: {error.strerror}") from None
-        except (drawing.DotNotFoundError, ValueError) as error:
-            raise UsageError(f"steps: {error}") from None
         print(f"wrote {args.html}")
     return 0
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "demo": (command_demo, "train micrograd's two-moons MLP and write pictures to "
-                           "./backprop-demo/"),
-    "train": (command_train, "train an MLP on moons, spirals, xor, blobs or digits"),
-    "check": (command_check, "compare the gradient of an expression with finite differences"),
-    "graph": (command_graph, "draw the graph of an expression with its values and gradients"),
-    "steps": (command_steps, "print backprop on an expression step by step (--html: a player)"),
-}
+def _write_player(output: Value, path: Path, n_steps: int) -> None:
+    from autograd import player
 
-# Each subcommand that takes arguments adds them here: name -> fn(subparser).
-ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
-    "check": _check_arguments,
-    "train": _train_arguments,
-    "graph": _graph_arguments,
-    "steps": _steps_arguments,
-}
+    if n_steps + 1 > player.MAX_FRAMES:
+        raise UsageError(f"steps: the backward pass has {n_steps} steps; the player shows at "
+                         f"most {player.MAX_FRAMES - 1} (leave out --html to print them)")
+    try:
+        player.save_player(output, path, max_frames=player.MAX_FRAMES)
+    except OSError as error:
+        raise UsageError(f"steps: cannot write {show_path(path)}: "
+                         f"{error.strerror or error}") from None
+    except (RuntimeError, ArithmeticError, ValueError) as error:  # RuntimeError: dot failed
+        raise engine_error("steps", error) from None
+
+
+# ---------------------------------------------------------------------------
+# The parser and main
+# ---------------------------------------------------------------------------
+
+COMMANDS: tuple[Command, ...] = (
+    *cli_train.COMMANDS,
+    Command("check", "compare the gradient of an expression with finite differences",
+            _check_arguments, command_check),
+    Command("graph", "draw the graph of an expression with its values and gradients",
+            _graph_arguments, command_graph),
+    Command("steps", "print backprop on an expression step by step (--html: a player)",
+            _steps_arguments, command_steps),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        command = self.prog.removeprefix("backprop").strip()  # "train" or ""
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="backprop", description="Learn and check backpropagation.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (handler, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(handler=handler)
-        if name in ARGUMENTS:
-            ARGUMENTS[name](command)
+    parser = _Parser(prog="backprop", description="Learn and check backpropagation.",
+                     epilog="Run 'backprop COMMAND --help' for the options of a command.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=_Parser)
+    for command in COMMANDS:
+        subparser = sub.add_parser(command.name, help=command.summary,
+                                   description=command.summary)
+        subparser.set_defaults(run=command.run)
+        command.add_arguments(subparser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `backprop` console script."""
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`parser.parse_args(argv)`, where an expression may start with a minus.
+
+    argparse reads ``-log(sigmoid(x))`` as an unknown option. When parsing
+    fails, each argument that starts with a single ``-`` is tried as the
+    expression (hidden behind a space, which argparse never reads as an
+    option); the first try that parses and puts it in the expression's place
+    wins. Otherwise the first error stands.
+    """
     try:
-        args = make_parser().parse_args(argv)
-        return args.handler(args)
+        return parser.parse_args(argv)
+    except UsageError:
+        for i, text in enumerate(argv):
+            if i == 0 or not text.startswith("-") or text.startswith("--") or len(text) < 2:
+                continue
+            hidden = " " + text
+            try:
+                args = parser.parse_args([*argv[:i], hidden, *argv[i + 1:]])
+            except UsageError:
+                continue
+            if getattr(args, "expression", None) == hidden:
+                args.expression = text
+                return args
+        raise
+
+
+def print_usage(parser: argparse.ArgumentParser) -> None:
+    """What `backprop` alone prints: the usage, the commands, where to read more."""
+    width = max(len(command.name) for command in COMMANDS)
+    lines = [parser.format_usage().rstrip(), "", "commands:"]
+    lines += [f"  {command.name:<{width}}  {command.summary}" for command in COMMANDS]
+    lines += ["", "Run 'backprop --help' for more, 'backprop COMMAND --help' for a command's "
+                  "options."]
+    print("\n".join(lines), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `backprop` console script; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _never_fail_on_characters()
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # The reader went away (`backprop steps ... | head`): stop quietly, as a
+        # program killed by SIGPIPE does, and let nothing flush to the pipe again.
+        _silence_stdout()
+        return BROKEN_PIPE
+
+
+def _run(argv: list[str]) -> int:
+    parser = make_parser()
+    try:
+        if not argv:
+            print_usage(parser)
+            return USAGE_ERROR
+        args = parse_arguments(parser, argv)
+        status: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try
+        return status
     except UsageError as error:
-        print(f"backprop: {error}" if not str(error).startswith("backprop") else str(error),
-              file=sys.stderr)
+        _error_line(f"backprop: {error}")
         return USAGE_ERROR
+    except Interrupted as error:
+        _error_line(f"backprop: {error}")
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        _error_line("backprop: interrupted")
+        return INTERRUPTED
+    except BrokenPipeError:
+        raise  # handled by main
+    except MemoryError:  # sizes the memory estimate let through
+        _error_line("backprop: out of memory: try smaller sizes")
+        return USAGE_ERROR
+    except Exception as error:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("BACKPROP_TRACEBACK"):
+            raise
+        _error_line(f"backprop: unexpected error, please report it (set BACKPROP_TRACEBACK=1 "
+                    f"for the details): {type(error).__name__}: {error}")
+        return INTERNAL_ERROR
+
+
+def _error_line(text: str) -> None:
+    sys.stdout.flush()
+    print(one_line(text), file=sys.stderr)
+
+
+def _never_fail_on_characters() -> None:
+    """Print any file name, even on an ASCII terminal or with bytes that are not
+    UTF-8: characters the output cannot encode are shown as escapes (``\\xe9``)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in a test)
+        pass
 
 
 if __name__ == "__main__":

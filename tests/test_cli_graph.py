@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from autograd.expression import ExpressionError, evaluate
 from nn.cli import main
-from nn.expression import ExpressionError, evaluate
 
 HOSTILE = [
     "__import__('os')",                      # unknown function, the classic
@@ -32,7 +32,7 @@ HOSTILE = [
 
 
 # ---------------------------------------------------------------------------
-# The parser (nn/expression.py)
+# The parser (autograd/expression.py)
 # ---------------------------------------------------------------------------
 
 
@@ -130,7 +130,7 @@ def test_graph_rejects_bad_expressions_with_one_line_and_exit_2(capsys, tmp_path
 @pytest.mark.parametrize("argv, message", [
     (["x", "x=1", "-o", "{dir}/g.pdf"], "must end in"),
     (["x", "x=abc", "-o", "{dir}/g.svg"], "not a number"),
-    (["x", "x=1", "-o", "{dir}/missing/g.svg"], "cannot write"),
+    (["x", "x=1", "-o", "{dir}/missing/g.svg"], "does not exist"),
     (["x", "x=1"], "-o/--output"),
     (["log(x)", "x=-1", "-o", "{dir}/g.svg"], "log"),
     (["sqrt(x)", "x=0", "-o", "{dir}/g.svg"], "sqrt"),  # derivative at 0
@@ -175,7 +175,7 @@ def test_steps_rejects_bad_expressions_with_one_line_and_exit_2(capsys, tmp_path
 
 def test_steps_refuses_a_player_that_is_not_html(capsys, tmp_path):
     status, out, err = run(capsys, "steps", "x*x", "x=3", "--html", str(tmp_path / "s.svg"))
-    assert status == 2 and out == "" and "should end in .html" in err
+    assert status == 2 and out == "" and "must end in .html" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 import nn
+from nn import cli
 from nn.cli import main
 
 
@@ -18,19 +20,26 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    status, out, err = run(["demo"], capsys)
+    status, out, err = run(["demo", "runs/first"], capsys)  # a directory of the user's choice
     assert status == 0, err
     final = re.search(r"final loss ([\d.]+), accuracy ([\d.]+)%", out)
     assert final is not None
     assert float(final.group(1)) < 0.05 and float(final.group(2)) == 100.0
+    directory = tmp_path / "runs" / "first"
     for name in ("decision_boundary.png", "loss.png"):
-        path = tmp_path / "backprop-demo" / name
+        path = directory / name
         assert path.read_bytes()[:4] == b"\x89PNG" and str(path.relative_to(tmp_path)) in out
     assert "step  90" in out
-    svg = (tmp_path / "backprop-demo" / "neuron_graph.svg").read_text()
+    svg = (directory / "neuron_graph.svg").read_text()
     assert "<svg" in svg and "layer1" in svg and ">h<" in svg  # h = relu(a), the neuron's output
-    html = (tmp_path / "backprop-demo" / "neuron_player.html").read_text()
+    html = (directory / "neuron_player.html").read_text()
     assert html.lstrip().lower().startswith("<!doctype html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]  # no ./backprop-demo
+
+
+def test_demo_writes_to_backprop_demo_by_default() -> None:
+    args = cli.make_parser().parse_args(["demo"])
+    assert args.directory == Path("backprop-demo")
 
 
 def test_train_on_moons_writes_plot_and_model(tmp_path, capsys) -> None:
@@ -67,8 +76,9 @@ def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     (["--activation", "gelu"], "invalid choice"),
     (["--plot", "out.jpg"], ".png"),
     (["--save", "/no/such/dir/model.json"], "does not exist"),
-    (["--test-fraction", "1"], "between 0 and 1"),
+    (["--test-fraction", "1"], "a number in (0, 1)"),
     (["--momentum", "1.5"], "[0, 1)"),
+    (["--momentum", "0.9"], "--momentum is for --optimizer sgd, not adam"),
     (["--bogus"], "unrecognized arguments: --bogus"),
 ])
 def test_bad_options_exit_2_with_one_clear_line(argv, words, capsys) -> None:
@@ -81,7 +91,7 @@ def test_bad_options_exit_2_with_one_clear_line(argv, words, capsys) -> None:
 
 def test_diverging_training_is_a_clear_error(capsys) -> None:
     status, _, err = run(["train", "--data", "blobs", "--samples", "30", "--loss", "mse",
-                          "--lr", "1e30", "--epochs", "3", "--quiet"], capsys)
+                          "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3", "--quiet"], capsys)
     assert status == 2
     assert "lower the learning rate" in err and err.count("\n") == 1
 

@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +146,27 @@ def test_backprop_command_works_as_shown(block, command, tmp_path, monkeypatch, 
     for written in (output, getattr(parser_args, "html", None)):
         if written is not None:
             assert (tmp_path / written).stat().st_size > 0
+
+
+def test_the_readme_says_how_to_reach_backprop_before_using_it():
+    """After `make demo` the command is in .venv/bin, not on PATH (issue 12, item 28):
+    the README activates the virtualenv before its first `$ backprop` line, and that
+    activation puts the project's `backprop` on PATH."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    first_command = next(i for i, line in enumerate(lines) if line.startswith("$ backprop "))
+    activations = [line[2:] for line in lines[:first_command]
+                   if re.match(r"\$ (source|\.) \S*activate\b", line)]
+    assert activations == ["source .venv/bin/activate"]
+    venv = ROOT / ".venv"
+    if not (venv / "bin" / "activate").exists():
+        pytest.skip("no .venv in the repository (make test creates it): nothing to activate")
+    path_without_venv = os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep) if not d.startswith(str(venv)))
+    found = subprocess.run(["bash", "-c", f"{activations[0]} && command -v backprop"], cwd=ROOT,
+                           env={**os.environ, "PATH": path_without_venv}, capture_output=True,
+                           text=True, check=False)
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == venv / "bin" / "backprop"
 
 
 def _relative_targets(markdown: str) -> list[str]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import FUNCTIONS, Value, gradcheck
+from autograd.expression import ExpressionError, evaluate
 from autograd.strategies import (
     INPUT_BOUND,
     VALUE_BOUND,
@@ -25,7 +26,6 @@ from autograd.strategies import (
     op_inputs,
     values_in,
 )
-from nn.expression import ExpressionError, evaluate
 
 MANY = settings(max_examples=300)
 
@@ -82,7 +82,7 @@ def test_every_op_gets_arguments_inside_its_domain_and_off_its_kinks(expression)
 @MANY
 @given(expressions(["x", "y"], max_depth=3))
 def test_the_printed_formula_is_the_same_formula(expression):
-    # nn.expression parses the text on its own; it must give the same number.
+    # autograd.expression parses the text on its own; it must give the same number.
     names = {node.id for node in ast.walk(ast.parse(str(expression), mode="eval"))
              if isinstance(node, ast.Name)}
     assert names <= {"x", "y"} | set(FUNCTIONS)
