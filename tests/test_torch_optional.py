@@ -53,13 +53,13 @@ def test_check_against_torch_without_torch_says_how_to_install(without_torch):
 
 def test_without_torch_its_tests_and_notebook_are_skipped_with_the_reason():
     targets = ["tests/test_torch_bridge.py", "tests/test_torch_check.py",
-               "notebooks/05_from_scalars_to_tensors.ipynb"]
+               "notebooks/05_from_scalars_to_tensors.ipynb", "tests/test_readme.py"]
     code = ("import sys; sys.modules['torch'] = None\n"
             "import pytest\n"
             f"sys.exit(pytest.main(['-p', 'no:cacheprovider', '-rs', *{targets!r}]))")
     result = _run(code)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 skipped" in result.stdout, result.stdout
+    assert " 4 skipped" in result.stdout, result.stdout  # the README's torch example too
     assert "PyTorch is not installed" in result.stdout
     assert ("05_from_scalars_to_tensors.ipynb needs torch, which is not installed: "
             f"pip install torch {CPU_INDEX}") in result.stdout
