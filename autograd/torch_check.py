@@ -28,6 +28,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from autograd import core
@@ -61,10 +62,11 @@ def _import_torch() -> Any:
 
 
 @functools.cache
-def builtin_torch_ops() -> dict[str, TorchFunction]:
-    """The torch twin of every built-in op, by op name (imports torch).
+def builtin_torch_ops() -> Mapping[str, TorchFunction]:
+    """The torch twin of every built-in op, by op name (imports torch; read-only).
 
     Each is called like the op's forward: ``twin(*parent_tensors, *settings)``.
+    Add or replace twins with `check_against_torch`'s ``torch_ops``.
     """
     torch = _import_torch()
     functional = torch.nn.functional
@@ -81,7 +83,7 @@ def builtin_torch_ops() -> dict[str, TorchFunction]:
         # ∂²/∂a∂b there is 0 instead of 1/a; e^(b·ln a) is differentiated exactly.
         return torch.exp(b * torch.log(a)) if a > 0 else torch.pow(a, b)
 
-    return {
+    return MappingProxyType({
         "add": torch.add,
         "sub": torch.sub,
         "mul": torch.mul,
@@ -119,7 +121,7 @@ def builtin_torch_ops() -> dict[str, TorchFunction]:
         "sum": lambda *xs: stacked(xs).sum(),
         "dot": dot,
         "logsumexp": lambda *xs: torch.logsumexp(stacked(xs), dim=0),
-    }
+    })
 
 
 def _settings(node: Value) -> tuple[float, ...]:
@@ -176,8 +178,9 @@ def check_against_torch(
                 math.isfinite(value) and value >= 0):
             raise ValueError(f"check_against_torch: {option} must be a finite number >= 0, "
                              f"got {value!r}")
+    extra = _checked_twins(torch_ops)
     torch = _import_torch()
-    table = {**builtin_torch_ops(), **dict(torch_ops or {})}
+    table = {**builtin_torch_ops(), **extra}
     nodes = topological_order(root)
     _check_every_op_has_a_twin(nodes, table)
     leaves = [node for node in nodes if not node.parents and not _is_constant(node)]
@@ -201,6 +204,19 @@ def check_against_torch(
     if raise_on_failure:
         report.raise_if_failed()
     return report
+
+
+def _checked_twins(torch_ops: Mapping[str, TorchFunction] | None) -> dict[str, TorchFunction]:
+    if torch_ops is None:
+        return {}
+    if not isinstance(torch_ops, Mapping):
+        raise TypeError("check_against_torch: torch_ops must be a dict of op name -> torch "
+                        f"function, got {type(torch_ops).__name__}")
+    for name, twin in torch_ops.items():
+        if not isinstance(name, str) or not callable(twin):
+            raise TypeError(f"check_against_torch: torch_ops[{name!r}] must be a function "
+                            f"(keyed by the op's name), got {type(twin).__name__}")
+    return dict(torch_ops)
 
 
 def _check_every_op_has_a_twin(nodes: Sequence[Value], table: Mapping[str, Any]) -> None:

@@ -110,13 +110,19 @@ def from_torch(sequential: torch.nn.Sequential) -> MLP:
 
 
 def _read_layers(torch: Any, sequential: Any) -> tuple[list[tuple[str, Any]], str]:
-    """The Linear layers (with their names in `sequential`) and the hidden activation."""
+    """The Linear layers (with their positions in `sequential`) and the hidden activation.
+
+    Layers are named by position, so "layer 2" is ``sequential[2]``. (Iterating the
+    Sequential keeps a module used twice, such as one ReLU shared by every hidden
+    layer; ``named_children`` would list it once.)
+    """
     activations = {getattr(torch.nn, module): name for name, module in _TORCH_ACTIVATIONS.items()}
     activations[torch.nn.Identity] = "linear"
     linears: list[tuple[str, Any]] = []
-    after_linear: list[tuple[str, str]] = []  # (layer name, activation) after each hidden Linear
+    after_linear: list[tuple[str, str]] = []  # (Linear's name, activation) after each Linear
     previous = ""  # "linear", "activation" or "" at the start
-    for name, module in sequential.named_children():
+    for position, module in enumerate(sequential):
+        name = str(position)
         where = f"from_torch: layer {name} ({module})"
         if type(module) is torch.nn.Linear:
             if module.bias is None:
@@ -146,8 +152,9 @@ def _read_layers(torch: Any, sequential: Any) -> tuple[list[tuple[str, Any]], st
     if previous == "activation" and after_linear[-1][1] != "linear":
         name, kind = after_linear[-1]
         raise ValueError(
-            f"from_torch: the last Linear (layer {name}) is followed by {kind}; the last "
-            "layer of an nn.MLP is linear (apply the activation in your loss instead)"
+            f"from_torch: the last Linear (layer {name}) is followed by an activation "
+            f"({sequential[-1]}); the last layer of an nn.MLP is linear (apply the "
+            "activation in your loss instead)"
         )
     hidden = after_linear[: len(linears) - 1]  # drops an Identity after the last Linear
     kinds = {kind for _, kind in hidden}

@@ -41,12 +41,15 @@ def close(a: float, b: float) -> bool:
 
 
 @st.composite
-def models(draw: Any, nout: int | None = None) -> MLP:
+def models(draw: Any, nout: int | None = None, activation: str | None = None,
+           min_hidden: int = 0) -> MLP:
     """A random MLP: 1-3 layers of 1-5 neurons, any activation, random weights AND biases."""
     nin = draw(st.integers(1, 4), label="nin")
-    hidden = draw(st.lists(st.integers(1, 5), max_size=2), label="hidden sizes")
+    hidden = draw(st.lists(st.integers(1, 5), min_size=min_hidden, max_size=2),
+                  label="hidden sizes")
     last = nout if nout is not None else draw(st.integers(1, 3), label="nout")
-    activation = draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
+    if activation is None:
+        activation = draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     model = MLP(nin, [*hidden, last], activation=activation, seed=seed)
     rng = random.Random(seed)
@@ -117,9 +120,10 @@ def test_the_two_models_do_not_share_weights():
 # ------------------------------------------------------- outputs and gradients
 
 
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @given(data=st.data())
-def test_same_inputs_give_the_same_outputs(data):
-    model = data.draw(models(), label="model")
+def test_same_inputs_give_the_same_outputs(activation, data):
+    model = data.draw(models(activation=activation, min_hidden=1), label="model")
     X = data.draw(batches(model.nin), label="X")
     theirs = nn.to_torch(model)(as_tensor(X)).tolist()
     for x, row in zip(X, theirs):
@@ -208,11 +212,12 @@ def test_every_loss_has_a_torch_twin():
     assert set(LOSS_CASES) == set(losses.__all__)
 
 
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("name", sorted(LOSS_CASES))
 @given(data=st.data())
-def test_same_loss_gives_the_same_gradients(name, data):
+def test_same_loss_gives_the_same_gradients(name, activation, data):
     nout, draw_targets, ours, theirs = LOSS_CASES[name]
-    model = data.draw(models(nout), label="model")
+    model = data.draw(models(nout, activation, min_hidden=1), label="model")
     X = data.draw(batches(model.nin), label="X")
     targets = draw_targets(data.draw, len(X))
     tmodel = nn.to_torch(model)
@@ -302,7 +307,7 @@ BAD_SEQUENTIALS = {
         "layer 0 (ReLU()): an activation must follow a Linear layer"),
     "activation after the last layer": (
         lambda: torch.nn.Sequential(_linear(2, 3), torch.nn.ReLU(), _linear(3, 1), torch.nn.ReLU()),
-        "the last Linear (layer 2) is followed by relu"),
+        "the last Linear (layer 2) is followed by an activation (ReLU())"),
     "mixed activations": (
         lambda: torch.nn.Sequential(_linear(2, 3), torch.nn.ReLU(), _linear(3, 3),
                                     torch.nn.Sigmoid(), _linear(3, 1)),
@@ -327,12 +332,22 @@ def test_from_torch_names_the_layer_it_cannot_represent(case):
     assert message in str(error.value)
 
 
-def test_named_layers_are_named_in_errors():
+def test_layers_are_named_by_position_even_in_a_named_sequential():
     from collections import OrderedDict
     tmodel = torch.nn.Sequential(OrderedDict(hidden=_linear(2, 3), act=torch.nn.ReLU(),
                                              out=_linear(3, 1, bias=False)))
-    with pytest.raises(ValueError, match="layer out .* has no bias"):
+    with pytest.raises(ValueError, match=r"layer 2 \(Linear.*\) has no bias"):
         nn.from_torch(tmodel)
+
+
+def test_one_activation_module_shared_by_every_hidden_layer():
+    relu = torch.nn.ReLU()
+    tmodel = torch.nn.Sequential(_linear(2, 3), relu, _linear(3, 3), relu, _linear(3, 1))
+    model = nn.from_torch(tmodel)
+    assert (model.nouts, model.activation) == ([3, 3, 1], "relu")
+    x = [0.3, -0.8]
+    assert model(x).data == pytest.approx(tmodel(torch.tensor([x], dtype=torch.float64)).item(),
+                                          rel=1e-12, abs=1e-12)
 
 
 def test_wrong_types_are_type_errors():

@@ -238,6 +238,15 @@ def test_bad_settings_are_clear_errors(kwargs, error, message):
         check_against_torch(Value(1.0, "x").exp(), **kwargs)
 
 
+def test_torch_ops_must_map_names_to_functions():
+    root = Value(1.0, "x").exp()
+    with pytest.raises(TypeError, match="torch_ops must be a dict of op name -> torch function, "
+                                        "got list"):
+        check_against_torch(root, torch_ops=[("cube", torch.sin)])
+    with pytest.raises(TypeError, match=r"torch_ops\['cube'\] must be a function .* got str"):
+        check_against_torch(root, torch_ops={"cube": "torch.sin"})
+
+
 def test_the_output_must_be_a_value():
     with pytest.raises(TypeError, match="check_against_torch needs a Value, got float"):
         check_against_torch(1.0)
