@@ -56,14 +56,16 @@ from autograd.stepper import backward_steps, format_steps, print_steps  # noqa: 
 __all__ += ["backward_steps", "format_steps", "print_steps"]
 
 
-# Drawing and the player need the graphviz package, and autograd.strategies needs
-# hypothesis, so they are imported on first use (PEP 562 module __getattr__):
+# Drawing and the player need the graphviz package, autograd.strategies needs
+# hypothesis and check_against_torch needs PyTorch, so they are imported on first
+# use (PEP 562 module __getattr__):
 # `import autograd` stays standard-library only, and `autograd.draw_graph` is the
 # real function with its real signature.
 _LAZY = {
     "draw_graph": "autograd.drawing",
     "player_html": "autograd.player",
     "save_player": "autograd.player",
+    "check_against_torch": "autograd.torch_check",
 }
 
 
@@ -77,4 +79,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
-__all__ += ["draw_graph", "player_html", "save_player"]  # noqa: F405 - in _LAZY, not ops
+__all__ += ["check_against_torch", "draw_graph", "player_html", "save_player"]  # noqa: F405 - _LAZY

@@ -7,18 +7,20 @@
 
 Modules: `nn.module` (Module, Neuron, Layer, MLP, save/load), `nn.losses`,
 `nn.optim` (SGD, Adam, LinearDecay), `nn.data` (toy data sets, digits),
-`nn.train` (fit, accuracy, plots), `nn.functional` (conv2d).
+`nn.train` (fit, accuracy, plots), `nn.functional` (conv2d), `nn.torch_bridge`
+(to_torch, from_torch: the same MLP in PyTorch; torch is imported only when they run).
 """
 
 from nn import data, functional, losses, optim
 from nn.data import load_digits, make_blobs, make_moons, make_spirals, make_xor, train_test_split
 from nn.module import MLP, Layer, ModelFileError, Module, Neuron, load
 from nn.optim import SGD, Adam, LinearDecay
+from nn.torch_bridge import from_torch, to_torch
 from nn.train import History, accuracy, fit, plot_decision_boundary, plot_history, predict
 
 __all__ = [
     "MLP", "SGD", "Adam", "History", "Layer", "LinearDecay", "ModelFileError", "Module",
     "Neuron", "accuracy", "data", "fit", "functional", "load", "load_digits", "losses",
     "make_blobs", "make_moons", "make_spirals", "make_xor", "optim", "plot_decision_boundary",
-    "plot_history", "predict", "train_test_split",
+    "plot_history", "predict", "train_test_split", "from_torch", "to_torch",
 ]
