@@ -15,6 +15,8 @@ The engine (core, op, ops, backprop) imports only the standard library:
 - `autograd.backprop`: `grad` (derivatives without touching .grad) and `jvp` (forward mode).
 """
 
+from typing import Any
+
 from autograd.backprop import grad, jvp, local_derivatives, zero_grad
 from autograd.checking import (
     GradcheckReport,
@@ -69,7 +71,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     import importlib
 
     if name in _LAZY:

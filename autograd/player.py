@@ -102,7 +102,7 @@ def _named_leaves(order: list[Value]) -> dict[str, Value]:
 
 def _svg(picture: object) -> str:
     """Graphviz's SVG without the XML prolog and DOCTYPE, ready to inline in HTML."""
-    text = render(picture, "svg").decode("utf-8")  # type: ignore[arg-type]
+    text = render(picture, "svg").decode("utf-8")
     return text[text.index("<svg"):]
 
 

@@ -115,7 +115,7 @@ def load_digits() -> Dataset:
     extra's one package, ``pip install "scikit-learn>=1.3"``.
     """
     try:
-        from sklearn.datasets import load_digits as sklearn_load_digits  # type: ignore[import-untyped]
+        from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError:
         raise ImportError(
             'load_digits needs scikit-learn (the "digits" extra): in a clone of '

@@ -381,7 +381,7 @@ def _save_figure(figure: Any, path: str | os.PathLike[str], image_format: str) -
 
 
 def _progress_bar(epochs: int) -> Any:
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    from tqdm.auto import tqdm
 
     return tqdm(total=epochs, desc="training", unit="epoch")
 
