@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/backprop demo
+
+# Jupyter on notebooks/ (the notebooks extra is installed once, on first use).
+# Jupyter refuses to run as root (containers, CI) unless told it may.
+notebooks: $(VENV)/.notebooks-installed
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
+$(VENV)/.notebooks-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	touch $@
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
