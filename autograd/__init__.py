@@ -19,8 +19,10 @@ from typing import Any
 
 from autograd.backprop import grad, jvp, local_derivatives, zero_grad
 from autograd.checking import (
+    CheckEntry,
     GradcheckReport,
-    check_hand_gradient,
+    HandBackwardReport,
+    check_graph,
     gradcheck,
     gradgradcheck,
     numerical_grad,
@@ -36,6 +38,7 @@ from autograd.core import (
     no_grad,
     topological_order,
 )
+from autograd.hand_backward import check_hand_backward, check_hand_gradient
 from autograd.op import Domain, Op
 from autograd.ops import *  # noqa: F403 - every built-in function of the op table
 from autograd.ops import __all__ as _functions
@@ -48,8 +51,9 @@ __all__ = [
     "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "topological_order",
     "zero_grad", *_functions,
 ]
-__all__ += [  # gradient checking (autograd.checking)
-    "GradcheckReport", "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
+__all__ += [  # gradient checking (autograd.checking, local_check, hand_backward)
+    "CheckEntry", "GradcheckReport", "HandBackwardReport", "check_graph", "check_hand_backward",
+    "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
 ]
 
 # Stepping through backprop (standard library only).

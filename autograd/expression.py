@@ -94,15 +94,19 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     return values
 
 
-def evaluate(expression: str, variables: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+def evaluate(expression: str,
+             variables: Mapping[str, float | Value]) -> tuple[Value, dict[str, Value]]:
     """Build the graph of `expression`; return its output and the input Values it uses.
 
-    Each variable becomes a leaf labelled with its name. Errors in the
-    expression raise `ExpressionError`; domain errors of the engine (``log(-1)``)
-    propagate as the engine's own ValueError/ZeroDivisionError/OverflowError.
+    Each variable given as a number becomes a leaf labelled with its name; one
+    given as a Value is used as it is (so a check can hand in its own leaves).
+    Errors in the expression raise `ExpressionError`; domain errors of the
+    engine (``log(-1)``) propagate as the engine's own ValueError,
+    ZeroDivisionError or OverflowError.
     """
     tree = _parse(expression)
-    inputs = {name: Value(value, label=name) for name, value in variables.items()}
+    inputs = {name: value if isinstance(value, Value) else Value(value, label=name)
+              for name, value in variables.items()}
     try:
         output = _Evaluator(inputs, expression.strip()).visit(tree.body)
     except RecursionError:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import define_op
 from nn.cli import main
 
 
@@ -40,6 +41,60 @@ def test_tolerances_finite_differences_cannot_meet_fail_with_exit_1(capsys):
     status, out, _ = run(capsys, "exp(x)", "x=0.3", "--atol", "0", "--rtol", "0")
     assert status == 1
     assert "FAILED" in out and _row(out, "x")[-1] == "FAIL"
+    # every rule is right (the CLI reaches only built-in ops): the last line says so
+    assert out.splitlines()[-1].startswith(
+        "Every local derivative on the paths from the inputs agrees with finite differences "
+        "of its op, so the disagreement is numerical: x is off by")
+
+
+# Expressions reach only the built-in ops, whose rules are right: a check fails at a
+# kink, or for numerical reasons. A kink is explained, and still exits 1: no gradient
+# can be confirmed at a point where the function has none.
+
+
+def test_relu_at_its_kink_is_explained_and_exits_1(capsys):
+    status, out, err = run(capsys, "relu(x)", "x=0")
+    assert status == 1 and err == ""
+    assert _row(out, "x")[1:3] == ["0", "0.5"]
+    assert out.splitlines()[-1] == (
+        "The check fails at a kink: relu#1 = relu(x) at x = 0 is not differentiable: the "
+        "rule uses 0, finite differences see 0.5 (slope 0 on the left, 1 on the right).")
+
+
+def test_a_kink_inside_a_bigger_expression_names_its_node(capsys):
+    status, out, _ = run(capsys, "clamp(x, 0, 1) * y", "x=1", "y=2")
+    assert status == 1
+    assert out.splitlines()[-1].startswith(
+        "The check fails at a kink: clamp#1 = clamp(x, 0, 1) at x = 1 is not differentiable")
+
+
+def test_a_kink_where_the_check_passes_gets_a_note_and_exits_0(capsys):
+    # |x| at 0: the slopes -1 and 1 average to the rule's 0, so the numbers agree.
+    status, out, _ = run(capsys, "abs(x)", "x=0")
+    assert status == 0 and "PASSED" in out
+    assert out.splitlines()[-1] == (
+        "note: abs#1 = abs(x) at x = 0 is not differentiable: the rule uses 0, finite "
+        "differences see 0 (slope -1 on the left, 1 on the right)")
+
+
+def test_near_a_pole_the_check_blames_eps(capsys):
+    status, out, _ = run(capsys, "log(x)", "x=1e-5")
+    assert status == 1
+    assert "the disagreement is numerical" in out.splitlines()[-1]
+    assert "at log#1 the rule agrees with finite differences only once they are refined" \
+        in out.splitlines()[-1]
+
+
+def test_a_wrong_op_of_your_own_is_named_as_the_culprit(capsys):
+    # Only an op declared in this process can be wrong: the command line cannot declare one.
+    define_op("cli_wrong_square", lambda x: x * x, [lambda x, out: 4 * x],
+              ["d(x^2)/dx = 4x (wrong)"])
+    status, out, _ = run(capsys, "sin(cli_wrong_square(x) * y)", "x=0.5", "y=2")
+    assert status == 1
+    assert out.splitlines()[-1] == (
+        "The culprit is cli_wrong_square#1 (op cli_wrong_square), input 1 (x): its rule "
+        "\"d(x^2)/dx = 4x (wrong)\" gives 2 where finite differences of cli_wrong_square's "
+        "forward give 1.")
 
 
 def test_eps_atol_and_rtol_are_shown(capsys):
@@ -84,3 +139,8 @@ def test_the_console_script_runs_the_check():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "PASSED" in result.stdout
+    kink = subprocess.run([str(script), "check", "relu(x)", "x=0"],
+                          capture_output=True, text=True, timeout=60)
+    assert kink.returncode == 1 and kink.stderr == ""
+    assert "relu(x) at x = 0 is not differentiable: the rule uses 0, finite differences " \
+           "see 0.5" in kink.stdout.splitlines()[-1]

@@ -6,7 +6,8 @@
   directly, that block is what the code must print.
 - Every ``$ backprop ...`` line in a ```console block is parsed by the real
   command-line parser; ``steps``, ``check`` and ``graph`` are also run, and the
-  lines under the command are what it must print.
+  lines under the command are what it must print (and exit status 0, or 1 for a
+  check whose output says FAILED).
 - Every relative link and image in the README points at a file of the repository,
   the pictures in docs/ are small, valid SVG or PNG files, and the performance
   table agrees with benchmarks/README.md.
@@ -134,8 +135,6 @@ def test_backprop_command_works_as_shown(block, command, tmp_path, monkeypatch, 
     output = getattr(parser_args, "output", None)
     if output is not None:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
-    assert cli.main(argv) == 0
-    printed = capsys.readouterr().out
     lines = block.text.splitlines()
     after = lines[lines.index(command) + 1 :]
     shown = []
@@ -143,6 +142,9 @@ def test_backprop_command_works_as_shown(block, command, tmp_path, monkeypatch, 
         if line.startswith("$ "):
             break
         shown.append(line)
+    failed_check = argv[0] == "check" and bool(shown) and ": FAILED" in shown[0]
+    assert cli.main(argv) == (1 if failed_check else 0)  # a failed check exits with 1
+    printed = capsys.readouterr().out
     if any(line.strip() for line in shown):
         _same_text(printed, "\n".join(shown))
     for written in (output, getattr(parser_args, "html", None)):

@@ -1,0 +1,269 @@
+"""check_hand_backward: a hand-derived backward pass checked stage by stage.
+
+The net is the two-layer ReLU/softmax net of the lecture notes (seeds/001, one
+sample per row): a1 = X·W1 + b1, h1 = relu(a1), scores = h1·W2 + b2,
+L = mean cross-entropy + λ/(2m)·(ΣW1² + ΣW2²). Its hand backward pass:
+
+    dscores = (softmax(scores) − Y)/m
+    dW2 = h1ᵀ·dscores + λ/m·W2        db2 = column sums of dscores
+    dh1 = dscores·W2ᵀ
+    da1 = dh1 ⊙ 1[a1 > 0]
+    dW1 = Xᵀ·da1 + λ/m·W1             db1 = column sums of da1
+
+Each planted slip is a mistake learners make at that stage; everything computed
+after it inherits it, so the first wrong stage must be the slipped one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value, check_hand_backward, check_hand_gradient
+
+rng = random.Random(7)
+M, N, H, K, LAM = 4, 3, 5, 3, 0.1  # samples, features, hidden units, classes
+X = [[rng.uniform(-1, 1) for _ in range(N)] for _ in range(M)]
+LABELS = [rng.randrange(K) for _ in range(M)]
+W1 = [[rng.uniform(-1, 1) for _ in range(H)] for _ in range(N)]
+B1 = [rng.uniform(-0.5, 0.5) for _ in range(H)]
+W2 = [[rng.uniform(-1, 1) for _ in range(K)] for _ in range(H)]
+B2 = [rng.uniform(-0.5, 0.5) for _ in range(K)]
+POINT, NAMES = [W1, B1, W2, B2], ["W1", "b1", "W2", "b2"]
+
+
+def linear(x, W, b):
+    """Row vector x·W + b: output j is dot(x, column j of W) + b_j."""
+    return [autograd.dot(x, [row[j] for row in W]) + b[j] for j in range(len(b))]
+
+
+def forward(W1, b1, W2, b2):
+    a1 = [linear(x, W1, b1) for x in X]
+    h1 = [[a.relu() for a in row] for row in a1]
+    scores = [linear(h, W2, b2) for h in h1]
+    data = autograd.sum([autograd.logsumexp(s) - s[t] for s, t in zip(scores, LABELS)]) / M
+    weights = [w for W in (W1, W2) for row in W for w in row]
+    loss = data + LAM / (2 * M) * autograd.sum([w * w for w in weights])
+    return loss, {"scores": scores, "h1": h1, "a1": a1}
+
+
+def backward(W1, b1, W2, b2, slip=None):
+    """The hand backward pass above, in numpy; `slip` plants one mistake."""
+    Xa, W1, b1, W2, b2 = (np.array(v) for v in (X, W1, b1, W2, b2))
+    a1 = Xa @ W1 + b1
+    h1 = np.maximum(a1, 0.0)
+    scores = h1 @ W2 + b2
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    Y = np.eye(K)[LABELS]
+    dscores = (p - Y) / M
+    if slip == "scores":
+        dscores = (Y - p) / M                    # the sign of softmax − one-hot flipped
+    dh1 = dscores @ W2.T
+    if slip == "h1":
+        dh1 = p @ W2.T / M                       # softmax used where softmax − Y belongs
+    da1 = dh1 * (a1 > 0)
+    if slip == "a1":
+        da1 = dh1 * (dh1 > 0)                    # the ReLU mask taken from the gradient
+    dW1 = Xa.T @ da1 + LAM / M * W1
+    if slip == "W1":
+        dW1 = Xa.T @ da1                         # the L2 term forgotten
+    grads = {"scores": dscores, "h1": dh1, "a1": da1, "W1": dW1, "b1": da1.sum(axis=0),
+             "W2": h1.T @ dscores + LAM / M * W2, "b2": dscores.sum(axis=0)}
+    if slip == "W1 transposed":
+        grads["W1"] = dW1.T
+    return grads
+
+
+def slipped(slip):
+    return lambda *args: backward(*args, slip=slip)
+
+
+def test_the_point_is_off_the_relu_kinks_and_some_units_are_off():
+    a1 = np.array(X) @ np.array(W1) + np.array(B1)
+    assert np.all(np.abs(a1) > 1e-3)
+    assert 0 < (a1 > 0).sum() < a1.size  # the mask matters
+
+
+def test_the_correct_hand_backward_passes():
+    report = check_hand_backward(forward, backward, POINT, NAMES)
+    assert report and report.first_wrong is None and report.diagnosis == ""
+    sizes = {"scores": M * K, "h1": M * H, "a1": M * H, "W1": N * H, "b1": H,
+             "W2": H * K, "b2": K}
+    assert len(report) == sum(sizes.values())
+    assert set(report.stages) == set(sizes)
+    assert report["h1[2][4]"].values[0] == backward(*POINT)["h1"][2][4]  # yours, by element
+    assert report.columns == ("hand", "engine", "numeric")
+
+
+def test_stages_go_from_the_loss_back_to_the_inputs():
+    stages = check_hand_backward(forward, backward, POINT, NAMES).stages
+    position = stages.index
+    assert position("scores") < position("h1") < position("a1") < position("W1")
+    assert position("a1") < position("b1")
+    assert position("scores") < position("W2") and position("scores") < position("b2")
+    entries = [e.name for e in check_hand_backward(forward, backward, POINT, NAMES)]
+    assert entries[0] == "scores[0][0]"  # entries follow the stages
+
+
+@pytest.mark.parametrize("slip", ["scores", "h1", "a1", "W1"])
+def test_a_slip_is_reported_at_its_own_stage(slip):
+    report = check_hand_backward(forward, slipped(slip), POINT, NAMES)
+    assert not report
+    assert report.first_wrong == slip
+    wrong_stages = {e.name.split("[")[0] for e in report.failures}
+    assert slip in wrong_stages
+    before = report.stages[:report.stages.index(slip)]
+    assert not wrong_stages & set(before)  # every stage before it is right
+
+
+@pytest.mark.parametrize(
+    ("slip", "sentence"),
+    [
+        ("a1", "dL/dh1 is right, dL/da1 is wrong: between them is h1 = relu(a1)"),
+        ("h1", "dL/dscores is right, dL/dh1 is wrong: between them is "
+               "scores = dot(h1, W2) + b2"),
+        ("W1", "dL/da1 is right, dL/dW1 is wrong: between them is a1 = dot(…, W1) + b1"),
+        ("scores", "dL/dscores, the first stage from the loss, is wrong: between them is "
+                   "L = sum(logsumexp(scores) - scores)/4 + …"),
+    ],
+)
+def test_the_last_line_says_what_lies_between_the_right_and_the_wrong_stage(slip, sentence):
+    report = check_hand_backward(forward, slipped(slip), POINT, NAMES)
+    last = str(report).splitlines()[-1]
+    assert last.startswith(sentence + " (at "), last
+    assert last.endswith(".") and last == report.diagnosis
+    first = next(e for e in report.failures if e.name.startswith(slip + "["))
+    assert f"(at {first.name} yours is " in last
+
+
+def test_the_a1_slip_is_wrong_exactly_where_the_masks_differ():
+    report = check_hand_backward(forward, slipped("a1"), POINT, NAMES)
+    a1 = np.array(X) @ np.array(W1) + np.array(B1)
+    dh1 = backward(*POINT)["h1"]
+    differ = (a1 > 0) != (dh1 > 0)
+    wrong = {e.name for e in report.failures if e.name.startswith("a1[")}
+    assert wrong == {f"a1[{i}][{j}]" for i, j in zip(*np.nonzero(differ & (dh1 != 0)))}
+
+
+def test_a_gradient_of_the_wrong_shape_names_the_stage_and_both_shapes():
+    with pytest.raises(ValueError, match=r"the gradient for W1 has shape \(5, 3\) but W1 "
+                                         r"has shape \(3, 5\)"):
+        check_hand_backward(forward, slipped("W1 transposed"), POINT, NAMES)
+
+
+def test_a_flattened_stage_is_a_shape_error_too():
+    def flat_scores(*args):
+        grads = backward(*args)
+        return {"scores": grads["scores"].ravel()}
+
+    with pytest.raises(ValueError, match=r"scores has shape \(12,\) but scores has shape "
+                                         r"\(4, 3\)"):
+        check_hand_backward(forward, flat_scores, POINT, NAMES)
+
+
+def test_any_subset_of_stages_can_be_checked():
+    report = check_hand_backward(forward, lambda *a: {"a1": backward(*a)["a1"]}, POINT, NAMES)
+    assert report and report.stages == ["a1"] and len(report) == M * H
+
+
+def test_a_single_wrong_stage_says_it_is_the_first_from_the_loss():
+    report = check_hand_backward(forward, lambda *a: {"W1": backward(*a, slip="W1")["W1"]},
+                                 POINT, NAMES)
+    assert report.first_wrong == "W1"
+    assert report.diagnosis.startswith("dL/dW1, the first stage from the loss, is wrong: "
+                                       "between them is L = ")
+
+
+# ------------------------------------------------------- a small exact case
+
+
+def tanh_of_square(x):
+    u = x * x
+    return u.tanh(), {"u": u}
+
+
+def test_scalar_stages_hold_the_hand_worked_numbers():
+    # L = tanh(u), u = x²: dL/du = 1 - tanh²(u), dL/dx = 2x·(1 - tanh²(u)); at x = 0.5
+    x = 0.5
+    du = 1 - math.tanh(x * x) ** 2
+    report = check_hand_backward(tanh_of_square, lambda x: {"u": du, "x": 2 * x * du},
+                                 [x], names=["x"])
+    assert report and report.stages == ["u", "x"]
+    assert report["u"].values[1] == pytest.approx(du, rel=1e-12)  # the engine's
+    assert report["x"].values[1] == pytest.approx(2 * x * du, rel=1e-12)
+    assert report["u"].values[2] == pytest.approx(du, rel=1e-8)  # finite differences
+
+
+def test_the_between_sentence_of_the_small_case():
+    x = 0.5
+    du = 1 - math.tanh(x * x) ** 2
+    wrong_u = check_hand_backward(tanh_of_square,
+                                  lambda x: {"u": 1 - math.tanh(x * x), "x": 2 * x * du},
+                                  [x], names=["x"])
+    assert wrong_u.first_wrong == "u"
+    assert wrong_u.diagnosis.startswith(
+        "dL/du, the first stage from the loss, is wrong: between them is L = tanh(u)")
+    wrong_x = check_hand_backward(tanh_of_square, lambda x: {"u": du, "x": x * du},
+                                  [x], names=["x"])
+    assert wrong_x.first_wrong == "x"
+    assert wrong_x.diagnosis == (
+        f"dL/du is right, dL/dx is wrong: between them is u = x*x (at x yours is "
+        f"{x * du:.6g}, the engine's {2 * x * du:.6g}).")
+
+
+# ------------------------------------------------------------- the calls
+
+
+def test_forward_gets_values_and_backward_gets_floats():
+    seen = {}
+
+    def fwd(w):
+        seen["forward"] = type(w[0])
+        return w[0] * w[1], {}
+
+    def bwd(w):
+        seen["backward"] = type(w[0])
+        w[0] = 99.0  # a copy: the point does not change
+        return {"w": [3.0, 2.0]}
+
+    point = [2.0, 3.0]
+    assert check_hand_backward(fwd, bwd, [point], names=["w"])
+    assert seen == {"forward": Value, "backward": float} and point == [2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("fwd", "bwd", "error", "words"),
+    [
+        (lambda x: x * 2, lambda x: {}, TypeError, r"forward must return \(loss, intermediates\)"),
+        (lambda x: ([x], {}), lambda x: {}, TypeError, "the loss must be a Value"),
+        (lambda x: (x * 2, [x]), lambda x: {}, TypeError, "intermediates must be a dict"),
+        (lambda x: (x * 2, {"x0": x * 2}), lambda x: {}, ValueError, "has the name of an input"),
+        (lambda x: (x * 2, {"u": 3.0}), lambda x: {}, TypeError, "u must be a Value of the graph"),
+        (lambda x: (x * 2, {}), lambda x: [2.0], TypeError, "backward must return a dict"),
+        (lambda x: (x * 2, {}), lambda x: {"y": 1.0}, ValueError, r"'y', which is not a stage"),
+        (lambda x: (x * 2, {}), lambda x: {"x0": "2"}, TypeError, "gradient x0 must be a number"),
+    ],
+)
+def test_mistakes_in_the_calls_are_clear_errors(fwd, bwd, error, words):
+    with pytest.raises(error, match=words):
+        check_hand_backward(fwd, bwd, [1.5])
+
+
+def test_names_must_match_the_inputs():
+    with pytest.raises(ValueError, match="2 inputs but 1 names"):
+        check_hand_backward(lambda a, b: (a * b, {}), lambda a, b: {}, [1.0, 2.0], names=["a"])
+    with pytest.raises(ValueError, match="names must differ"):
+        check_hand_backward(lambda a, b: (a * b, {}), lambda a, b: {}, [1.0, 2.0],
+                            names=["a", "a"])
+
+
+def test_check_hand_gradient_is_the_one_stage_case():
+    report = check_hand_gradient(lambda a, b: a * a * b, lambda a, b: (a * b, a * a),
+                                 [1.5, -2.0], names=["a", "b"])
+    assert not report and report.first_wrong == "a"  # 2ab wanted, ab given
+    assert report.stages == ["a", "b"] and report.diagnosis == ""
