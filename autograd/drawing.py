@@ -1,20 +1,26 @@
 """Draw a computation graph with Graphviz: `draw_graph`, `save`, `render`.
 
-Every Value becomes a record ``name | data | grad``; every operation becomes a
-small round node showing its symbol (``+``, ``×``, ``tanh``, ``^2``) with the
-edges ``parent -> op -> result``. A parent used twice (``x * x``) gets two
-edges. Colours:
+Every Value becomes a small table ``name | data | grad``; every operation a
+round node showing its symbol (``+``, ``×``, ``tanh``, ``^2``) with the edges
+``parent -> op -> result``. A parent used twice (``x * x``) gets two edges, and
+an op with three or more inputs has one socket per input, in argument order.
+Colours:
 
 - light blue: inputs (labelled leaves such as ``x``);
 - light yellow: parameters (leaves whose label has a dot, ``layer1.neuron0.w0``);
-- grey: constants (unlabelled leaves);
+- grey: constants (unlabelled leaves), drawn as small plain boxes;
 - pink: the output;
 - red: the node of the highlighted backward step and the edges along which
   it sends its contributions (labelled ``local × upstream = contribution``).
 
 Nodes labelled ``layer1.neuron0.*`` are boxed together, nested layer1 > neuron0,
 and unlabelled nodes computed from a neuron's parameters join that box, so an
-MLP reads as layers of neurons.
+MLP reads as layers of neurons. A whole network is drawn with ``collapse=2``:
+one node per neuron, showing what it computes (``a``, ``h``) and a summary of
+its parameters' gradients, with edges coloured by the sign of the gradient that
+flows back along them (blue +, orange −, grey 0) and as wide as its size.
+Above 120 Values the drawing turns compact (the op symbol inside the value's
+node, no op nodes).
 
 Rendering needs a Graphviz ``dot`` program: the system one if it is on PATH,
 otherwise the one shipped by the ``graphviz-pure`` wheel (installed with this
@@ -57,6 +63,7 @@ HIGHLIGHT = "#d62728"  # red
 RECEIVER = "#ff7f0e"  # orange: the parents that receive in the highlighted step
 CLUSTER_COLOURS = ("#f8fafc", "#eef2ff", "#f0fdf4", "#fff7ed")  # by nesting depth
 FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+Grads = Mapping[Value, Any] | None  # gradients to show; None: each node's own .grad
 COMPACT_ABOVE = 120  # draw_graph's default: compact mode above this many Values
 
 
@@ -287,7 +294,7 @@ class Picture:
     def number(self, x: Any) -> str:
         return number(x, self.digits)
 
-    def record_fields(self, node: Value, grads: Mapping[Value, Any]) -> list[str]:
+    def record_fields(self, node: Value, grads: Grads) -> list[str]:
         """The fields of a node's record: its name, data and (unless hidden) grad."""
         if type(node) is Constant:
             return [self.number(node.data)]
@@ -299,10 +306,10 @@ class Picture:
             title = title.replace(node.label, node.label.split(".")[-1], 1)
         fields = [title, f"data {self.number(node.data)}"]
         if self.show_grad:
-            fields.append(f"grad {self.number(grads.get(node, node.grad))}")
+            fields.append(f"grad {self.number(_grad(node, grads))}")
         return fields
 
-    def group_fields(self, group: Group, grads: Mapping[Value, Any]) -> list[str]:
+    def group_fields(self, group: Group, grads: Grads) -> list[str]:
         """The texts of a group's node: its name (and activation), a header, a row per
         value shown (role, data, grad), a summary of its parameters."""
         fields = [group.name, "data"]
@@ -311,25 +318,26 @@ class Picture:
         for role, node in group.shown:
             fields += [role, self.number(node.data)]
             if self.show_grad:
-                fields.append(self.number(grads.get(node, node.grad)))
+                fields.append(self.number(_grad(node, grads)))
         summary = f"{group.activation} · " if group.activation else ""
         summary += f"{len(group.parameters)} params"
         if self.show_grad and group.parameters:
-            largest = max(abs(_float(grads.get(p, p.grad))) for p in group.parameters)
+            largest = max(abs(_float(_grad(p, grads))) for p in group.parameters)
             summary += f", max |grad| {self.number(largest)}"
         return [*fields, summary]
 
-    def inputs_fields(self, grads: Mapping[Value, Any]) -> list[str]:
+    def inputs_fields(self, grads: Grads) -> list[str]:
         values = [node.data for node in self.summarised]
         fields = [f"{len(values)} inputs",
                   f"data {self.number(min(values))} .. {self.number(max(values))}"]
         if self.show_grad:
-            magnitude = max(abs(_float(grads.get(n, n.grad))) for n in self.summarised)
+            magnitude = max(abs(_float(_grad(n, grads))) for n in self.summarised)
             fields.append(f"largest |grad| {self.number(magnitude)}")
         return fields
 
-    def texts(self, grads: Mapping[Value, Any]) -> dict[str, list[str]]:
-        """Every drawn node's texts, in the order the picture draws them."""
+    def texts(self, grads: Grads) -> dict[str, list[str]]:
+        """Every drawn node's texts, in the order the picture draws them, showing the
+        gradients `grads` (None: the ``.grad`` each node holds)."""
         texts = {self.ids[node]: self.record_fields(node, grads) for node in self.scalars}
         for key, group in self.groups.items():
             texts[self.group_ids[key]] = self.group_fields(group, grads)
@@ -350,25 +358,26 @@ class Picture:
             anchors["inputs"] = "m" * len(self.inputs_fields({}))
         return anchors
 
-    def flow(self, link: Link, grads: Mapping[Value, Any]) -> float:
+    def flow(self, link: Link, grads: Grads) -> float:
         """The gradient flowing back along an edge: Σ ∂node/∂parent · node's grad."""
         total = 0.0
         for node, position in link.links:
             local = local_derivatives(node)[position]
             if local is not None:
-                total += local * _float(grads.get(node, node.grad))
+                total += local * _float(_grad(node, grads))
         return total
 
     # -- the digraph ---------------------------------------------------------------
 
-    def digraph(self, grads: Mapping[Value, Any] | None = None, *, step: Step | None = None,
+    def digraph(self, grads: Grads = None, *, step: Step | None = None,
                 edge_labels: Mapping[str, str] | None = None, label_all: bool = False,
                 flows: Mapping[str, float] | None = None,
                 widest: Mapping[str, list[str]] | None = None,
                 as_xlabels: bool = False) -> GraphDrawing:
         """The Graphviz digraph of this picture.
 
-        grads:   the gradient to show for each node (default: its ``.grad``).
+        grads:   the gradient to show for each node, 0 for a node it leaves out
+                 (default None: the ``.grad`` each node holds).
         step:    highlight a backward step: its node red, its parents orange, the
                  edges to them red and labelled with `edge_labels`.
         edge_labels: edge id -> label; drawn on the step's edges, or on every
@@ -379,7 +388,6 @@ class Picture:
         as_xlabels: put edge labels beside the edges without making room for
                  them (the player shows one step's at a time; layout stays fast).
         """
-        grads = grads or {}
         edge_labels = edge_labels or {}
         try:  # so that graphviz's own render()/pipe()/view() work on the result too
             use_found_dot()
@@ -496,6 +504,12 @@ class Picture:
 
 _LEGEND = ("Edges: the gradient flowing back along each one. "
            "Blue: positive, orange: negative; the wider, the larger.")
+
+
+def _grad(node: Value, grads: Grads) -> Any:
+    """The gradient to show for `node`: from `grads` (0 if it has none yet), or,
+    when `grads` is None, the ``.grad`` the node holds."""
+    return node.grad if grads is None else grads.get(node, 0.0)
 
 
 def _float(x: Any) -> float:
@@ -658,7 +672,7 @@ def draw_graph(
         trace = record(root)
         highlighted = _resolve_step(trace, step)
         labels = step_labels(picture, highlighted)
-    flows = ({link.id: picture.flow(link, {}) for link in picture.links
+    flows = ({link.id: picture.flow(link, None) for link in picture.links
               if link.id.startswith("a")} if picture.groups and show_grad else {})
     return picture.digraph(step=highlighted, edge_labels=labels, flows=flows)
 

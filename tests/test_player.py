@@ -83,6 +83,21 @@ def test_the_player_leaves_the_gradients_as_they_were():
     assert [node.grad for node in autograd.topological_order(out)] == before
 
 
+def test_a_player_made_after_backward_still_starts_from_zero_gradients(demo_net):
+    out = neuron()
+    out.backward()  # the nodes hold their gradients already; the page replays the pass
+    start = texts_at(frames_of(player_html(out)), 0)
+    assert [fields[-1] for fields in start.values()] == ["grad 0"] * 5 + ["grad 1"]
+    _, _, loss = demo_net
+    loss.backward()
+    frames = frames_of(player_html(loss, collapse=2))
+    layer2 = next(k for k, f in enumerate(frames) if f["c"].startswith("layer2.neuron0:"))
+    shown = texts_at(frames, layer2)
+    summaries = [fields[-1] for node_id, fields in shown.items() if node_id.startswith("g")]
+    assert sum(s.endswith("max |grad| 0") for s in summaries) >= 16  # layer 1: not reached yet
+    autograd.zero_grad(loss)
+
+
 def test_the_page_is_self_contained_and_displays_in_jupyter():
     page = player_html(neuron())
     assert str(page).startswith("<!DOCTYPE html>") and "</html>" in page
@@ -118,7 +133,7 @@ def test_player_stepper_and_drawing_show_what_backward_leaves(graph):
     picture = Picture(root)
     frames = frames_of(player_html(root, max_frames=1000))
     root.backward()
-    expected = picture.texts({})  # the texts of every node, with the .grad backward() left
+    expected = picture.texts(None)  # the texts of every node, with the .grad backward() left
     assert texts_at(frames, len(frames) - 1) == expected
     grads = [node.grad for node in autograd.topological_order(root)]
     autograd.zero_grad(root)
