@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import nn
 import autograd
+import nn
 from nn import cli
 from nn.cli import main
 
