@@ -172,6 +172,11 @@ def save(digraph: graphviz.Digraph, path: str | os.PathLike[str]) -> pathlib.Pat
 POSITIVE, NEGATIVE, NO_FLOW = "#2563eb", "#ea580c", "#94a3b8"  # edge colours: blue, orange, grey
 MANY_INPUTS = 16  # collapse=: more network inputs than this are drawn as one summary node
 PORTS_FROM = 3  # an op with this many inputs or more gets one port (socket) per input
+# Where edges meet nodes, by rankdir: the side an edge leaves a value from, the side it
+# enters an op's socket from, and the corners of a binary op that its first and second
+# input enter. So the inputs keep the order they are written in: w0 above w1, x0 above x1.
+SIDES = {"LR": ("e", "w", ("nw", "sw")), "RL": ("w", "e", ("ne", "se")),
+         "TB": ("s", "n", ("nw", "ne")), "BT": ("n", "s", ("sw", "se"))}
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,7 @@ class Picture:
         self.order = topological_order(root)
         self.names = node_names(self.order)
         self.ids = {node: f"v{k}" for k, node in enumerate(self.order)}
+        self.ids_set = set(self.ids.values())
         paths = paths_of(self.order)
         self.groups: dict[tuple[str, ...], Group] = {}
         self.group_ids: dict[tuple[str, ...], str] = {}
@@ -266,10 +272,11 @@ class Picture:
             return unit  # a group node
         if self.compact:
             return unit
+        leaving, entering, corners = SIDES[self.rankdir]
         if len(node.parents) >= PORTS_FROM:
-            side = "n" if self.rankdir == "TB" else "s" if self.rankdir == "BT" else \
-                "e" if self.rankdir == "RL" else "w"
-            return f"{unit}_op:i{position}:{side}"
+            return f"{unit}_op:i{position}:{entering}"
+        if len(node.parents) == 2:
+            return f"{unit}_op:{corners[position]}"
         return f"{unit}_op"
 
     def _links(self) -> list[Link]:
@@ -487,7 +494,10 @@ class Picture:
                     attributes[key] = _html_text(edge_labels[link.id])
             elif label_all and link.id in edge_labels:
                 attributes[key] = _html_text(edge_labels[link.id])
-            graph.edge(link.source, link.target, **attributes)
+            source = link.source  # from a value's side, so that edges never start on its top
+            if source in self.ids_set:
+                source += ":" + SIDES[self.rankdir][0]
+            graph.edge(source, link.target, **attributes)
         for node in self.scalars:  # op node -> its result, labelled with the upstream gradient
             if node.operation is None or self.compact:
                 continue

@@ -189,6 +189,33 @@ def test_leaves_are_drawn_in_argument_order_top_to_bottom():
         assert column == sorted(column, reverse=True), names
 
 
+def positions(digraph: graphviz.Digraph, across: bool) -> dict[str, float]:
+    """Node id -> where Graphviz puts it across the ranks, growing downwards (or rightwards)."""
+    plain = drawing.render(digraph, "plain").decode()
+    return {line.split()[1]: float(line.split()[2]) if across else -float(line.split()[3])
+            for line in plain.splitlines() if line.startswith("node ")}
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_binary_ops_keep_their_inputs_in_the_order_written(rankdir):
+    # two neurons written out by hand: w0·x0 + w1·x1 + b, each op with two inputs
+    xs = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    hidden = []
+    for j in range(2):
+        ws = [Value(0.4 * (i + 1) * (-1) ** j, label=f"layer1.neuron{j}.w{i}") for i in range(2)]
+        b = Value(0.1 * j, label=f"layer1.neuron{j}.b")
+        hidden.append(tanh(ws[0] * xs[0] + ws[1] * xs[1] + b))
+    picture = draw_graph(hidden[0] * hidden[1], rankdir=rankdir)
+    nodes, _ = parse(picture.source)
+    where = positions(picture, across=rankdir in ("TB", "BT"))
+    titled = {}
+    for node_id, attrs in values(nodes).items():
+        titled.setdefault(texts(attrs)[0], []).append(where[node_id])
+    assert where[find(nodes, "x0")] < where[find(nodes, "x1")]
+    w0, w1 = sorted(titled["w0"]), sorted(titled["w1"])
+    assert w0[0] < w1[0] < w0[1] < w1[1]  # neuron0's w0, w1, then neuron1's
+
+
 def test_a_bad_step_is_a_clear_error():
     out, *_ = neuron()
     with pytest.raises(ValueError, match="out of range: this graph has 3 backward step"):
