@@ -98,6 +98,7 @@ def player_frames(root: Value, picture: Picture) -> list[Frame]:
         frames.append(frame)
     named = [node for node in trace.order
              if node.operation is None and node.label and type(node) is not Constant]
+    named.sort(key=lambda node: "." in node.label)  # inputs (x0) before parameters (layer1.*)
     if named:
         summary = ", ".join(f"{picture.names[n]}.grad = {number(grads.get(n, 0.0), picture.digits)}"
                             for n in named[:12])

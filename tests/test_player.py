@@ -163,6 +163,8 @@ def test_a_collapsed_player_has_one_frame_per_neuron(demo_net):
     assert len(frames) == 1 + 33 + 3  # the start, the neurons, mul/sub/relu of the loss
     first = next(f for f in neurons if f["c"].startswith("layer2.neuron5:"))
     assert "gradient sent back to what feeds it: layer1.neuron0" in first["c"]
+    done = frames[-1]["c"].split("Done. ")[1]
+    assert re.match(r"x0\.grad = \S+, x1\.grad = \S+, layer", done)  # inputs first
 
 
 def test_the_budgets_hold_for_the_demo_net(demo_net):
