@@ -1,20 +1,26 @@
 """Draw a computation graph with Graphviz: `draw_graph`, `save`, `render`.
 
-Every Value becomes a record ``name | data | grad``; every operation becomes a
-small round node showing its symbol (``+``, ``×``, ``tanh``, ``^2``) with the
-edges ``parent -> op -> result``. A parent used twice (``x * x``) gets two
-edges. Colours:
+Every Value becomes a small table ``name | data | grad``; every operation a
+round node showing its symbol (``+``, ``×``, ``tanh``, ``^2``) with the edges
+``parent -> op -> result``. A parent used twice (``x * x``) gets two edges, and
+an op with three or more inputs has one socket per input, in argument order.
+Colours:
 
 - light blue: inputs (labelled leaves such as ``x``);
 - light yellow: parameters (leaves whose label has a dot, ``layer1.neuron0.w0``);
-- grey: constants (unlabelled leaves);
+- grey: constants (unlabelled leaves), drawn as small plain boxes;
 - pink: the output;
 - red: the node of the highlighted backward step and the edges along which
   it sends its contributions (labelled ``local × upstream = contribution``).
 
 Nodes labelled ``layer1.neuron0.*`` are boxed together, nested layer1 > neuron0,
 and unlabelled nodes computed from a neuron's parameters join that box, so an
-MLP reads as layers of neurons.
+MLP reads as layers of neurons. A whole network is drawn with ``collapse=2``:
+one node per neuron, showing what it computes (``a``, ``h``) and a summary of
+its parameters' gradients, with edges coloured by the sign of the gradient that
+flows back along them (blue +, orange −, grey 0) and as wide as its size.
+Above 120 Values the drawing turns compact (the op symbol inside the value's
+node, no op nodes).
 
 Rendering needs a Graphviz ``dot`` program: the system one if it is on PATH,
 otherwise the one shipped by the ``graphviz-pure`` wheel (installed with this
@@ -23,6 +29,7 @@ project), so ``pip install`` alone is enough. ``.dot`` files need no program.
 
 from __future__ import annotations
 
+import html
 import os
 import pathlib
 import re
@@ -31,16 +38,19 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import graphviz
 import graphviz.backend.dot_command
 
 from autograd import validate
-from autograd.backprop import topological_order
-from autograd.core import Value
+from autograd.backprop import local_derivatives
+from autograd.core import Constant, Value, topological_order
 from autograd.files import write_atomically
-from autograd.stepper import Step, node_names, number, plan_steps
+from autograd.network import Group, groups_of, natural, paths_of
+from autograd.stepper import number
+from autograd.trace import Step, Trace, node_names, record
 
 COLOURS = {
     "input": "#dbeafe",  # light blue
@@ -53,6 +63,7 @@ HIGHLIGHT = "#d62728"  # red
 RECEIVER = "#ff7f0e"  # orange: the parents that receive in the highlighted step
 CLUSTER_COLOURS = ("#f8fafc", "#eef2ff", "#f0fdf4", "#fff7ed")  # by nesting depth
 FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+Grads = Mapping[Value, Any] | None  # gradients to show; None: each node's own .grad
 COMPACT_ABOVE = 120  # draw_graph's default: compact mode above this many Values
 
 
@@ -155,7 +166,470 @@ def save(digraph: graphviz.Digraph, path: str | os.PathLike[str]) -> pathlib.Pat
 
 
 # ---------------------------------------------------------------------------
-# Drawing
+# What a drawing shows
+# ---------------------------------------------------------------------------
+
+POSITIVE, NEGATIVE, NO_FLOW = "#2563eb", "#ea580c", "#94a3b8"  # edge colours: blue, orange, grey
+MANY_INPUTS = 16  # collapse=: more network inputs than this are drawn as one summary node
+PORTS_FROM = 3  # an op with this many inputs or more gets one port (socket) per input
+# Where edges meet nodes, by rankdir: the side an edge leaves a value from, the side it
+# enters an op's socket from, and the corners of a binary op that its first and second
+# input enter. So the inputs keep the order they are written in: w0 above w1, x0 above x1.
+SIDES = {"LR": ("e", "w", ("nw", "sw")), "RL": ("w", "e", ("ne", "se")),
+         "TB": ("s", "n", ("nw", "ne")), "BT": ("n", "s", ("sw", "se"))}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One edge of a drawing and the parent links (node, input position) it carries.
+
+    ``source``/``target`` are Graphviz node ids (a target may name a port:
+    ``v8_op:i3``). A scalar drawing has one link per edge; in a collapsed view
+    an edge between two units carries every link between them.
+    """
+
+    id: str
+    source: str
+    target: str
+    links: tuple[tuple[Value, int], ...]
+
+
+class Picture:
+    """The drawing of one graph: its units (records, op nodes, groups), their texts,
+    and its edges, ready to become a Graphviz digraph for any set of gradients.
+
+    `draw_graph` draws the gradients the nodes hold now; the player draws the
+    picture once and changes its texts frame by frame (`texts`), so every
+    text that changes is a field of its own, found by its position in its node.
+    """
+
+    def __init__(self, root: Value, *, rankdir: str = "LR", show_grad: bool = True,
+                 digits: int = 4, cluster: bool = True, max_nodes: int = 1000,
+                 compact: bool | None = None, collapse: int | None = None,
+                 expand: Sequence[str] = ()) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+        validate.choice(rankdir, "rankdir", ("LR", "TB", "RL", "BT"))
+        validate.integer(digits, "digits", minimum=1, maximum=17)
+        if collapse is not None:
+            validate.integer(collapse, "collapse", minimum=1)
+        if isinstance(expand, str) or not all(isinstance(e, str) for e in expand):
+            raise TypeError(f"expand must be a list of group names such as "
+                            f"['layer2.neuron5'], got {expand!r}")
+        self.root, self.rankdir, self.show_grad, self.digits = root, rankdir, show_grad, digits
+        self.order = topological_order(root)
+        self.names = node_names(self.order)
+        self.ids = {node: f"v{k}" for k, node in enumerate(self.order)}
+        self.ids_set = set(self.ids.values())
+        paths = paths_of(self.order)
+        self.groups: dict[tuple[str, ...], Group] = {}
+        self.group_ids: dict[tuple[str, ...], str] = {}
+        self.unit: dict[Value, str] = {}  # node -> the id of what draws it
+        if collapse is not None:
+            self.groups = groups_of(self.order, root, collapse, paths)
+            known = {group.name for group in self.groups.values()}
+            unknown = [name for name in expand if name not in known]
+            if unknown:
+                raise ValueError(f"expand: no group named {unknown[0]!r} at collapse={collapse}; "
+                                 f"groups: {_some(sorted(known))}")
+            self.groups = {key: g for key, g in self.groups.items() if g.name not in expand}
+            self.group_ids = {key: f"g{j}" for j, key in enumerate(self.groups)}
+            for key, group in self.groups.items():
+                for node in group.nodes:
+                    self.unit[node] = self.group_ids[key]
+        self.group_id_set = set(self.group_ids.values())
+        drawn = [node for node in self.order if node not in self.unit]
+        self.summarised = self._network_inputs(drawn) if collapse is not None else []
+        for node in self.summarised:
+            self.unit[node] = "inputs"
+        self.scalars = [node for node in self.order if node not in self.unit]
+        if len(self.scalars) > max_nodes:
+            hint = "" if collapse is not None else ", or draw it collapsed (collapse=2)"
+            raise ValueError(f"the graph has {len(self.scalars)} Values to draw, more than "
+                             f"max_nodes={max_nodes}; draw a smaller part of it{hint}")
+        for node in self.scalars:
+            self.unit[node] = self.ids[node]
+        if compact is None:  # a collapsed view keeps its few scalar nodes small, too
+            compact = len(self.scalars) > COMPACT_ABOVE or (collapse is not None and not expand)
+        self.compact = compact
+        self.boxes = ({node: paths[node] for node in self.scalars} if cluster
+                      else {node: () for node in self.scalars})
+        self.links = self._links()
+
+    # -- units -----------------------------------------------------------------
+
+    def _network_inputs(self, drawn: list[Value]) -> list[Value]:
+        """Leaves that feed groups, if there are more than MANY_INPUTS of them."""
+        feeding = {p for g in self.groups.values() for n in g.nodes for p in n.parents
+                   if p in drawn and p.operation is None and type(p) is not Constant}
+        ordered = [node for node in drawn if node in feeding]
+        return ordered if len(ordered) > MANY_INPUTS else []
+
+    def target_of(self, node: Value, position: int) -> str:
+        """Where the edge from the node's `position`-th input ends."""
+        unit = self.unit[node]
+        if unit != self.ids[node]:
+            return unit  # a group node
+        if self.compact:
+            return unit
+        leaving, entering, corners = SIDES[self.rankdir]
+        if len(node.parents) >= PORTS_FROM:
+            return f"{unit}_op:i{position}:{entering}"
+        if len(node.parents) == 2:
+            return f"{unit}_op:{corners[position]}"
+        return f"{unit}_op"
+
+    def _links(self) -> list[Link]:
+        edges: dict[tuple[str, str], list[tuple[Value, int]]] = {}
+        scalar_edges: list[Link] = []
+        for node in self.order:
+            for position, parent in enumerate(node.parents):
+                source, target = self.unit[parent], self.target_of(node, position)
+                if source == target:
+                    continue  # inside one group
+                if self.unit[node] == self.ids[node] and source == self.ids[parent]:
+                    scalar_edges.append(Link(f"e{self.ids[node][1:]}_{position}", source, target,
+                                             ((node, position),)))
+                else:
+                    edges.setdefault((source, target), []).append((node, position))
+        grouped = [Link(f"a{k}", source, target, tuple(carried))
+                   for k, ((source, target), carried) in enumerate(edges.items())]
+        return scalar_edges + grouped
+
+    # -- texts -------------------------------------------------------------------
+
+    def number(self, x: Any) -> str:
+        return number(x, self.digits)
+
+    def record_fields(self, node: Value, grads: Grads) -> list[str]:
+        """The fields of a node's record: its name, data and (unless hidden) grad."""
+        if type(node) is Constant:
+            return [self.number(node.data)]
+        title = self.names[node]
+        if self.compact and node.operation is not None:
+            symbol = node.operation.display(node.settings)
+            title = symbol if not node.label else f"{title} = {symbol}"
+        if self.boxes.get(node) and node.label:  # inside box layer1 > neuron0, "w0" says enough
+            title = title.replace(node.label, node.label.split(".")[-1], 1)
+        fields = [title, f"data {self.number(node.data)}"]
+        if self.show_grad:
+            fields.append(f"grad {self.number(_grad(node, grads))}")
+        return fields
+
+    def group_fields(self, group: Group, grads: Grads) -> list[str]:
+        """The texts of a group's node: its name (and activation), a header, a row per
+        value shown (role, data, grad), a summary of its parameters."""
+        fields = [group.name, "data"]
+        if self.show_grad:
+            fields.append("grad")
+        for role, node in group.shown:
+            fields += [role, self.number(node.data)]
+            if self.show_grad:
+                fields.append(self.number(_grad(node, grads)))
+        summary = f"{group.activation} · " if group.activation else ""
+        summary += f"{len(group.parameters)} params"
+        if self.show_grad and group.parameters:
+            largest = max(abs(_float(_grad(p, grads))) for p in group.parameters)
+            summary += f", max |grad| {self.number(largest)}"
+        return [*fields, summary]
+
+    def inputs_fields(self, grads: Grads) -> list[str]:
+        values = [node.data for node in self.summarised]
+        fields = [f"{len(values)} inputs",
+                  f"data {self.number(min(values))} .. {self.number(max(values))}"]
+        if self.show_grad:
+            magnitude = max(abs(_float(_grad(n, grads))) for n in self.summarised)
+            fields.append(f"largest |grad| {self.number(magnitude)}")
+        return fields
+
+    def texts(self, grads: Grads) -> dict[str, list[str]]:
+        """Every drawn node's texts, in the order the picture draws them, showing the
+        gradients `grads` (None: the ``.grad`` each node holds)."""
+        texts = {self.ids[node]: self.record_fields(node, grads) for node in self.scalars}
+        for key, group in self.groups.items():
+            texts[self.group_ids[key]] = self.group_fields(group, grads)
+        if self.summarised:
+            texts["inputs"] = self.inputs_fields(grads)
+        return texts
+
+    def anchors(self) -> dict[str, str]:
+        """For each drawn node, how each of its texts is aligned in its cell: ``m``
+        centred (a Value's fields), ``e`` right (a group's numbers), ``s`` left; a
+        player that changes a text keeps it where its cell wants it."""
+        anchors = {self.ids[node]: "m" * len(self.record_fields(node, {}))
+                   for node in self.scalars}
+        for key, group in self.groups.items():
+            row = "see" if self.show_grad else "se"
+            anchors[self.group_ids[key]] = "s" + row[1:] + row * len(group.shown) + "s"
+        if self.summarised:
+            anchors["inputs"] = "m" * len(self.inputs_fields({}))
+        return anchors
+
+    def flow(self, link: Link, grads: Grads) -> float:
+        """The gradient flowing back along an edge: Σ ∂node/∂parent · node's grad."""
+        total = 0.0
+        for node, position in link.links:
+            local = local_derivatives(node)[position]
+            if local is not None:
+                total += local * _float(_grad(node, grads))
+        return total
+
+    # -- the digraph ---------------------------------------------------------------
+
+    def digraph(self, grads: Grads = None, *, step: Step | None = None,
+                edge_labels: Mapping[str, str] | None = None, label_all: bool = False,
+                flows: Mapping[str, float] | None = None,
+                widest: Mapping[str, list[str]] | None = None,
+                as_xlabels: bool = False) -> GraphDrawing:
+        """The Graphviz digraph of this picture.
+
+        grads:   the gradient to show for each node, 0 for a node it leaves out
+                 (default None: the ``.grad`` each node holds).
+        step:    highlight a backward step: its node red, its parents orange, the
+                 edges to them red and labelled with `edge_labels`.
+        edge_labels: edge id -> label; drawn on the step's edges, or on every
+                 edge with `label_all` (the player hides them but for one step).
+        flows:   edge id -> the gradient flowing back along it (colour, width).
+        widest:  node id -> texts to lay the node out with (the widest it shows
+                 in any frame), so a player's numbers can change in place.
+        as_xlabels: put edge labels beside the edges without making room for
+                 them (the player shows one step's at a time; layout stays fast).
+        """
+        edge_labels = edge_labels or {}
+        try:  # so that graphviz's own render()/pipe()/view() work on the result too
+            use_found_dot()
+        except DotNotFoundError:
+            pass  # drawing needs no program; rendering will say how to get one
+        graph = GraphDrawing(name="computation_graph")
+        graph.attr(rankdir=self.rankdir, nodesep="0.15", ranksep="0.3")
+        if self.groups:  # a network: each layer's neurons in order, top to bottom, and
+            # room between two layers for the edges from every neuron to every neuron
+            graph.attr(ordering="out", nodesep="0.08", ranksep="1.1")
+        graph.attr("node", fontname="Helvetica", fontsize="11" if self.compact else "12")
+        graph.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
+        texts = dict(self.texts(grads))
+        if widest:
+            texts.update(widest)
+        receivers = {item.parent for item in step.contributions} if step else set()
+        members: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
+        for node in self.scalars:
+            box = members.setdefault(self.boxes[node], [])
+            box.extend(self._scalar_units(node, texts[self.ids[node]], step, receivers))
+        _add_boxes(graph, members, (), self.rankdir)
+        self._add_groups(graph, texts, step)
+        if self.summarised:
+            graph.node("inputs", id="inputs", shape="plain", label=_value_label(
+                texts["inputs"], COLOURS["input"], "#000000", False, "#000000"))
+        self._add_edges(graph, step, edge_labels, label_all, flows or {},
+                        "xlabel" if as_xlabels else "label")
+        if self.groups:
+            graph.attr(label=_LEGEND, labelloc="b", labeljust="l", fontname="Helvetica",
+                       fontsize="10")
+        return graph
+
+    def _scalar_units(self, node: Value, fields: list[str], step: Step | None,
+                      receivers: set[Value]) -> list[tuple[str, dict[str, str]]]:
+        node_id = self.ids[node]
+        current = step is not None and node is step.node
+        border = HIGHLIGHT if current else RECEIVER if node in receivers else "#000000"
+        if type(node) is Constant:  # a number of the expression: small, no grad
+            attributes = {"shape": "box", "style": "rounded,filled", "fillcolor": "#eeeeee",
+                          "fontsize": "10", "height": "0.25", "width": "0.3", "margin": "0.04",
+                          "label": _html_text(fields[0])}
+            if border != "#000000":
+                attributes.update(color=border, penwidth="2.5")
+        else:
+            attributes = {"shape": "plain", "label": _value_label(
+                fields, COLOURS[_kind(node, self.root)], border, thick=border != "#000000",
+                text_colour=HIGHLIGHT if current else "#000000")}
+        units = [(node_id, {"id": node_id, **attributes})]
+        if node.operation is not None and not self.compact:
+            units.append((f"{node_id}_op", self._op_attributes(node, current)))
+        return units
+
+    def _op_attributes(self, node: Value, current: bool) -> dict[str, str]:
+        assert node.operation is not None
+        symbol = node.operation.display(node.settings)
+        count = len(node.parents)
+        attributes = {"id": f"{self.ids[node]}_op", "fontsize": "11", "margin": "0.02"}
+        colour = HIGHLIGHT if current else "#000000"
+        if count >= PORTS_FROM:  # one socket per input, in argument order: no edges meet
+            inputs = [_input_name(node.operation.formula(i, count), i) for i in range(count)]
+            attributes.update(shape="plain", label=_sockets_label(
+                inputs, symbol, across=self.rankdir in ("TB", "BT"), colour=colour))
+        else:
+            attributes.update(shape="circle" if len(symbol) <= 2 else "ellipse",
+                              label=_html_text(symbol), width="0.3", height="0.3")
+            if current:
+                attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+        return attributes
+
+    def _add_groups(self, graph: graphviz.Digraph, texts: Mapping[str, list[str]],
+                    step: Step | None) -> None:
+        """One node per group, in natural order (the layout keeps it: ``ordering=out``)."""
+        for key, group in self.groups.items():
+            current = step is not None and step.node in group.nodes
+            node_id = self.group_ids[key]
+            graph.node(node_id, id=node_id, shape="box", style="rounded,filled",
+                       fillcolor="#ffffff", margin="0.07,0.03", fontsize="10",
+                       color=HIGHLIGHT if current else "#64748b",
+                       penwidth="3" if current else "1",
+                       label=_group_label(texts[node_id], self.show_grad))
+
+    def _add_edges(self, graph: graphviz.Digraph, step: Step | None,
+                   edge_labels: Mapping[str, str], label_all: bool,
+                   flows: Mapping[str, float], key: str) -> None:
+        in_step = {(step.node, item.position) for item in step.contributions} if step else set()
+        largest = max((abs(flow) for flow in flows.values()), default=0.0) or 1.0
+        for link in self.links:
+            attributes: dict[str, str] = {"id": link.id}
+            if link.id in flows:
+                flow = flows[link.id]
+                colour = POSITIVE if flow > 0 else NEGATIVE if flow < 0 else NO_FLOW
+                attributes.update(color=colour, penwidth=f"{0.5 + 3 * abs(flow) / largest:.2f}",
+                                  arrowsize="0.4")
+            if any(item in in_step for item in link.links):
+                attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+                if link.id in edge_labels:
+                    attributes[key] = _html_text(edge_labels[link.id])
+            elif label_all and link.id in edge_labels:
+                attributes[key] = _html_text(edge_labels[link.id])
+            source = link.source  # from a value's side, so that edges never start on its top
+            if source in self.ids_set:
+                source += ":" + SIDES[self.rankdir][0]
+            graph.edge(source, link.target, **attributes)
+        for node in self.scalars:  # op node -> its result, labelled with the upstream gradient
+            if node.operation is None or self.compact:
+                continue
+            node_id = self.ids[node]
+            attributes = {"id": f"u{node_id[1:]}"}
+            if step is not None and node is step.node:
+                attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+                if attributes["id"] in edge_labels:
+                    attributes[key] = _html_text(edge_labels[attributes["id"]])
+            elif label_all and attributes["id"] in edge_labels:
+                attributes[key] = _html_text(edge_labels[attributes["id"]])
+            graph.edge(f"{node_id}_op", node_id, **attributes)
+
+
+_LEGEND = ("Edges: the gradient flowing back along each one. "
+           "Blue: positive, orange: negative; the wider, the larger.")
+
+
+def _grad(node: Value, grads: Grads) -> Any:
+    """The gradient to show for `node`: from `grads` (0 if it has none yet), or,
+    when `grads` is None, the ``.grad`` the node holds."""
+    return node.grad if grads is None else grads.get(node, 0.0)
+
+
+def _float(x: Any) -> float:
+    return x.data if isinstance(x, Value) else 0.0 if x is None else float(x)
+
+
+def _some(names: list[str], limit: int = 6) -> str:
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
+def _input_name(formula: str, position: int) -> str:
+    """The input a derivative formula differentiates by: ``d(w·x)/dw3 = x3`` -> ``w3``."""
+    found = re.search(r"/d(\w+)", formula)
+    return found.group(1) if found else f"x{position}"
+
+
+def _kind(node: Value, root: Value) -> str:
+    if node is root:
+        return "output"
+    if node.operation is not None:
+        return "intermediate"
+    if not node.label:
+        return "constant"
+    return "parameter" if "." in node.label else "input"
+
+
+def _value_label(fields: Sequence[str], fill: str, border: str, thick: bool,
+                 text_colour: str) -> str:
+    """A Value as a one-row table ``name | data | grad`` (one text per cell)."""
+    cells = "".join(f'<TD>{_coloured(cell, text_colour)}</TD>' for cell in fields)
+    return (f'<<TABLE BORDER="{2 if thick else 0}" CELLBORDER="1" CELLSPACING="0" '
+            f'CELLPADDING="4" BGCOLOR="{fill}" COLOR="{border}"><TR>{cells}</TR></TABLE>>')
+
+
+def _sockets_label(inputs: Sequence[str], symbol: str, across: bool, colour: str) -> str:
+    """An op on many inputs: one small socket (a port) per input, in argument order,
+    beside the op's symbol; down the side in a left-right drawing, across in top-down."""
+    sockets = [f'<TD PORT="i{i}"><FONT POINT-SIZE="8">{_coloured(name, colour)}</FONT></TD>'
+               for i, name in enumerate(inputs)]
+    head = f'<TD {"COLSPAN" if across else "ROWSPAN"}="{len(inputs)}">' \
+           f"{_coloured(symbol, colour)}</TD>"
+    table = f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="1" COLOR="{colour}">'
+    if across:
+        rows = f"<TR>{''.join(sockets)}</TR><TR>{head}</TR>"
+    else:
+        rows = f"<TR>{sockets[0]}{head}</TR>" + "".join(f"<TR>{s}</TR>" for s in sockets[1:])
+    return table + rows + "</TABLE>>"
+
+
+def _coloured(text: str, colour: str) -> str:
+    escaped = html.escape(text)
+    return escaped if colour == "#000000" else f'<FONT COLOR="{colour}">{escaped}</FONT>'
+
+
+def _html_text(text: str) -> str:
+    """`text` as an HTML-like label: Graphviz shows it as it is, whatever it holds."""
+    return f"<{html.escape(text)}>"
+
+
+def _group_label(fields: Sequence[str], show_grad: bool) -> str:
+    """A group node as a small table: ``name | data | grad``, then a row per value it
+    shows (``a | 0.28 | -1.1``, ``h | ...``), then a summary; one text per cell."""
+    *values, summary = fields
+    width = 3 if show_grad else 2
+    rows = []
+    for start in range(0, len(values), width):
+        cells = []
+        for k, cell in enumerate(values[start:start + width]):
+            text = html.escape(cell)
+            if start == 0:
+                text = f"<B>{text}</B>" if k == 0 else f'<FONT COLOR="#64748b">{text}</FONT>'
+            elif k == 0:
+                text = f'<FONT COLOR="#64748b">{text}</FONT>'
+            size = "" if k == 0 else ' WIDTH="46"'  # room for any 4-digit number
+            cells.append(f'<TD ALIGN="{"LEFT" if k == 0 else "RIGHT"}"{size}>{text}</TD>')
+        rows.append("<TR>" + "".join(cells) + "</TR>")
+    rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{width}"><FONT POINT-SIZE="8" COLOR="#475569">'
+                f"{html.escape(summary)}</FONT></TD></TR>")
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="0">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def _cluster_name(path: tuple[str, ...]) -> str:
+    """A Graphviz cluster id that no two paths share (net-1 and net_1 stay apart)."""
+    return "cluster_" + "_".join(part.encode("utf-8").hex() for part in path)
+
+
+def _add_boxes(graph: graphviz.Digraph,
+               members: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]],
+               path: tuple[str, ...], rankdir: str) -> None:
+    """Add box `path` to `graph`: its child boxes (nested clusters) first, then its own
+    nodes. Declared in this order, with one socket per input on ops of many inputs,
+    Graphviz keeps the leaves in argument order: w0 above w1 in a neuron's box, and
+    x0 above x1 below it."""
+    children = sorted({box[: len(path) + 1] for box in members
+                       if len(box) > len(path) and box[: len(path)] == path}, key=natural)
+    if rankdir in ("LR", "RL"):  # dot stacks the first box lowest: so neuron0 goes on top
+        children.reverse()
+    for child in children:
+        with graph.subgraph(name=_cluster_name(child)) as box:
+            box.attr(label=_html_text(child[-1]), style="rounded,filled", color="#94a3b8",
+                     fillcolor=CLUSTER_COLOURS[(len(child) - 1) % len(CLUSTER_COLOURS)],
+                     fontname="Helvetica", fontsize="11")
+            _add_boxes(box, members, child, rankdir)
+    for node_id, attributes in members.get(path, []):
+        graph.node(node_id, **attributes)
+
+
+# ---------------------------------------------------------------------------
+# draw_graph
 # ---------------------------------------------------------------------------
 
 
@@ -169,6 +643,8 @@ def draw_graph(
     cluster: bool = True,
     max_nodes: int = 1000,
     compact: bool | None = None,
+    collapse: int | None = None,
+    expand: Sequence[str] = (),
 ) -> GraphDrawing:
     """The computation graph of `root` as a `graphviz.Digraph`.
 
@@ -183,132 +659,45 @@ def draw_graph(
                    from its op; the edges to its parents are red and labelled
                    ``local × upstream = contribution``; the parents are orange.
         cluster:   box nodes by label prefix (``layer1.neuron0.w0`` -> layer1 > neuron0).
-        max_nodes: refuse (ValueError) graphs with more Values than this.
+        max_nodes: refuse (ValueError) to draw more Values than this.
         compact:   one node per Value with the op symbol inside it, no op
                    nodes; smaller. Default: on above 120 Values.
+        collapse:  draw each group of this depth as ONE node (``collapse=2``: a
+                   node per neuron ``layer1.neuron3``, showing its ``a`` and ``h``
+                   and a summary); edges between them carry the values passed
+                   along, coloured by the sign and sized by the gradient flowing
+                   back. Other nodes (inputs, the loss) stay records; more than
+                   16 network inputs become one summary node.
+        expand:    groups to draw in full inside a collapsed picture, e.g.
+                   ``["layer2.neuron5"]``.
 
     In Jupyter the result displays itself; save it with `save(graph, "g.svg")`.
     """
-    return draw_frame(root, rankdir=rankdir, show_grad=show_grad, digits=digits, step=step,
-                      cluster=cluster, max_nodes=max_nodes, compact=compact)
+    picture = Picture(root, rankdir=rankdir, show_grad=show_grad, digits=digits,
+                      cluster=cluster, max_nodes=max_nodes, compact=compact,
+                      collapse=collapse, expand=expand)
+    highlighted = None
+    labels: dict[str, str] = {}
+    if step is not None:
+        trace = record(root)
+        highlighted = _resolve_step(trace, step)
+        labels = step_labels(picture, highlighted)
+    flows = ({link.id: picture.flow(link, None) for link in picture.links
+              if link.id.startswith("a")} if picture.groups and show_grad else {})
+    return picture.digraph(step=highlighted, edge_labels=labels, flows=flows)
 
 
-def draw_frame(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    digits: int = 4,
-    step: Step | int | None = None,
-    cluster: bool = True,
-    max_nodes: int = 1000,
-    compact: bool | None = None,
-    reserve_step_labels: bool = False,
-    node_sizes: Mapping[str, tuple[float, float]] | None = None,
-) -> GraphDrawing:
-    """`draw_graph` with two extras that keep the layout still in an animation.
-
-    reserve_step_labels: every edge carries the label of its backward step,
-        invisible except for the highlighted step, so the labels take the same
-        room in every frame.
-    node_sizes: ``{node id: (width, height)}`` in inches, the least size of each
-        node (see `layout_sizes`), so nodes keep one size while their text changes.
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    try:  # so that graphviz's own render()/pipe()/view() work on the result too
-        use_found_dot()
-    except DotNotFoundError:
-        pass  # drawing needs no program; rendering will say how to get one
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    validate.integer(digits, "digits", minimum=1, maximum=17)
-    order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
-            "draw a smaller part of it or pass a larger max_nodes"
-        )
-    if compact is None:
-        compact = len(order) > COMPACT_ABOVE
-    highlighted = _resolve_step(root, step)
-    names = node_names(root)
-    ids = {node: f"v{k}" for k, node in enumerate(order)}
-    n = lambda x: number(x, digits)
-
-    graph = GraphDrawing(name="computation_graph")
-    graph.attr(rankdir=rankdir, nodesep="0.15", ranksep="0.3")
-    graph.attr("node", fontname="Helvetica", fontsize="11" if compact else "12")
-    graph.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
-
-    receivers = set(highlighted.node.parents) if highlighted else set()
-    boxes = _clusters(order) if cluster else {node: () for node in order}
-    members: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}  # box -> nodes
-    for node in order:
-        title = _record_title(node, names[node], compact)
-        if boxes[node] and node.label:  # inside box layer1 > neuron0, "w0" says enough
-            title = title.replace(node.label, node.label.split(".")[-1], 1)
-        fields = [title, f"data {n(node.data)}"]
-        if show_grad:
-            fields.append(f"grad {n(node.grad)}")
-        label = " | ".join(_escape(field) for field in fields)
-        # In a left-right layout a record's fields stack vertically unless braced.
-        attributes = {
-            "shape": "record", "style": "filled", "fillcolor": COLOURS[_kind(node, root)],
-            "label": "{" + label + "}" if rankdir in ("LR", "RL") else label,
-        }
-        if highlighted is not None and node is highlighted.node:
-            attributes.update(color=HIGHLIGHT, penwidth="3", fontcolor=HIGHLIGHT)
-        elif node in receivers:
-            attributes.update(color=RECEIVER, penwidth="2.5")
-        _fix_size(attributes, ids[node], node_sizes)
-        box = members.setdefault(boxes[node], [])
-        box.append((ids[node], attributes))
-        if node.operation is not None and not compact:
-            symbol = _op_text(node)
-            op_attributes = {
-                "shape": "circle" if len(symbol) <= 2 else "ellipse", "label": symbol,
-                "margin": "0.02", "width": "0.3", "height": "0.3", "fontsize": "11",
-            }
-            if highlighted is not None and node is highlighted.node:
-                op_attributes.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
-            _fix_size(op_attributes, f"{ids[node]}_op", node_sizes)
-            box.append((f"{ids[node]}_op", op_attributes))
-    _add_boxes(graph, members, (), rankdir)
-
-    planned = {s.node: s for s in plan_steps(root)} if reserve_step_labels else {}
-    for node in order:
-        if node.operation is None:
-            continue
-        is_step = highlighted is not None and node is highlighted.node
-        labelled = highlighted if is_step else planned.get(node)
-        style = _EDGE_HIGHLIGHT if is_step else _EDGE_INVISIBLE_LABEL
-        target = f"{ids[node]}_op" if not compact else ids[node]
-        received = {item.position: item for item in labelled.contributions} if labelled else {}
-        for k, parent in enumerate(node.parents):
-            edge: dict[str, str] = {}
-            item = received.get(k)
-            if item is not None and labelled is not None:
-                edge = {**style, "label": f"{n(item.local)} × {n(labelled.upstream)}"
-                                          f" = {n(item.contribution)}"}
-            graph.edge(ids[parent], target, **edge)
-        if not compact:
-            edge = {}
-            if labelled is not None:
-                edge = {**style, "label": f"upstream {n(labelled.upstream)}"}
-            graph.edge(f"{ids[node]}_op", ids[node], **edge)
-    return graph
-
-
-_EDGE_HIGHLIGHT = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT}
-_EDGE_INVISIBLE_LABEL = {"fontcolor": "#ffffff00"}  # transparent: it only keeps its room
-
-
-def _fix_size(attributes: dict[str, str], node_id: str,
-              node_sizes: Mapping[str, tuple[float, float]] | None) -> None:
-    if node_sizes is not None and node_id in node_sizes:
-        width, height = node_sizes[node_id]
-        attributes.update(width=f"{width:.4f}", height=f"{height:.4f}")
+def step_labels(picture: Picture, step: Step) -> dict[str, str]:
+    """Edge id -> text for a step's edges: ``local × upstream = contribution`` on the
+    edges to its parents and ``upstream g`` on the edge from its op to the node."""
+    n = picture.number
+    labels = {}
+    node_id = picture.ids[step.node]
+    for item in step.contributions:
+        labels[f"e{node_id[1:]}_{item.position}"] = (
+            f"{n(item.local)} × {n(step.upstream)} = {n(item.contribution)}")
+    labels[f"u{node_id[1:]}"] = f"upstream {n(step.upstream)}"
+    return labels
 
 
 def layout_sizes(digraph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
@@ -321,109 +710,16 @@ def layout_sizes(digraph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
     return sizes
 
 
-def _resolve_step(root: Value, step: Step | int | None) -> Step | None:
-    if step is None:
-        return None
+def _resolve_step(trace: Trace, step: Step | int) -> Step:
     if isinstance(step, Step):
-        if step.node not in set(topological_order(root)):
+        if step.node not in trace.names:
             raise ValueError("that step belongs to another graph: its node is not in this one")
-        return step
-    if not validate.is_integer(step):
-        raise TypeError(f"step must be a Step or an int index, got {type(step).__name__}")
-    index = validate.integer(step, "step")
-    steps = plan_steps(root)
-    if not 0 <= index < len(steps):
+        return trace.steps[step.index] if step.index < len(trace.steps) and \
+            trace.steps[step.index].node is step.node else step
+    validate.integer(step, "step")
+    if not 0 <= step < len(trace.steps):
         raise ValueError(
-            f"step {index} is out of range: this graph has {len(steps)} backward step(s), "
-            f"indices 0 to {len(steps) - 1}"
+            f"step {step} is out of range: this graph has {len(trace.steps)} backward step(s), "
+            f"indices 0 to {len(trace.steps) - 1}"
         )
-    return steps[index]
-
-
-def _kind(node: Value, root: Value) -> str:
-    if node is root:
-        return "output"
-    if node.operation is not None:
-        return "intermediate"
-    if not node.label:
-        return "constant"
-    return "parameter" if "." in node.label else "input"
-
-
-def _op_text(node: Value) -> str:
-    return node.operation.display(node.settings)  # type: ignore[union-attr]
-
-
-def _record_title(node: Value, name: str, compact: bool) -> str:
-    """The first field: the name; in compact mode an op's symbol is added."""
-    if compact and node.operation is not None:
-        symbol = _op_text(node)
-        return symbol if not node.label else f"{name} = {symbol}"
-    return name
-
-
-def _escape(text: str) -> str:
-    """Escape the characters that have a meaning inside a record label."""
-    for special in ("\\", "{", "}", "|", "<", ">", '"'):
-        text = text.replace(special, "\\" + special)
-    return text
-
-
-def cluster_path(label: str) -> tuple[str, ...]:
-    """``"layer1.neuron0.w0"`` -> ``("layer1", "neuron0")``; no dot -> ``()``."""
-    return tuple(label.split(".")[:-1])
-
-
-def _clusters(order: Sequence[Value]) -> dict[Value, tuple[str, ...]]:
-    """The box (a cluster path) of every node, parents before children.
-
-    A labelled node goes where its label says. An unlabelled computed node
-    goes to the deepest box among its parameter parents (``w·x`` of neuron 0
-    joins neuron 0); with none, to the deepest box all its parents share.
-    """
-    boxes: dict[Value, tuple[str, ...]] = {}
-    for node in order:
-        if node.label or node.operation is None:
-            boxes[node] = cluster_path(node.label)
-            continue
-        from_parameters = [boxes[p] for p in node.parents if p.operation is None and boxes[p]]
-        if from_parameters:
-            boxes[node] = max(from_parameters, key=len)
-        else:
-            boxes[node] = _common_prefix([boxes[p] for p in node.parents])
-    return boxes
-
-
-def _common_prefix(paths: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    prefix: list[str] = []
-    for parts in zip(*paths):
-        if any(part != parts[0] for part in parts):
-            break
-        prefix.append(parts[0])
-    return tuple(prefix)
-
-
-def _natural(path: tuple[str, ...]) -> list[tuple[str, int]]:
-    """Sort key: neuron2 before neuron10 (digit runs compare as numbers)."""
-    return [(text, int(digits) if digits else -1)
-            for part in path for text, digits in re.findall(r"(\D*)(\d*)", part)]
-
-
-def _add_boxes(graph: graphviz.Digraph,
-               members: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]],
-               path: tuple[str, ...], rankdir: str) -> None:
-    """Add the nodes of box `path` to `graph`, then each child box as a nested cluster."""
-    for node_id, attributes in members.get(path, []):
-        graph.node(node_id, **attributes)
-    children = sorted({box[: len(path) + 1] for box in members
-                       if len(box) > len(path) and box[: len(path)] == path}, key=_natural)
-    if rankdir in ("LR", "RL"):  # dot stacks the first box lowest: so neuron0 goes on top
-        children.reverse()
-    for child in children:
-        name = "cluster_" + "_".join(
-            "".join(ch if ch.isalnum() else "_" for ch in part) for part in child)
-        with graph.subgraph(name=name) as box:
-            box.attr(label=child[-1], style="rounded,filled", color="#94a3b8",
-                     fillcolor=CLUSTER_COLOURS[(len(child) - 1) % len(CLUSTER_COLOURS)],
-                     fontname="Helvetica", fontsize="11")
-            _add_boxes(box, members, child, rankdir)
+    return trace.steps[step]

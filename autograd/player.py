@@ -1,32 +1,44 @@
 """A self-contained HTML player of a backward pass: `player_html`, `save_player`.
 
 Frame 0 shows the graph before backpropagation (only the output's gradient is
-seeded with 1); frame k shows it after step k of `autograd.backward_steps`,
-with that step highlighted and its text underneath. Move with the Previous/Next
-buttons, the slider, or the arrow keys (Home/End jump to the first/last frame).
+seeded with 1); frame k shows it after step k of the pass, with that step
+highlighted and its text underneath. With ``collapse=2`` a frame is one whole
+group (a neuron): the gradient that arrives and what the group sends back to
+each group before it. Move with the Previous/Next buttons, the slider, or the
+arrow keys (Home/End jump to the first/last frame); ``#frame=K`` in the URL
+opens frame K.
 
-The file needs no network: every frame is an SVG drawn by Graphviz and inlined,
-with a few lines of inline JavaScript. In Jupyter, `player_html` returns an
-object that displays itself (it has ``_repr_html_``); ``str()`` gives the HTML.
+The page needs no network. The graph is laid out and drawn ONCE, as one inline
+SVG; each frame is data (which node is highlighted, which texts change, which
+edges carry a gradient yet), applied to that SVG by a few lines of inline
+JavaScript. So nothing moves between frames and the page stays small. In
+Jupyter, `player_html` returns an object that displays itself (it has
+``_repr_html_``); ``str()`` gives the HTML.
 
-The graph's ``.grad`` values are the same after building a player as before.
+The graph's ``.grad`` values are not touched: the pass is recorded
+(`autograd.trace.record`) and played from zero gradients.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import pathlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.backprop import topological_order
-from autograd.core import Value
-from autograd.drawing import GraphDrawing, draw_frame, layout_sizes, render
+from autograd import validate
+from autograd.core import Constant, Value
+from autograd.drawing import Picture, render, step_labels
 from autograd.files import write_atomically
-from autograd.stepper import Step, backward_steps, number
+from autograd.stepper import format_step, number
+from autograd.trace import Step, record
 
 MAX_FRAMES = 300
+ROOMY_LABELS = 150  # up to this many edges, the layout makes room for their labels
 
 
 class Player(str):
@@ -36,90 +48,159 @@ class Player(str):
         return str(self)
 
     def __repr__(self) -> str:  # short, so Jupyter does not also print the page as text
-        frames = self.count('<div class="frame"')
-        return f"<backprop player: {frames} frames, {len(self)} characters of HTML>"
+        return f"<backprop player: {self.count(_FRAME_MARK)} frames, {len(self)} characters>"
 
 
-def player_frames(root: Value, *, digits: int = 4, max_frames: int = MAX_FRAMES,
-                  **drawing_options: Any) -> list[tuple[str, str]]:
-    """``(svg, caption)`` for the initial frame and for each backward step.
-
-    Runs one backward pass from zero gradients and restores every ``.grad``
-    afterwards. All frames share one layout: every edge keeps room for its
-    step's label, and every node gets the largest size it has in any frame,
-    so nothing moves while you step. `drawing_options` go to `draw_graph`
-    (e.g. ``rankdir="TB"``).
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"the player needs a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    non_leaves = sum(1 for node in order if node.operation is not None)
-    if non_leaves + 1 > max_frames:
-        raise ValueError(
-            f"the backward pass has {non_leaves} steps, more than max_frames={max_frames} "
-            "frames allow; play a smaller graph or pass a larger max_frames"
-        )
-    saved = {node: node.grad for node in order}
-    try:
-        # 1. Run the pass, keeping each frame's gradients, step and caption.
-        for node in order:
-            node.grad = 0.0
-        moments: list[tuple[dict[Value, Any], Step | None, str]] = [(
-            {**{node: 0.0 for node in order}, root: 1.0}, None,
-            "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
-            f"every other gradient is 0. {non_leaves} step(s) follow.",
-        )]
-        for each_step in backward_steps(root):
-            moments.append(({node: node.grad for node in order}, each_step, str(each_step)))
-        summary = ", ".join(f"{name}.grad = {number(value.grad, digits)}"
-                            for name, value in _named_leaves(order).items())
-        if summary:
-            last_grads, last_step, caption = moments[-1]
-            moments[-1] = (last_grads, last_step, f"{caption}\n\nDone. {summary}")
-
-        # 2. Draw each moment twice: once to measure its nodes, once at the common size.
-        def frame(grads: dict[Value, Any], step: Step | None,
-                  sizes: dict[str, tuple[float, float]] | None) -> GraphDrawing:
-            for node, grad in grads.items():
-                node.grad = grad
-            return draw_frame(root, digits=digits, step=step, reserve_step_labels=True,
-                              node_sizes=sizes, **drawing_options)
-
-        sizes: dict[str, tuple[float, float]] = {}
-        for grads, step, _ in moments:
-            for node_id, (width, height) in layout_sizes(frame(grads, step, None)).items():
-                old_width, old_height = sizes.get(node_id, (0.0, 0.0))
-                sizes[node_id] = (max(width, old_width), max(height, old_height))
-        return [(_svg(frame(grads, step, sizes)), caption) for grads, step, caption in moments]
-    finally:
-        for node, grad in saved.items():
-            node.grad = grad
+_FRAME_MARK = '{"c":'  # how each frame's data begins (its caption)
 
 
-def _named_leaves(order: list[Value]) -> dict[str, Value]:
-    return {node.label: node for node in order if node.operation is None and node.label}
+@dataclass
+class Frame:
+    """One frame: the steps it plays, the gradients after them, what to highlight."""
+
+    steps: list[Step]
+    caption: str
+    current: list[str] = field(default_factory=list)  # drawn node ids in red
+    receiving: list[str] = field(default_factory=list)  # the units its gradient goes to
+    active: list[str] = field(default_factory=list)  # edge ids of this frame's contributions
+    grads: dict[Value, float] = field(default_factory=dict)
 
 
-def _svg(picture: object) -> str:
-    """Graphviz's SVG without the XML prolog and DOCTYPE, ready to inline in HTML."""
-    text = render(picture, "svg").decode("utf-8")
-    return text[text.index("<svg"):]
+def player_frames(root: Value, picture: Picture) -> list[Frame]:
+    """The frames of root's backward pass, played from zero gradients."""
+    trace = record(root)
+    grads: dict[Value, float] = {} if type(root) is Constant else {root: trace.grad}
+    frames = [Frame([], (
+        "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
+        f"every other gradient is 0. {len(trace.steps)} step(s) follow."), grads=dict(grads))]
+    units: list[list[Step]] = []
+    for step in trace.steps:  # a group's steps come one after the other: one frame
+        unit = picture.unit[step.node]
+        if units and unit in picture.group_id_set and picture.unit[units[-1][0].node] == unit:
+            units[-1].append(step)
+        else:
+            units.append([step])
+    for steps in units:
+        for step in steps:
+            for item in step.contributions:
+                grads[item.parent] = grads.get(item.parent, 0.0) + item.contribution
+        frame = Frame(steps, _caption(picture, steps), grads=dict(grads))
+        carried = {(step.node, item.position) for step in steps for item in step.contributions}
+        for link in picture.links:
+            if any(pair in carried for pair in link.links):
+                frame.active.append(link.id)
+                frame.receiving.append(link.source)
+        frame.current = [picture.unit[steps[0].node]]
+        if len(steps) == 1 and not picture.compact and frame.current[0] not in \
+                picture.group_id_set:
+            frame.current.append(f"{frame.current[0]}_op")
+            frame.active.append(f"u{frame.current[0][1:]}")
+        frames.append(frame)
+    named = [node for node in trace.order
+             if node.operation is None and node.label and type(node) is not Constant]
+    named.sort(key=lambda node: "." in node.label)  # inputs (x0) before parameters (layer1.*)
+    if named:
+        summary = ", ".join(f"{picture.names[n]}.grad = {number(grads.get(n, 0.0), picture.digits)}"
+                            for n in named[:12])
+        more = f" ... ({len(named)} in all)" if len(named) > 12 else ""
+        frames[-1].caption += f"\n\nDone. {summary}{more}"
+    return frames
+
+
+def _caption(picture: Picture, steps: list[Step]) -> str:
+    """A scalar step's text; for a group, what arrives and what it sends back."""
+    if len(steps) == 1 and picture.unit[steps[0].node] not in picture.group_id_set:
+        return format_step(steps[0], picture.digits)
+    n = picture.number
+    group = next(g for key, g in picture.groups.items()
+                 if picture.group_ids[key] == picture.unit[steps[0].node])
+    lines = [f"{group.name}: steps {steps[0].index + 1}-{steps[-1].index + 1} of "
+             f"{steps[0].total}, {len(steps)} node(s) inside the group"]
+    for step in steps:
+        sent = [f"{step.parent_names[item.position]} {n(item.contribution)}"
+                for item in step.contributions]
+        shown = ", ".join(sent[:4]) + (f", ... ({len(sent)} in all)" if len(sent) > 4 else "")
+        lines.append(f"  {step.name} = {step.node.op}(...) = {n(step.node.data)}: upstream "
+                     f"{n(step.upstream)}; sends {shown}")
+    inside = set(group.nodes)
+    to_units: dict[str, float] = {}
+    for step in steps:
+        for item in step.contributions:
+            if item.parent not in inside:
+                unit = picture.unit[item.parent]
+                to_units[unit] = to_units.get(unit, 0.0) + item.contribution
+    if to_units:
+        names = {**{picture.group_ids[k]: g.name for k, g in picture.groups.items()},
+                 **{picture.ids[v]: picture.names[v] for v in picture.scalars}, "inputs": "inputs"}
+        parts = [f"{names[unit]} {n(value)}" for unit, value in to_units.items()]
+        shown = ", ".join(parts[:8]) + (f", ... ({len(parts)} in all)" if len(parts) > 8 else "")
+        lines.append(f"  gradient sent back to what feeds it: {shown}")
+    return "\n".join(lines)
+
+
+def _labels(picture: Picture, frames: Sequence[Frame]) -> dict[str, str]:
+    """Every scalar edge's label: the contribution of its step (shown in that frame only)."""
+    labels: dict[str, str] = {}
+    for frame in frames:
+        for step in frame.steps:
+            if picture.unit[step.node] == picture.ids[step.node]:
+                labels.update(step_labels(picture, step))
+    return labels
+
+
+def _flows(picture: Picture, frames: Sequence[Frame]) -> dict[str, float]:
+    """The gradient flowing back along each edge between groups, from the pass."""
+    flows: dict[str, float] = {}
+    contribution = {(step.node, item.position): item.contribution
+                    for frame in frames for step in frame.steps for item in step.contributions}
+    for link in picture.links:
+        if link.id.startswith("a"):
+            flows[link.id] = sum(contribution.get(pair, 0.0) for pair in link.links)
+    return flows
+
+
+def _svg(picture: Picture, frames: Sequence[Frame], prefix: str) -> str:
+    """The one SVG: laid out with the widest text each field shows in any frame."""
+    texts = [picture.texts(frame.grads) for frame in frames]
+    widest = {node_id: [max((t[node_id][k] for t in texts), key=len)
+                        for k in range(len(fields))]
+              for node_id, fields in texts[0].items()}
+    # Every step's labels are in the picture (the page shows one step's at a time).
+    # A small graph makes room for them; a big one lays out much faster without.
+    digraph = picture.digraph(widest=widest, edge_labels=_labels(picture, frames),
+                              label_all=True, flows=_flows(picture, frames),
+                              as_xlabels=len(picture.links) > ROOMY_LABELS)
+    svg = render(digraph, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):]
+    return svg.replace(' id="', f' id="{prefix}')
 
 
 def player_html(root: Value, *, title: str = "Backpropagation, step by step",
-                digits: int = 4, max_frames: int = MAX_FRAMES,
-                **drawing_options: Any) -> Player:
+                digits: int = 4, max_frames: int = MAX_FRAMES, collapse: int | None = None,
+                expand: Sequence[str] = (), **drawing_options: Any) -> Player:
     """The HTML player of root's backward pass, as a `Player` (a str).
 
-    A full HTML document: save it with `save_player` and open it in any
-    browser, offline; in Jupyter it displays inline. One frame per backward
-    step plus the initial frame; Previous/Next buttons, a slider, arrow keys.
-
-    Test hook: a URL fragment ``#frame=K`` opens the file at frame K.
+    A full HTML document: save it with `save_player` and open it in any browser,
+    offline; in Jupyter it displays inline. One frame per backward step plus the
+    initial frame (with ``collapse=2``, one frame per group: a neuron's steps
+    together); Previous/Next buttons, a slider, arrow keys, Home/End.
+    `drawing_options` go to the drawing (e.g. ``rankdir="TB"``, see
+    `autograd.draw_graph`). ``#frame=K`` in the URL opens frame K.
     """
-    frames = player_frames(root, digits=digits, max_frames=max_frames, **drawing_options)
-    digest = hashlib.sha1("".join(caption for _, caption in frames).encode()).hexdigest()
-    player_id = f"backprop-player-{digest[:10]}"
+    if not isinstance(root, Value):
+        raise TypeError(f"the player needs a Value, got {type(root).__name__}")
+    validate.integer(max_frames, "max_frames", minimum=1)
+    picture = Picture(root, digits=digits, collapse=collapse, expand=expand, **drawing_options)
+    frames = player_frames(root, picture)
+    if len(frames) > max_frames:
+        hint = ("draw it with fewer frames: collapse=2 plays a network one neuron at a time"
+                if collapse is None else "play a smaller graph")
+        raise ValueError(f"the backward pass needs {len(frames)} frames, more than "
+                         f"max_frames={max_frames}; {hint}, or pass a larger max_frames")
+    digest = hashlib.sha1("".join(f.caption for f in frames).encode()).hexdigest()[:10]
+    player_id = f"backprop-player-{digest}"
+    prefix = f"{player_id}-"
+    data = _frame_data(picture, frames, prefix)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -137,26 +218,50 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         '<button type="button" class="next" title="next (right arrow)">Next &#9654;</button>',
         f'<span class="position">frame 0 of {len(frames) - 1}</span>',
         "</div>",
+        '<pre class="caption"></pre>',
+        f'<div class="picture">{_svg(picture, frames, prefix)}</div>',
+        f'<script type="application/json" class="frames">{_json_in_html(data)}</script>',
+        f'<script type="application/json" class="anchors">'
+        f"{_json_in_html(picture.anchors())}</script>",
+        f"<script>{_SCRIPT.replace('PLAYER_ID', player_id).replace('PREFIX', prefix)}</script>",
+        "</div></body></html>",
     ]
-    for k, (svg, caption) in enumerate(frames):
-        hidden = "" if k == 0 else " hidden"
-        parts.append(
-            f'<div class="frame" data-index="{k}"{hidden}><div class="picture">{svg}</div>'
-            f'<pre class="caption">{html.escape(caption)}</pre></div>'
-        )
-    parts.append(f"<script>{_SCRIPT.replace('PLAYER_ID', player_id)}</script>")
-    parts.append("</div></body></html>")
     return Player("\n".join(parts))
 
 
-def save_player(root: Value, path: str | os.PathLike[str], **options: object) -> pathlib.Path:
-    """Write `player_html(root, **options)` to `path` (.html or .htm), atomically
-    (`autograd.files.write_atomically`); return the path."""
+def _frame_data(picture: Picture, frames: Sequence[Frame], prefix: str) -> list[dict[str, Any]]:
+    """Each frame as the page reads it: caption, highlights, and the texts that changed
+    (frame 0: all of them)."""
+    data = []
+    previous: dict[str, list[str]] = {}
+    flows = _flows(picture, frames)
+    started: set[str] = set()
+    for frame in frames:
+        texts = picture.texts(frame.grads)
+        changes = [[node_id, k, text] for node_id, fields in texts.items()
+                   for k, text in enumerate(fields)
+                   if node_id not in previous or previous[node_id][k] != text]
+        previous = texts
+        new_flows = [edge for edge in frame.active if edge in flows and edge not in started]
+        started.update(new_flows)
+        data.append({"c": frame.caption, "t": changes, "cur": frame.current,
+                     "rec": sorted(set(frame.receiving) - set(frame.current)),
+                     "act": frame.active, "on": new_flows})
+    return data
+
+
+def _json_in_html(data: object) -> str:
+    """JSON that cannot close its <script> element."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def save_player(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.Path:
+    """Write `player_html(root, **options)` to `path` (.html or .htm); return the path."""
     path = pathlib.Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"the player is an HTML file: {str(path)!r} should end in .html")
-    page = player_html(root, **options)  # type: ignore[arg-type]
-    return write_atomically(path, str(page))
+    page = player_html(root, **options)
+    return write_atomically(path, str(page).encode("utf-8"))
 
 
 _CSS = """
@@ -165,20 +270,77 @@ PLAYER .controls { display: flex; gap: 0.6em; align-items: center; margin: 0.4em
 PLAYER .slider { flex: 1; max-width: 30em; }
 PLAYER .picture svg { max-width: 100%; height: auto; }
 PLAYER .caption { background: #f8fafc; border: 1px solid #e2e8f0; padding: 0.6em;
-                  white-space: pre-wrap; font-size: 0.9em; }
+                  white-space: pre-wrap; font-size: 0.9em; min-height: 4em; }
+PLAYER .edge text { visibility: hidden; }
+PLAYER .edge.active text { visibility: visible; fill: #d62728; }
+PLAYER .edge.active path, PLAYER .edge.active polygon { stroke: #d62728; stroke-width: 2.5; }
+PLAYER .edge.active polygon { fill: #d62728; }
+PLAYER .edge.waiting path { stroke: #cbd5e1; stroke-width: 0.6; }
+PLAYER .edge.waiting polygon { stroke: #cbd5e1; fill: #cbd5e1; }
+PLAYER .node.current polygon, PLAYER .node.current ellipse, PLAYER .node.current path
+  { stroke: #d62728; stroke-width: 3; }
+PLAYER .node.current text { fill: #d62728; }
+PLAYER .node.receiving polygon, PLAYER .node.receiving ellipse, PLAYER .node.receiving path
+  { stroke: #ff7f0e; stroke-width: 2.5; }
 """
 
-# Plain JavaScript: show one frame, hide the others; buttons, slider and keys move.
+# Plain JavaScript: texts and classes of the one SVG change; nothing is redrawn.
 _SCRIPT = """
 (function () {
   const player = document.getElementById("PLAYER_ID");
-  const frames = player.querySelectorAll(".frame");
+  const frames = JSON.parse(player.querySelector("script.frames").textContent);
+  const anchors = JSON.parse(player.querySelector("script.anchors").textContent);
   const slider = player.querySelector(".slider");
   const position = player.querySelector(".position");
+  const caption = player.querySelector(".caption");
+  const texts = {};  // drawn node id -> its <text> elements, in the order they are drawn
+  function textsOf(id) {
+    if (!(id in texts)) {
+      const group = document.getElementById("PREFIX" + id);
+      texts[id] = group ? Array.from(group.querySelectorAll("text")) : [];
+    }
+    return texts[id];
+  }
+  function element(id) { return document.getElementById("PREFIX" + id); }
+  // The SVG was drawn with the widest text of every field: keep each text where its
+  // cell puts it (centred, or at the right edge) when a shorter one replaces it.
+  Object.keys(anchors).forEach(function (id) {
+    textsOf(id).forEach(function (text, k) {
+      const code = anchors[id][k];
+      if (code !== "m" && code !== "e") { return; }
+      const box = text.getBBox();
+      text.setAttribute("text-anchor", code === "m" ? "middle" : "end");
+      text.setAttribute("x", String(code === "m" ? box.x + box.width / 2 : box.x + box.width));
+    });
+  });
+  const flowing = new Set();
+  frames.forEach(function (frame) { frame.on.forEach(function (id) { flowing.add(id); }); });
   let current = 0;
   function show(index) {
     current = Math.max(0, Math.min(frames.length - 1, index));
-    frames.forEach(function (frame, k) { frame.hidden = (k !== current); });
+    const started = new Set();
+    for (let k = 0; k <= current; k++) {  // texts: frame 0 sets all, later frames change some
+      frames[k].t.forEach(function (change) {
+        const text = textsOf(change[0])[change[1]];
+        if (text) { text.textContent = change[2]; }
+      });
+      frames[k].on.forEach(function (id) { started.add(id); });
+    }
+    player.querySelectorAll(".current, .receiving, .active").forEach(function (e) {
+      e.classList.remove("current", "receiving", "active");
+    });
+    flowing.forEach(function (id) {
+      const edge = element(id);
+      if (edge) { edge.classList.toggle("waiting", !started.has(id)); }
+    });
+    const frame = frames[current];
+    function mark(ids, name) {
+      ids.forEach(function (id) { const e = element(id); if (e) { e.classList.add(name); } });
+    }
+    mark(frame.cur, "current");
+    mark(frame.rec, "receiving");
+    mark(frame.act, "active");
+    caption.textContent = frame.c;
     slider.value = String(current);
     position.textContent = "frame " + current + " of " + (frames.length - 1);
     player.dataset.current = String(current);
@@ -207,3 +369,4 @@ _SCRIPT = """
 })();
 """
 
+__all__ = ["MAX_FRAMES", "Frame", "Player", "player_frames", "player_html", "save_player"]

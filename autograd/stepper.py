@@ -32,32 +32,15 @@ This module uses only the standard library.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from autograd.backprop import local_derivatives, topological_order
-from autograd.core import Value, as_float
+from autograd.core import Value
+from autograd.trace import Contribution, Step, node_names, record
+
+__all__ = ["ARROW", "Contribution", "Step", "backward_steps", "format_step", "format_steps",
+           "node_names", "number", "print_steps"]
 
 ARROW = "->"
-
-
-def node_names(root: Value) -> dict[Value, str]:
-    """A readable name for every node of the graph of `root`.
-
-    A node's own label if it has one; otherwise ``<op>#<k>`` for a computed
-    node (``mul#2``) and ``const#<k>`` for an unlabelled leaf, where ``k`` is
-    the node's position in `topological_order(root)`. Drawings and step texts
-    use the same names, so a table row can be found in the picture.
-    """
-    names: dict[Value, str] = {}
-    for k, node in enumerate(topological_order(root)):
-        if node.label:
-            names[node] = node.label
-        elif node.operation is None:
-            names[node] = f"const#{k}"
-        else:
-            names[node] = f"{node.op}#{k}"
-    return names
 
 
 def number(x: Any, digits: int = 4) -> str:
@@ -65,92 +48,6 @@ def number(x: Any, digits: int = 4) -> str:
     value = x.data if isinstance(x, Value) else float(x)
     text = f"{value:.{digits}g}"
     return "0" if text == "-0" else text
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """What one step sends to one parent (the i-th input of the node's op).
-
-    ``contribution = local * upstream`` and ``grad_after = grad_before + contribution``
-    (up to float rounding: see `backward_steps`).
-    """
-
-    parent: Value
-    position: int  # which input of the op: 0 for the first
-    local: float  # ∂node/∂parent, from the op's rule
-    formula: str  # the rule's text, e.g. "d(a·b)/da = b"
-    contribution: float
-    grad_before: Any
-    grad_after: Any
-
-
-@dataclass(frozen=True, eq=False)
-class Step:
-    """One step of a backward pass: one node passing its gradient to its parents.
-
-    Attributes:
-        index:    position in the pass, 0 for the first step (the output's).
-        total:    number of steps in the pass.
-        node:     the node whose gradient is passed on.
-        name:     its readable name (see `node_names`).
-        upstream: ∂out/∂node for this pass (complete: every path from the output
-                  reached this node before its step).
-        contributions: one `Contribution` per parent, in argument order; a parent
-                  used twice (``x * x``) appears twice.
-        parent_names: readable names of the parents, same order.
-    """
-
-    index: int
-    total: int
-    node: Value
-    name: str
-    upstream: float
-    contributions: tuple[Contribution, ...]
-    parent_names: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return format_step(self)
-
-
-def plan_steps(root: Value, grad: float = 1.0) -> list[Step]:
-    """Every step of one backward pass from `root`, WITHOUT touching ``.grad``.
-
-    ``grad_before``/``grad_after`` are what the parents' ``.grad`` would hold if
-    the steps were applied now, starting from their current ``.grad``. Raises
-    the engine's error if a local derivative cannot be computed.
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"backward_steps needs a Value as output, got {type(root).__name__}")
-    seed = as_float(grad, "the starting gradient")
-    order = topological_order(root)
-    names = node_names(root)
-    start = {node: node.grad for node in order}
-    pass_grads: dict[Value, float] = {root: seed}  # this pass's gradients so far
-    steps: list[Step] = []
-    non_leaves = [node for node in reversed(order) if node.operation is not None]
-    for index, node in enumerate(non_leaves):
-        upstream = pass_grads[node]
-        operation = node.operation
-        count = len(node.parents)
-        contributions = []
-        for i, (parent, local) in enumerate(zip(node.parents, local_derivatives(node))):
-            if local is None:  # a constant: it receives nothing
-                continue
-            contribution = local * upstream
-            before = start[parent] + pass_grads[parent] if parent in pass_grads else start[parent]
-            pass_grads[parent] = pass_grads.get(parent, 0.0) + contribution
-            after = start[parent] + pass_grads[parent]
-            contributions.append(Contribution(
-                parent=parent, position=i, local=local,
-                formula=operation.formula(i, count),  # type: ignore[union-attr]
-                contribution=contribution, grad_before=before, grad_after=after,
-            ))
-        steps.append(Step(
-            index=index, total=len(non_leaves), node=node, name=names[node],
-            upstream=upstream, contributions=tuple(contributions),
-            parent_names=tuple(names[p] for p in node.parents),
-        ))
-    return steps
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
@@ -164,7 +61,9 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     Each step is applied before it is yielded, so between two steps the graph
     shows the gradients so far; after the last one every ``.grad`` (root and
     intermediate nodes included) equals what one ``backward()`` leaves. The
-    starting gradient `grad` is added to ``root.grad`` when the generator starts. Example::
+    starting gradient `grad` is added to ``root.grad`` when the generator
+    starts. The whole pass is recorded first (`autograd.trace.record`), so an
+    error (a derivative that does not exist) changes nothing. Example::
 
         >>> from autograd import Value
         >>> x = Value(3.0, label="x")
@@ -172,16 +71,12 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
         ...     print([c.contribution for c in step.contributions], x.grad)
         [3.0, 3.0] 6.0
     """
-    steps = plan_steps(root, grad)  # all derivatives first: an error changes nothing
-    start = {node: node.grad for node in topological_order(root)}
-    pass_grads: dict[Value, float] = {root: as_float(grad, "the starting gradient")}
-    root.grad = start[root] + pass_grads[root]
-    for step in steps:
+    trace = record(root, grad)
+    if root in trace.gradients:  # the seed (a constant keeps no gradient)
+        root.grad = trace.after(root)
+    for step in trace.steps:
         for item in step.contributions:
-            parent = item.parent
-            pass_grads[parent] = pass_grads.get(parent, 0.0) + item.contribution
-            # start + this pass's total, exactly as backward() adds them
-            parent.grad = start[parent] + pass_grads[parent]
+            item.parent.grad = item.grad_after
         yield step
 
 

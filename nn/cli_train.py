@@ -29,6 +29,7 @@ from typing import Any
 
 from autograd import Value, drawing, player
 from nn import data as datasets
+from nn import losses
 from nn.cli_common import (
     Command,
     Interrupted,
@@ -53,7 +54,8 @@ from nn.train import LOSSES, History, accuracy, fit, plot_decision_boundary, plo
 DEMO_DIRECTORY = Path("backprop-demo")
 DEMO_SEED = 1
 DEMO_STEPS = 100
-DEMO_FILES = ("decision_boundary.png", "loss.png", "neuron_graph.svg", "neuron_player.html")
+DEMO_FILES = ("decision_boundary.png", "loss.png", "network.svg", "network_player.html",
+              "neuron_graph.svg", "neuron_player.html")
 
 
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +104,7 @@ def command_demo(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"demo: cannot write in {show_path(directory)}: "
                          f"{error.strerror or error}") from None
+    written += _draw_network(model, X, y, directory)
     written += _draw_one_neuron(model, X, directory)
     print("wrote:")
     for path in written:
@@ -133,6 +136,7 @@ def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[
     pre_activation = out.parents[0]
     pre_activation.label = f"layer1.neuron{j}.a"
     pre_activation.parents[0].label = f"layer1.neuron{j}.w·x"
+    model.zero_grad()  # training left the last step's gradients in the parameters
     out.backward()
     written = []
     graph_path = directory / "neuron_graph.svg"
@@ -140,6 +144,40 @@ def _draw_one_neuron(model: MLP, X: list[list[float]], directory: Path) -> list[
         written.append(graph_path)
     player_path = directory / "neuron_player.html"
     if _try(f"the player {player_path}", lambda: player.save_player(out, player_path)):
+        written.append(player_path)
+    return written
+
+
+def worst_point_loss(model: MLP, X: list[list[float]], y: list[int]) -> Value:
+    """The hinge loss ``relu(1 − y·s)`` of the point the model classifies worst
+    (the largest loss, so gradients flow back through the network), as a fresh
+    graph with the inputs labelled ``x0``, ``x1`` and the result ``loss``."""
+    def loss_at(i: int) -> Value:
+        x = [Value(X[i][0], label="x0"), Value(X[i][1], label="x1")]
+        loss = losses.binary_hinge(model(x), 1 if y[i] == 1 else -1)
+        loss.label = "loss"
+        return loss
+
+    worst = max(range(len(X)), key=lambda i: loss_at(i).data)
+    return loss_at(worst)
+
+
+def _draw_network(model: MLP, X: list[list[float]], y: list[int],
+                  directory: Path) -> list[Path]:
+    """The whole trained network on its worst point, one node per neuron
+    (``collapse=2``), and its backprop player, one frame per neuron."""
+    loss = worst_point_loss(model, X, y)
+    model.zero_grad()  # training left the last step's gradients in the parameters
+    loss.backward()
+    written = []
+    graph_path = directory / "network.svg"
+    if _try(f"the graph {graph_path}",
+            lambda: drawing.save(drawing.draw_graph(loss, collapse=2), graph_path)):
+        written.append(graph_path)
+    player_path = directory / "network_player.html"
+    if _try(f"the player {player_path}",
+            lambda: player.save_player(loss, player_path, collapse=2,
+                                       title="The demo's network, one neuron at a time")):
         written.append(player_path)
     return written
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import autograd
 import nn
 from nn import cli
 from nn.cli import main
@@ -30,11 +31,52 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, 
         path = directory / name
         assert path.read_bytes()[:4] == b"\x89PNG" and str(path.relative_to(tmp_path)) in out
     assert "step  90" in out
+    network = (directory / "network.svg").read_text()
+    assert "<svg" in network and "layer2.neuron15" in network and "layer3.neuron0" in network
+    assert "data-frames" in (directory / "network_player.html").read_text()
     svg = (directory / "neuron_graph.svg").read_text()
     assert "<svg" in svg and "layer1" in svg and ">h<" in svg  # h = relu(a), the neuron's output
     html = (directory / "neuron_player.html").read_text()
     assert html.lstrip().lower().startswith("<!doctype html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]  # no ./backprop-demo
+
+
+def test_demo_pictures_show_fresh_gradients_not_the_last_training_step(
+        tmp_path, monkeypatch) -> None:
+    from autograd import drawing
+    from nn import cli_train
+    from tests.dot_reading import find, parse, texts, values
+    from tests.test_network_view import four, groups
+
+    X, y = nn.make_moons(30, noise=0.1, seed=1)
+    model = nn.MLP(2, [4, 4, 1], activation="relu", seed=1)
+    nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.5), epochs=3,
+           progress=False)
+    assert any(p.grad != 0 for p in model.parameters())  # what training leaves behind
+    drawn: dict[str, str] = {}
+    monkeypatch.setattr(drawing, "save", lambda graph, path: drawn.setdefault(path.name,
+                                                                              graph.source))
+    for draw in (lambda: cli_train._draw_network(model, X, y, tmp_path),
+                 lambda: cli_train._draw_one_neuron(model, X, tmp_path)):
+        for p in model.parameters():
+            p.grad = 1000.0  # a leftover no picture may show, added to or not
+        draw()
+
+    nodes, _ = parse(drawn["network.svg"])
+    fresh = cli_train.worst_point_loss(model, X, y)  # the same point, a new graph
+    assert fresh.data > 0  # a misclassified point: gradients flow
+    assert texts(nodes[find(nodes, "loss = ReLU")])[1:] == [f"data {four(fresh.data)}", "grad 1"]
+    for node_id, name in groups(nodes).items():
+        parameters = [p for p in autograd.topological_order(fresh)
+                      if p.label.startswith(name + ".")]
+        largest = max(abs(g) for g in autograd.grad(fresh, parameters))
+        assert texts(nodes[node_id])[-1].endswith(f"max |grad| {four(largest)}"), name
+
+    nodes, _ = parse(drawn["neuron_graph.svg"])
+    shown = {texts(a)[0]: texts(a)[1:] for a in values(nodes).values()}
+    for i in (0, 1):  # h = relu(w·x + b), active: dh/dw_i = x_i, dh/db = 1
+        assert shown[f"w{i}"][1] == "grad " + shown[f"x{i}"][0].removeprefix("data ")
+    assert shown["b"][1] == "grad 1"
 
 
 def test_demo_writes_to_backprop_demo_by_default() -> None:
@@ -96,7 +138,7 @@ def test_diverging_training_is_a_clear_error(capsys) -> None:
     assert "lower the learning rate" in err and err.count("\n") == 1
 
 
-def test_demo_without_a_dot_program_skips_the_neuron_pictures_and_says_so(
+def test_demo_without_a_dot_program_skips_the_pictures_of_graphs_and_says_so(
         tmp_path, monkeypatch, capsys) -> None:
     from autograd import drawing
     from nn import cli_train
@@ -106,9 +148,13 @@ def test_demo_without_a_dot_program_skips_the_neuron_pictures_and_says_so(
 
     monkeypatch.setattr(drawing, "find_dot", no_dot)
     model = nn.MLP(2, [3, 1], seed=0)
-    written = cli_train._draw_one_neuron(model, [[0.5, -0.5], [1.0, 1.0]], tmp_path)
+    X, y = [[0.5, -0.5], [1.0, 1.0]], [0, 1]
+    written = cli_train._draw_network(model, X, y, tmp_path)
+    written += cli_train._draw_one_neuron(model, X, tmp_path)
     out = capsys.readouterr().out
     assert written == []
+    assert f"skipped the graph {tmp_path / 'network.svg'}: no Graphviz 'dot'" in out
+    assert f"skipped the player {tmp_path / 'network_player.html'}" in out
     assert f"skipped the graph {tmp_path / 'neuron_graph.svg'}: no Graphviz 'dot'" in out
     assert f"skipped the player {tmp_path / 'neuron_player.html'}" in out
     assert list(tmp_path.iterdir()) == []  # no half-written file left behind

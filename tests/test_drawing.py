@@ -1,8 +1,10 @@
-"""draw_graph's DOT source, step highlighting, clusters, and rendering with the
-graphviz-pure fallback (the system `dot` hidden from PATH)."""
+"""draw_graph: what a drawing shows (the DOT source read back), step highlighting,
+boxes, natural order, escaping, and rendering with the graphviz-pure fallback (the
+system `dot` hidden from PATH). The network view (collapse=) is in test_network_view.py."""
 
 from __future__ import annotations
 
+import html
 import math
 import pathlib
 import re
@@ -14,32 +16,8 @@ import pytest
 
 import autograd
 from autograd import Value, backward_steps, dot, draw_graph, drawing, tanh
-from autograd.stepper import node_names
-
-# ---------------------------------------------------------------------------
-# Reading DOT source back (small, enough for what draw_graph writes)
-# ---------------------------------------------------------------------------
-
-NODE = re.compile(r'^\s*(\w+) \[(.*)\]$')
-EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[(.*)\])?$')
-ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ \]]+)')
-
-
-def attributes(text: str | None) -> dict[str, str]:
-    if not text:
-        return {}
-    return {key: value.strip('"') for key, value in ATTRIBUTE.findall(text)}
-
-
-def parse(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict[str, str]]]]:
-    nodes: dict[str, dict[str, str]] = {}
-    edges = []
-    for line in source.splitlines():
-        if (edge := EDGE.match(line)) is not None:
-            edges.append((edge[1], edge[2], attributes(edge[3])))
-        elif (node := NODE.match(line)) is not None and node[1] not in ("node", "edge", "graph"):
-            nodes[node[1]] = attributes(node[2])
-    return nodes, edges
+from autograd.trace import node_names
+from tests.dot_reading import NODE, find, parse, texts, values
 
 
 def neuron() -> tuple[Value, Value, Value, Value]:
@@ -47,15 +25,15 @@ def neuron() -> tuple[Value, Value, Value, Value]:
     return tanh(x * w + b), x, w, b
 
 
-def find(nodes: dict[str, dict[str, str]], title: str) -> str:
-    """The id of the value node whose record starts with `title`."""
-    matches = [i for i, a in nodes.items() if a.get("label", "").startswith("{" + title + " |")]
-    assert len(matches) == 1, (title, matches)
-    return matches[0]
+def heights(digraph: graphviz.Digraph) -> dict[str, float]:
+    """Node id -> its y in Graphviz's layout (grows upwards)."""
+    plain = drawing.render(digraph, "plain").decode()
+    return {line.split()[1]: float(line.split()[3]) for line in plain.splitlines()
+            if line.startswith("node ")}
 
 
 # ---------------------------------------------------------------------------
-# The DOT source
+# What is drawn
 # ---------------------------------------------------------------------------
 
 
@@ -63,10 +41,10 @@ def test_neuron_has_exactly_the_expected_value_and_op_nodes_and_edges():
     out, x, w, b = neuron()
     out.backward()
     nodes, edges = parse(draw_graph(out).source)
-    records = {i: a for i, a in nodes.items() if a.get("shape") == "record"}
-    ops = {i: a for i, a in nodes.items() if a.get("shape") != "record"}
+    records = values(nodes)
+    ops = {i: a for i, a in nodes.items() if i.endswith("_op")}
     assert len(records) == 6  # x, w, b, x*w, x*w + b, tanh(...)
-    assert sorted(a["label"] for a in ops.values()) == sorted(["×", "+", "tanh"])
+    assert sorted(texts(a)[0] for a in ops.values()) == sorted(["×", "+", "tanh"])
     assert len(edges) == 8  # x->×, w->×, ×->mul, mul->+, b->+, +->add, add->tanh, tanh->out
 
     # numbers with 4 significant digits, computed here with math
@@ -77,19 +55,15 @@ def test_neuron_has_exactly_the_expected_value_and_op_nodes_and_edges():
         "mul#2": (-0.75, local), "add#4": (1.25, local), "tanh#5": (t, 1.0),
     }
     for title, (data, grad) in expected.items():
-        label = records[find(records, title)]["label"]
-        assert label == f"{{{title} | data {data:.4g} | grad {grad:.4g}}}"
+        assert texts(records[find(records, title)]) == [
+            title, f"data {data:.4g}", f"grad {grad:.4g}"]
 
     ids = {title: find(records, title) for title in expected}
-    op_of = {ops_id: attrs["label"] for ops_id, attrs in ops.items()}
-    pairs = {(a, b) for a, b, _ in edges}
-    mul_op = next(i for i, label in op_of.items() if label == "×")
-    add_op = next(i for i, label in op_of.items() if label == "+")
-    tanh_op = next(i for i, label in op_of.items() if label == "tanh")
-    assert pairs == {
-        (ids["x"], mul_op), (ids["w"], mul_op), (mul_op, ids["mul#2"]),
-        (ids["mul#2"], add_op), (ids["b"], add_op), (add_op, ids["add#4"]),
-        (ids["add#4"], tanh_op), (tanh_op, ids["tanh#5"]),
+    op_of = {texts(attrs)[0]: ops_id for ops_id, attrs in ops.items()}
+    assert {(a, b) for a, b, _ in edges} == {
+        (ids["x"], op_of["×"]), (ids["w"], op_of["×"]), (op_of["×"], ids["mul#2"]),
+        (ids["mul#2"], op_of["+"]), (ids["b"], op_of["+"]), (op_of["+"], ids["add#4"]),
+        (ids["add#4"], op_of["tanh"]), (op_of["tanh"], ids["tanh#5"]),
     }
 
 
@@ -100,29 +74,38 @@ def test_a_parent_used_twice_gets_two_edges():
     assert sum(1 for a, _, _ in edges if a == x_id) == 2
 
 
+def test_numbers_of_an_expression_are_small_number_nodes_without_a_grad():
+    x = Value(3.0, label="x")
+    out = x * 2.5 + 1
+    nodes, edges = parse(draw_graph(out).source)
+    constants = {i: a for i, a in nodes.items() if a.get("shape") == "box"}
+    assert sorted(texts(a) for a in constants.values()) == [["1"], ["2.5"]]
+    assert all(a["fillcolor"] == drawing.COLOURS["constant"] for a in constants.values())
+    assert {b for a, b, _ in edges if a in constants} <= {i for i in nodes if i.endswith("_op")}
+
+
 def test_hiding_grads_and_choosing_digits():
     out, *_ = neuron()
     source = draw_graph(out, show_grad=False).source
     assert "grad" not in source and "data 0.8483" in source
     assert f"data {math.tanh(1.25):.2g}" in draw_graph(out, digits=2).source
-    top_down = parse(draw_graph(out, rankdir="TB").source)[0]
-    assert "rankdir=TB" in draw_graph(out, rankdir="TB").source
-    assert top_down[find_plain(top_down, "x")]["label"].startswith("x | data")
-
-
-def find_plain(nodes: dict[str, dict[str, str]], title: str) -> str:
-    return next(i for i, a in nodes.items() if a.get("label", "").startswith(title + " |"))
+    top_down = draw_graph(out, rankdir="TB").source
+    assert "rankdir=TB" in top_down
+    assert texts(parse(top_down)[0][find(parse(top_down)[0], "x")])[1] == "data 0.5"
 
 
 def test_colours_tell_inputs_parameters_constants_and_the_output_apart():
     x = Value(1.0, label="x")
     w = Value(2.0, label="layer1.neuron0.w0")
-    three = Value(3.0)
+    three = Value(3.0)  # a leaf made by hand, not a number of the expression
     product = x * w
     out = (product + three).tanh()
     nodes, _ = parse(draw_graph(out, cluster=False).source)
     names = node_names(out)
-    colour_of = lambda value: nodes[find(nodes, names[value])]["fillcolor"]  # noqa: E731
+
+    def colour_of(value: Value) -> str:
+        return re.search(r'BGCOLOR="([^"]+)"', nodes[find(nodes, names[value])]["label"])[1]
+
     assert colour_of(x) == drawing.COLOURS["input"]
     assert colour_of(w) == drawing.COLOURS["parameter"]
     assert colour_of(three) == drawing.COLOURS["constant"] and names[three].startswith("const#")
@@ -131,9 +114,23 @@ def test_colours_tell_inputs_parameters_constants_and_the_output_apart():
     assert len(set(drawing.COLOURS.values())) == len(drawing.COLOURS)
 
 
+def test_node_numbers_grow_in_forward_order_inside_a_net():
+    out = tiny_mlp()
+    names = node_names(out)
+    numbers = {name.split("#")[0] + str(j): int(name.split("#")[1])
+               for j, node in enumerate(n for n in autograd.topological_order(out) if n.op == "dot")
+               for name in [names[node]]}
+    assert numbers["dot0"] < numbers["dot1"] < numbers["dot2"]  # neuron0, neuron1, the output
+
+
 # ---------------------------------------------------------------------------
 # Highlighting a step
 # ---------------------------------------------------------------------------
+
+
+def border(attrs: dict[str, str]) -> str | None:
+    found = re.search(r'<TABLE[^>]*COLOR="([^"]+)"', attrs.get("label", ""))
+    return found[1] if found else attrs.get("color")
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
@@ -145,17 +142,14 @@ def test_highlighting_step_k_marks_its_node_and_the_edges_to_its_parents(k):
     assert source == draw_graph(out, step=k).source  # a Step or its index
     nodes, edges = parse(source)
     red = drawing.HIGHLIGHT
-    red_nodes = {i for i, a in nodes.items()
-                 if a.get("color") == red and a.get("shape") == "record"}
     node_id = find(nodes, step.name)
-    assert red_nodes == {node_id}
+    assert {i for i, a in values(nodes).items() if border(a) == red} == {node_id}
     parents = {find(nodes, name) for name in step.parent_names}
-    orange = {i for i, a in nodes.items() if a.get("color") == drawing.RECEIVER}
-    assert orange == parents
+    assert {i for i, a in nodes.items() if border(a) == drawing.RECEIVER} == parents
 
     op_id = f"{node_id}_op"
     red_edges = [(a, b, attrs) for a, b, attrs in edges if attrs.get("color") == red]
-    into_op = [(a, attrs["label"]) for a, b, attrs in red_edges if b == op_id]
+    into_op = [(a, texts(attrs)[0]) for a, b, attrs in red_edges if b == op_id]
     t = math.tanh(1.25)
     upstream = [1.0, 1 - t * t, 1 - t * t][k]
     locals_ = [[1 - t * t], [1.0, 1.0], [-1.5, 0.5]][k]  # tanh', d(a+b), d(x·w) = (w, x)
@@ -164,8 +158,62 @@ def test_highlighting_step_k_marks_its_node_and_the_edges_to_its_parents(k):
         for parent, local in zip([find(nodes, n) for n in step.parent_names], locals_)
     )
     (upstream_edge,) = [attrs for a, b, attrs in red_edges if a == op_id]
-    assert upstream_edge["label"] == f"upstream {upstream:.4g}"
+    assert texts(upstream_edge) == [f"upstream {upstream:.4g}"]
     assert len(red_edges) == len(step.parent_names) + 1  # nothing else is red
+
+
+def test_an_op_on_many_inputs_has_one_socket_per_input_and_labels_on_their_own_edges():
+    xs = [Value(0.5 * i, label=f"x{i}") for i in range(3)]
+    ws = [Value(1.0 - i, label=f"w{i}") for i in range(3)]
+    out = dot(ws, xs)
+    nodes, edges = parse(draw_graph(out, step=0).source)
+    (op_id,) = [i for i in nodes if i.endswith("_op")]
+    ports = re.findall(r'PORT="(i\d+)"', nodes[op_id]["label"])
+    assert ports == [f"i{k}" for k in range(6)]  # w0 w1 w2 x0 x1 x2, in argument order
+    into = {a: (attrs["port"], texts(attrs)[0]) for a, b, attrs in edges if b == op_id}
+    for k, (w, x) in enumerate(zip(ws, xs)):  # d(w·x)/dw_k = x_k, d(w·x)/dx_k = w_k
+        assert into[find(nodes, f"w{k}")] == (f"i{k}", f"{x.data:.4g} × 1 = {x.data:.4g}")
+        assert into[find(nodes, f"x{k}")] == (f"i{k + 3}", f"{w.data:.4g} × 1 = {w.data:.4g}")
+
+
+def test_leaves_are_drawn_in_argument_order_top_to_bottom():
+    # w0 above w1 inside the neuron's box, x0 above x1 outside it
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(4)]
+    ws = [Value(0.2 * i - 0.3, label=f"layer1.neuron0.w{i}") for i in range(4)]
+    out = tanh(dot(ws, xs) + Value(0.1, label="layer1.neuron0.b"))
+    picture = draw_graph(out)
+    nodes, _ = parse(picture.source)
+    y = heights(picture)
+    for names in (["w0", "w1", "w2", "w3"], ["x0", "x1", "x2", "x3"]):
+        column = [y[find(nodes, name)] for name in names]
+        assert column == sorted(column, reverse=True), names
+
+
+def positions(digraph: graphviz.Digraph, across: bool) -> dict[str, float]:
+    """Node id -> where Graphviz puts it across the ranks, growing downwards (or rightwards)."""
+    plain = drawing.render(digraph, "plain").decode()
+    return {line.split()[1]: float(line.split()[2]) if across else -float(line.split()[3])
+            for line in plain.splitlines() if line.startswith("node ")}
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_binary_ops_keep_their_inputs_in_the_order_written(rankdir):
+    # two neurons written out by hand: w0·x0 + w1·x1 + b, each op with two inputs
+    xs = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    hidden = []
+    for j in range(2):
+        ws = [Value(0.4 * (i + 1) * (-1) ** j, label=f"layer1.neuron{j}.w{i}") for i in range(2)]
+        b = Value(0.1 * j, label=f"layer1.neuron{j}.b")
+        hidden.append(tanh(ws[0] * xs[0] + ws[1] * xs[1] + b))
+    picture = draw_graph(hidden[0] * hidden[1], rankdir=rankdir)
+    nodes, _ = parse(picture.source)
+    where = positions(picture, across=rankdir in ("TB", "BT"))
+    titled = {}
+    for node_id, attrs in values(nodes).items():
+        titled.setdefault(texts(attrs)[0], []).append(where[node_id])
+    assert where[find(nodes, "x0")] < where[find(nodes, "x1")]
+    w0, w1 = sorted(titled["w0"]), sorted(titled["w1"])
+    assert w0[0] < w1[0] < w0[1] < w1[1]  # neuron0's w0, w1, then neuron1's
 
 
 def test_a_bad_step_is_a_clear_error():
@@ -175,7 +223,7 @@ def test_a_bad_step_is_a_clear_error():
     other = next(backward_steps(neuron()[0]))
     with pytest.raises(ValueError, match="another graph"):
         draw_graph(out, step=other)
-    with pytest.raises(TypeError, match="Step or an int"):
+    with pytest.raises(TypeError, match="step"):
         draw_graph(out, step="1")  # type: ignore[arg-type]
 
 
@@ -187,12 +235,12 @@ def test_bad_arguments_are_clear_errors():
         draw_graph(out, rankdir="up")
     with pytest.raises(ValueError, match="digits"):
         draw_graph(out, digits=0)
-    with pytest.raises(ValueError, match="6 Values, more than max_nodes=5"):
+    with pytest.raises(ValueError, match="6 Values to draw, more than max_nodes=5.*collapse=2"):
         draw_graph(out, max_nodes=5)
 
 
 # ---------------------------------------------------------------------------
-# Clusters and compact mode
+# Boxes and compact mode
 # ---------------------------------------------------------------------------
 
 
@@ -209,55 +257,61 @@ def tiny_mlp() -> Value:
 
 
 def cluster_of_each_node(source: str) -> dict[str, tuple[str, ...]]:
-    """node id -> the nesting of `subgraph cluster_*` blocks it is declared in."""
+    """node id -> the labels of the `subgraph cluster_*` blocks it is declared in."""
     stack: list[str] = []
     where: dict[str, tuple[str, ...]] = {}
     for line in source.splitlines():
-        if (opening := re.match(r"\s*subgraph (\w+) \{", line)) is not None:
-            stack.append(opening[1])
+        if re.match(r"\s*(subgraph (\w*) ?)?\{$", line) is not None:
+            stack.append("")
+        elif (label := re.match(r"\s*color=.* label=<([^>]*)>", line)) is not None and stack:
+            stack[-1] = label[1]
         elif line.strip() == "}":
             if stack:
                 stack.pop()
         elif (node := NODE.match(line)) is not None:
-            where[node[1]] = tuple(stack)
+            where[node[1]] = tuple(name for name in stack if name)
     return where
 
 
-def test_clusters_nest_layers_and_neurons_and_take_in_their_computed_nodes():
+def test_boxes_nest_layers_and_neurons_and_take_in_their_computed_nodes():
     out = tiny_mlp()
     source = draw_graph(out).source
     nodes, _ = parse(source)
     where = cluster_of_each_node(source)
-    neuron0 = ("cluster_layer1", "cluster_layer1_neuron0")
+    neuron0 = ("layer1", "neuron0")
     # inside their box the parameters show only their last name part
-    w0 = [i for i, a in nodes.items() if a.get("label", "").startswith("{w0 |")]
+    w0 = [i for i, a in values(nodes).items() if texts(a)[0] == "w0"]
     assert sorted(where[i] for i in w0) == sorted(
-        [neuron0, ("cluster_layer1", "cluster_layer1_neuron1"),
-         ("cluster_layer2", "cluster_layer2_neuron0")])
+        [neuron0, ("layer1", "neuron1"), ("layer2", "neuron0")])
     # neuron 0's dot product, bias add and tanh (and their op nodes) are in its box
-    titles = {i: a["label"].split(" |")[0].strip("{") for i, a in nodes.items()
-              if a.get("shape") == "record"}
+    titles = {i: texts(a)[0] for i, a in values(nodes).items()}
     computed = [i for i, t in titles.items() if "#" in t and where[i] == neuron0]
     assert sorted(titles[i].split("#")[0] for i in computed) == ["add", "dot", "tanh"]
     assert all(where[f"{i}_op"] == neuron0 for i in computed)
     # the inputs stay outside every box; the output is the last neuron's
     assert where[find(nodes, "x0")] == () and where[find(nodes, "x1")] == ()
-    (output,) = [i for i, a in nodes.items() if a.get("fillcolor") == drawing.COLOURS["output"]]
-    assert where[output] == ("cluster_layer2", "cluster_layer2_neuron0")
+    assert where[find(nodes, node_names(out)[out])] == ("layer2", "neuron0")
     loss = (out - Value(1.0, label="y")) ** 2  # built from the output and a target: no box
-    loss_nodes, _ = parse(draw_graph(loss).source)
-    (loss_id,) = [i for i, a in loss_nodes.items()
-                  if a.get("fillcolor") == drawing.COLOURS["output"]]
-    assert cluster_of_each_node(draw_graph(loss).source)[loss_id] == ()
-    assert draw_graph(out, cluster=False).source.count("subgraph") == 0
+    loss_source = draw_graph(loss).source
+    (loss_id,) = [i for i, a in values(parse(loss_source)[0]).items()
+                  if drawing.COLOURS["output"] in a["label"]]
+    assert cluster_of_each_node(loss_source)[loss_id] == ()
+    assert "cluster" not in draw_graph(out, cluster=False).source
+
+
+def test_boxes_with_similar_names_stay_apart():
+    a = Value(1.0, label="net-1.w") * Value(2.0, label="net_1.w")
+    source = draw_graph(a).source
+    assert len(set(re.findall(r"subgraph (cluster_\w+)", source))) == 2
 
 
 def test_compact_mode_draws_one_node_per_value_with_the_op_inside():
     out, *_ = neuron()
     nodes, edges = parse(draw_graph(out, compact=True).source)
-    assert len(nodes) == 6 and all(a["shape"] == "record" for a in nodes.values())
+    assert len(nodes) == 6 and not any(i.endswith("_op") for i in nodes)
     assert len(edges) == 5  # x->mul, w->mul, mul->add, b->add, add->tanh
-    assert nodes[find(nodes, "tanh")]["label"].startswith("{tanh | data 0.8483")
+    tanh_id = next(i for i, a in nodes.items() if texts(a)[0] == "tanh")
+    assert texts(nodes[tanh_id])[1] == "data 0.8483"
 
 
 def test_large_graphs_switch_to_compact_mode_by_default():
@@ -268,12 +322,40 @@ def test_large_graphs_switch_to_compact_mode_by_default():
     assert "_op" not in draw_graph(big).source
 
 
-def test_record_special_characters_in_labels_are_escaped():
-    x = Value(1.0, label='a|b{c}<d>"e"')
-    source = draw_graph(x * 2.0).source
-    assert r'a\|b\{c\}\<d\>\"e\"' in source
-    svg = drawing.render(draw_graph(x * 2.0), "svg").decode()
-    assert "a|b{c}&lt;d&gt;&quot;e&quot;" in svg or 'a|b{c}&lt;d&gt;"e"' in svg
+def test_compact_highlight_labels_the_edges_into_the_node():
+    x = Value(3.0, label="x")
+    out = x * x
+    nodes, edges = parse(draw_graph(out, step=0, compact=True).source)
+    assert [texts(attrs)[0] for a, b, attrs in edges] == ["3 × 1 = 3", "3 × 1 = 3"]
+
+
+def test_neuron_boxes_come_in_natural_order_top_down():
+    xs = [Value(1.0, label="x")]
+    out = autograd.sum([Value(0.1 * j, label=f"layer1.neuron{j}.w0") * xs[0]
+                        for j in (0, 1, 2, 10)])
+    picture = draw_graph(out)
+    nodes, _ = parse(picture.source)
+    y = heights(picture)
+    ids = [next(i for i, a in values(nodes).items()
+                if texts(a)[:2] == ["w0", f"data {0.1 * j:.4g}"]) for j in (0, 1, 2, 10)]
+    assert [y[i] for i in ids] == sorted((y[i] for i in ids), reverse=True)
+
+
+# ---------------------------------------------------------------------------
+# Whatever a label holds, it is shown as text
+# ---------------------------------------------------------------------------
+
+HOSTILE = ['<<table href="javascript:alert(1)"><tr><td>x</td></tr></table>>.w0',
+           "<a<b>.w", 'a|b{c}<d>"e"', "net & co.w"]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_any_label_is_shown_as_text_and_never_as_markup(label):
+    out = Value(1.0, label=label) * 2.0
+    svg = drawing.render(draw_graph(out), "svg").decode()
+    assert not re.search(r"<a[\s>]", svg) and not re.search(r'\shref="', svg)  # no link
+    shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+    assert label.split(".")[-1] in shown and label.rsplit(".", 1)[0] in shown
 
 
 # ---------------------------------------------------------------------------
@@ -349,38 +431,10 @@ def test_importing_autograd_does_not_import_graphviz():
     assert result.stdout.strip() == "False"
 
 
-def test_frames_for_animation_reserve_every_label_and_fix_node_sizes():
+def test_layout_sizes_reads_graphviz_own_sizes():
     out, *_ = neuron()
-    nodes, edges = parse(drawing.draw_frame(out, step=1, reserve_step_labels=True,
-                                            node_sizes={"v0": (3.5, 1.25)}).source)
-    assert all("label" in attrs for _, _, attrs in edges)  # room for every step's label
-    visible = [attrs for _, _, attrs in edges if attrs.get("fontcolor") != "#ffffff00"]
-    assert len(visible) == 3 and all(a["color"] == drawing.HIGHLIGHT for a in visible)
-    assert (nodes["v0"]["width"], nodes["v0"]["height"]) == ("3.5000", "1.2500")
     sizes = drawing.layout_sizes(draw_graph(out))
-    assert set(sizes) == set(nodes)
-    assert sizes["v0"][0] > sizes["v2_op"][0] > 0  # a record (x) is wider than an op circle (×)
-
-
-def test_neuron_boxes_come_in_natural_order_top_down():
-    xs = [Value(1.0, label="x")]
-    out = autograd.sum([Value(0.1 * j, label=f"layer1.neuron{j}.w0") * xs[0]
-                        for j in (0, 1, 2, 10)])
-    plain = drawing.render(draw_graph(out), "plain").decode()
-    nodes, _ = parse(draw_graph(out).source)
-    height = {line.split()[1]: float(line.split()[3]) for line in plain.splitlines()
-              if line.startswith("node ")}  # y grows upwards in Graphviz's plain output
-    weights = [f"{{w0 | data {0.1 * j:.4g} |" for j in (0, 1, 2, 10)]
-    ids = [next(i for i, a in nodes.items() if a.get("label", "").startswith(w)) for w in weights]
-    assert [height[i] for i in ids] == sorted((height[i] for i in ids), reverse=True)
-
-
-def test_compact_highlight_labels_the_edges_into_the_node():
-    x = Value(3.0, label="x")
-    out = x * x
-    nodes, edges = parse(draw_graph(out, step=0, compact=True).source)
-    labels = [attrs.get("label") for a, b, attrs in edges]
-    assert labels == ["3 × 1 = 3", "3 × 1 = 3"]
+    assert sizes["v0"][0] > sizes["v2_op"][0] > 0  # a value (x) is wider than an op circle (×)
 
 
 def test_graphviz_own_render_works_on_a_drawing_without_system_dot(no_system_dot, tmp_path):

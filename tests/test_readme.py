@@ -32,6 +32,7 @@ README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\S*)\s*$")
 RUN_COMMANDS = ("steps", "check", "graph")  # quick and deterministic: run them
 MAX_PICTURE_BYTES = 50_000
+LARGER_PICTURES = {"docs/network.svg": 200_000}  # the demo's whole network, 33 neurons
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ def test_pictures_are_small_valid_and_all_used():
         path = ROOT / picture
         assert path.parent == ROOT / "docs", f"{picture}: keep README pictures in docs/"
         content = path.read_bytes()
-        assert 0 < len(content) <= MAX_PICTURE_BYTES, f"{picture}: {len(content)} bytes"
+        budget = LARGER_PICTURES.get(picture, MAX_PICTURE_BYTES)
+        assert 0 < len(content) <= budget, f"{picture}: {len(content)} bytes"
         if path.suffix == ".svg":
             assert ElementTree.fromstring(content).tag.endswith("svg"), picture
         else:

@@ -1,0 +1,192 @@
+"""One backward pass, recorded: what ``backward()`` does, step by step, as data.
+
+``record(root)`` runs the chain rule exactly as ``root.backward()`` would, in the
+same order and with the same arithmetic, but changes nothing: it writes down
+
+- the graph: its nodes in topological order and a readable name for each;
+- one `Step` per non-leaf node, in the order backward processes them: the
+  node's upstream gradient ∂out/∂node and, for each parent, the local
+  derivative (its value and formula text), the contribution
+  ``local × upstream`` and the parent's ``.grad`` before and after;
+- the gradient of every node for this pass, and its ``.grad`` before and after.
+
+The stepper (`autograd.backward_steps`), the drawings (`draw_graph(step=...)`)
+and the player all read one `Trace`, so the numbers they show are one set of
+numbers. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.backprop import local_derivatives
+from autograd.core import Constant, Value, as_float, isfinite, topological_order
+
+
+def node_names(graph: Value | list[Value] | tuple[Value, ...]) -> dict[Value, str]:
+    """A readable name for every node of a graph: its output, or its nodes in
+    topological order.
+
+    A node's own label if it has one; otherwise ``<op>#<k>`` for a computed node
+    (``mul#2``) and ``const#<k>`` for an unlabelled leaf, where ``k`` is the
+    node's position in the order: inside a network, numbers grow in forward
+    order. Drawings and step texts use the same names, so a table row can be
+    found in the picture.
+    """
+    order = topological_order(graph) if isinstance(graph, Value) else graph
+    names: dict[Value, str] = {}
+    for k, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif node.operation is None:
+            names[node] = f"const#{k}"
+        else:
+            names[node] = f"{node.op}#{k}"
+    return names
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one step sends to one parent (the i-th input of the node's op).
+
+    ``contribution = local * upstream`` and ``grad_after = grad_before + contribution``
+    (up to float rounding: the pass adds up its own gradients first, then adds
+    them to what ``.grad`` held, exactly like ``backward()``).
+    """
+
+    parent: Value
+    position: int  # which input of the op: 0 for the first
+    local: float  # ∂node/∂parent, from the op's rule
+    formula: str  # the rule's text, e.g. "d(a·b)/da = b"
+    contribution: float
+    grad_before: Any
+    grad_after: Any
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One step of a backward pass: one node passing its gradient to its parents.
+
+    Attributes:
+        index:    position in the pass, 0 for the first step (the output's).
+        total:    number of steps in the pass.
+        node:     the node whose gradient is passed on.
+        name:     its readable name (see `node_names`).
+        upstream: ∂out/∂node for this pass (complete: every path from the output
+                  reached this node before its step).
+        contributions: one `Contribution` per parent that receives, in argument
+                  order; a parent used twice (``x * x``) appears twice; a
+                  constant (a number in the expression) receives nothing.
+        parent_names: readable names of all the node's parents, in argument order.
+    """
+
+    index: int
+    total: int
+    node: Value
+    name: str
+    upstream: float
+    contributions: tuple[Contribution, ...]
+    parent_names: tuple[str, ...]
+
+    def __str__(self) -> str:
+        from autograd.stepper import format_step  # the text lives with the stepper
+
+        return format_step(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """A recorded backward pass from `root` (see the module docstring).
+
+    Attributes:
+        root:    the output.
+        grad:    the starting gradient d root/d root (1.0 by default).
+        order:   every node of the graph (constants too), parents before children.
+        names:   node -> readable name.
+        steps:   one `Step` per non-leaf node, in backward order.
+        gradients: node -> d root/d node · grad for this pass (constants: none).
+        before:  node -> its ``.grad`` when the trace was recorded.
+    """
+
+    root: Value
+    grad: float
+    order: tuple[Value, ...]
+    names: dict[Value, str]
+    steps: tuple[Step, ...]
+    gradients: dict[Value, float]
+    before: dict[Value, Any]
+
+    def after(self, node: Value) -> Any:
+        """What ``node.grad`` holds once every step has run."""
+        if node not in self.gradients:
+            return self.before[node]
+        return _added(self.before[node], self.gradients[node])
+
+    def step_of(self, node: Value) -> Step | None:
+        """The step in which `node` passes its gradient on (None for a leaf)."""
+        for step in self.steps:
+            if step.node is node:
+                return step
+        return None
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def _added(before: Any, gradient: float) -> Any:
+    """``before + gradient`` as backward() adds it (None counts as 0)."""
+    return (0.0 if before is None else before) + gradient
+
+
+def record(root: Value, grad: float = 1.0) -> Trace:
+    """Record one backward pass from `root`, changing nothing (see the module docstring).
+
+    Raises what ``root.backward(grad)`` would raise (a derivative that does not
+    exist, an out-of-date graph, a gradient that overflows), before anything.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"a backward pass needs a Value as output, got {type(root).__name__}")
+    seed = as_float(grad, "the starting gradient")
+    order = tuple(topological_order(root))
+    names = node_names(order)
+    before = {node: node.grad for node in order}
+    gradients: dict[Value, float] = {} if type(root) is Constant else {root: seed}
+    non_leaves = [node for node in reversed(order)
+                  if node.operation is not None and type(node) is not Constant]
+    steps: list[Step] = []
+    for index, node in enumerate(non_leaves):
+        upstream = gradients[node]
+        if not isfinite(upstream):
+            raise OverflowError(f"the gradient of {names[node]} overflows to {upstream}")
+        operation = node.operation
+        assert operation is not None
+        count = len(node.parents)
+        contributions = []
+        for position, (parent, local) in enumerate(zip(node.parents,
+                                                       local_derivatives(node))):
+            if local is None:  # a constant: it receives nothing
+                continue
+            contribution = local * upstream
+            so_far = gradients.get(parent)
+            grad_before = before[parent] if so_far is None else _added(before[parent], so_far)
+            gradients[parent] = contribution if so_far is None else so_far + contribution
+            contributions.append(Contribution(
+                parent=parent, position=position, local=local,
+                formula=operation.formula(position, count), contribution=contribution,
+                grad_before=grad_before, grad_after=_added(before[parent], gradients[parent]),
+            ))
+        steps.append(Step(
+            index=index, total=len(non_leaves), node=node, name=names[node],
+            upstream=upstream, contributions=tuple(contributions),
+            parent_names=tuple(names[p] for p in node.parents),
+        ))
+    for node, gradient in gradients.items():
+        if not isfinite(gradient):
+            raise OverflowError(f"the gradient of {names[node]} overflows to {gradient}")
+    return Trace(root=root, grad=seed, order=order, names=names, steps=tuple(steps),
+                 gradients=gradients, before=before)
