@@ -30,9 +30,10 @@ def node_names(graph: Value | list[Value] | tuple[Value, ...]) -> dict[Value, st
     topological order.
 
     A node's own label if it has one; otherwise ``<op>#<k>`` for a computed node
-    (``mul#2``) and ``const#<k>`` for an unlabelled leaf, where ``k`` is the
-    node's position in the order: inside a network, numbers grow in forward
-    order. Drawings and step texts use the same names, so a table row can be
+    (``mul#2``), ``const#<k>`` for a number of the expression (a `Constant`,
+    the ``1`` of ``1 - x``) and ``leaf#<k>`` for an unlabelled leaf Value, where
+    ``k`` is the node's position in the order: inside a network, numbers grow in
+    forward order. Drawings and step texts use the same names, so a table row can be
     found in the picture.
     """
     order = topological_order(graph) if isinstance(graph, Value) else graph
@@ -40,8 +41,10 @@ def node_names(graph: Value | list[Value] | tuple[Value, ...]) -> dict[Value, st
     for k, node in enumerate(order):
         if node.label:
             names[node] = node.label
-        elif node.operation is None:
+        elif type(node) is Constant:
             names[node] = f"const#{k}"
+        elif node.operation is None:
+            names[node] = f"leaf#{k}"
         else:
             names[node] = f"{node.op}#{k}"
     return names

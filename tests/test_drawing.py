@@ -108,7 +108,7 @@ def test_colours_tell_inputs_parameters_constants_and_the_output_apart():
 
     assert colour_of(x) == drawing.COLOURS["input"]
     assert colour_of(w) == drawing.COLOURS["parameter"]
-    assert colour_of(three) == drawing.COLOURS["constant"] and names[three].startswith("const#")
+    assert colour_of(three) == drawing.COLOURS["constant"] and names[three].startswith("leaf#")
     assert colour_of(out) == drawing.COLOURS["output"]
     assert colour_of(product) == drawing.COLOURS["intermediate"]
     assert len(set(drawing.COLOURS.values())) == len(drawing.COLOURS)
