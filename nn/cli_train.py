@@ -77,9 +77,9 @@ def command_demo(args: argparse.Namespace) -> int:
     steps_done = [0]
 
     def report(step: int, history: History) -> None:
-        steps_done[0] = step + 1
-        if step % 10 == 0 or step == DEMO_STEPS - 1:
-            print(f"step {step:3d}  loss {history.losses[-1]:.4f}  "
+        steps_done[0] = done = step + 1  # the loss and accuracy after `done` steps
+        if done == 1 or done % 10 == 0:
+            print(f"step {done:3d}  loss {history.losses[-1]:.4f}  "
                   f"accuracy {100 * history.accuracies[-1]:5.1f}%", flush=True)
 
     start = time.perf_counter()
@@ -373,7 +373,8 @@ def command_train(args: argparse.Namespace) -> int:
         try:
             if n_features == 2:
                 title = f"MLP {'-'.join(map(str, sizes))} on {args.data}"
-                plot_decision_boundary(model, X, y, args.plot, title=title)
+                plot_decision_boundary(model, X_train, y_train, args.plot, title=title,
+                                       X_test=X_test, y_test=y_test)
             else:
                 plot_history(history, args.plot)
         except (OSError, ValueError) as error:
