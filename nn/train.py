@@ -248,11 +248,11 @@ def fit(
                 before = [p.data for p in params]
                 optimizer.step()
                 _check_finite_after_step(named, before, epoch)
-            train_loss, train_accuracy = _measure(model, X, y, loss_fn, l2, params)
+            train_loss, train_accuracy = measure(model, X, y, loss_fn, l2, params)
             history.losses.append(train_loss)
             history.accuracies.append(train_accuracy)
             if X_test is not None and y_test is not None:
-                test_loss, test_accuracy = _measure(model, X_test, y_test, loss_fn, 0.0, params)
+                test_loss, test_accuracy = measure(model, X_test, y_test, loss_fn, 0.0, params)
                 history.test_losses.append(test_loss)
                 history.test_accuracies.append(test_accuracy)
             history.lrs.append(optimizer.lr)
@@ -271,7 +271,7 @@ def fit(
     return history
 
 
-def _measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+def measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
              loss_fn: LossFunction, l2: float, params: list[Value]) -> tuple[float, float]:
     """(mean loss + L2 term, accuracy) of `model` on (X, y) as it is now, no graph built."""
     total, correct = 0.0, 0
