@@ -110,15 +110,22 @@ def command_demo(args: argparse.Namespace) -> int:
                          f"{error.strerror or error}") from None
     written += _draw_network(model, X, y, directory)
     written += _draw_one_neuron(model, X, directory)
-    replay_path = directory / "training.html"
-    if _try(f"the training replay {replay_path}", lambda: save_training_player(
-            model, history, X, y, replay_path,
-            title="micrograd's demo: an MLP 2-16-16-1 learns two moons")):
-        written.append(replay_path)
+    written += _demo_replay(model, history, X, y, directory)
     print("wrote:")
     for path in written:
         print(f"  {path}")
     return 0
+
+
+def _demo_replay(model: MLP, history: History, X: list[list[float]], y: list[int],
+                 directory: Path) -> list[Path]:
+    """The page that replays the demo's training (its snapshots every 5 steps)."""
+    path = directory / "training.html"
+    if _try(f"the training replay {path}", lambda: save_training_player(
+            model, history, X, y, path,
+            title="micrograd's demo: an MLP 2-16-16-1 learns two moons")):
+        return [path]
+    return []
 
 
 def _check_demo_outputs(directory: Path) -> None:
@@ -411,8 +418,9 @@ def _write_replay(model: MLP, history: History, X_train: list[Any], y_train: lis
                              title=title)
     except (OSError, RuntimeError, ValueError) as error:  # DotNotFoundError: a RuntimeError
         message = error.strerror if isinstance(error, OSError) else describe(error)
+        saved = f" (the model is saved in {args.save})" if args.save is not None else ""
         raise UsageError(f"train: cannot write the replay {show_path(args.replay)}: "
-                         f"{message or error}") from None
+                         f"{message or error}{saved}") from None
     print(f"wrote {args.replay} ({args.replay.stat().st_size / 1e6:.1f} MB)")
 
 
