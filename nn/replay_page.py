@@ -122,7 +122,8 @@ def _data_view(static: dict[str, Any]) -> str:
         test = " &#9651; test point" if static["has_test"] else ""
         return (f'<figure class="data-view"><canvas class="boundary" width="{width}" '
                 f'height="{height}"></canvas><figcaption>{swatches}&#9675; training point'
-                f"{test}; the shade: how sure the model is. The axes: x0 from {x_min:.3g} to "
+                f"{test}; outlined in red: misclassified at this epoch; the shade: how sure "
+                f"the model is (pale: unsure). The axes: x0 from {x_min:.3g} to "
                 f"{x_max:.3g} (left to right), x1 from {y_min:.3g} to {y_max:.3g} (bottom to "
                 "top). Click a point to see its backward pass.</figcaption></figure>")
     return ('<figure class="data-view"><div class="samples"></div><figcaption>Sample '
