@@ -226,8 +226,14 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
     }
     X_every = [*X, *(X_test if X_test is not None else [])]
     bounds = plane_bounds(X_every) if two_d else None
+    others: list[Point] = []  # 2-D points drawn without a backward pass (beyond max_points)
     if bounds is not None:
-        static.update(bounds=bounds, resolution=resolution)
+        chosen = {(p.split, p.index) for p in points}
+        others = [p for p in _chosen_points(X, y, X_test, y_test, len(X_every), True)
+                  if (p.split, p.index) not in chosen]
+        static.update(bounds=bounds, resolution=resolution,
+                      others=[{"x": _rounded(p.x), "y": class_index(p.label), "split": p.split}
+                              for p in others])
     else:
         static.update(class_set="test" if X_test is not None else "training",
                       pixels=_pixel_range(points))
@@ -243,6 +249,8 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
         frame["predicted"] = [predicted for _, predicted in numbers]
         if bounds is not None:
             frame["boundary"] = _boundary(model, bounds, resolution)
+            with no_grad():
+                frame["others_predicted"] = [predict(model(p.x)) for p in others]
         else:
             frame["class_accuracy"] = _class_accuracy(model, X_classes, y_classes,
                                                       static["classes"])
@@ -370,7 +378,8 @@ def _chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
     train = [Point(list(map(float, x)), label, "train", i) for i, (x, label) in
              enumerate(zip(X, y))]
     test = [Point(list(map(float, x)), label, "test", i) for i, (x, label) in
-            enumerate(zip(X_test or [], y_test or []))]
+            enumerate(zip(X_test if X_test is not None else [],
+                          y_test if y_test is not None else []))]
     if two_d:
         if len(train) + len(test) <= limit:
             return train + test

@@ -619,7 +619,7 @@ _SCRIPT = r"""
     const cellW = canvas.width / (n - 1), cellH = canvas.height / (n - 1);
     // cell k's centre is grid point k: the image spans half a cell beyond each edge
     draw.drawImage(grid, -cellW / 2, -cellH / 2, canvas.width + cellW, canvas.height + cellH);
-    data.points.forEach(function (point, i) {
+    function drawPoint(point, predicted) {
       const at = toCanvas(point.x);
       draw.beginPath();
       if (point.split === "test") {
@@ -630,10 +630,12 @@ _SCRIPT = r"""
       }
       draw.fillStyle = classColour(point.y);
       draw.fill();
-      draw.lineWidth = frame.predicted[i] === point.y ? 0.8 : 2;
-      draw.strokeStyle = frame.predicted[i] === point.y ? "#0f172a" : "#d62728";
+      draw.lineWidth = predicted === point.y ? 0.8 : 2;
+      draw.strokeStyle = predicted === point.y ? "#0f172a" : "#d62728";
       draw.stroke();
-    });
+    }
+    data.others.forEach(function (point, i) { drawPoint(point, frame.others_predicted[i]); });
+    data.points.forEach(function (point, i) { drawPoint(point, frame.predicted[i]); });
     const at = toCanvas(data.points[chosenPoint].x);
     draw.beginPath();
     draw.arc(at[0], at[1], 10, 0, 2 * Math.PI);

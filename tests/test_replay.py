@@ -188,6 +188,23 @@ def test_the_weights_of_each_edge_and_neuron_are_the_models(run):
         assert names[neuron["bias"]] == f"{neuron['name']}.b"
 
 
+def test_with_more_points_than_max_points_the_rest_are_drawn_without_a_backward_pass(run):
+    page = str(training_player_html(run["model"], run["history"], run["X"], run["y"],
+                                    run["X_test"], run["y_test"], max_points=8))
+    static, frames = data_of(page, "replay-static"), data_of(page, "frames")
+    chosen = [(p["split"], p["index"]) for p in static["points"]]
+    assert chosen == [("train", k) for k in (0, 4, 8, 12, 16, 20)] + [("test", 0), ("test", 4)]
+    assert len(static["others"]) == 32 - 8 and len(frames[0]["points"]) == 8
+    drawn = sorted(tuple(p["x"]) for p in static["points"] + static["others"])
+    every = sorted(tuple(float(f"{v:.4g}") for v in x) for x in run["X"] + run["X_test"])
+    assert drawn == every  # every point is on the plane (at 4 significant digits)
+    model = nn.MLP(2, SIZES[1:], seed=99)
+    for frame, (_, state) in zip(frames, run["history"].snapshots):
+        model.load_state_dict(state)
+        assert frame["others_predicted"] == [int(model(p["x"]).data > 0)
+                                             for p in static["others"]]
+
+
 def test_building_the_page_leaves_the_model_as_it_was(run):
     model, history = run["model"], run["history"]
     for p in model.parameters():
