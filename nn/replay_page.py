@@ -135,12 +135,17 @@ def _data_view(static: dict[str, Any]) -> str:
 def _point_view(static: dict[str, Any]) -> str:
     options = []
     for k, point in enumerate(static["points"]):
-        where = ", ".join(f"{v:.3g}" for v in point["x"]) if static["two_d"] else ""
+        where = ", ".join(_short(v) for v in point["x"]) if static["two_d"] else ""
         options.append(f'<option value="{k}">{point["split"]} #{point["index"]}, class '
                        f'{html.escape(point["label"])}{f" at ({where})" if where else ""}'
                        "</option>")
     return ('<section class="point-view"><label>Point <select class="point-list">'
             + "".join(options) + '</select></label><p class="point-text"></p></section>')
+
+
+def _short(x: float) -> str:
+    text = f"{x:.3g}"
+    return "0" if text == "-0" else text
 
 
 def _network_legend(static: dict[str, Any]) -> str:
@@ -784,6 +789,9 @@ _SCRIPT = r"""
   slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });
   function onKey(event) {
     if (event.target === slider || event.target === pointList) { return; }
+    if (event.target.tagName === "BUTTON" && (event.key === " " || event.key === "Enter")) {
+      return;  // the button clicks itself
+    }
     const moves = {ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1};
     if (event.key in moves) { stop(); show(current + moves[event.key]); }
     else if (event.key === "Home") { stop(); show(0); }

@@ -322,10 +322,11 @@ def test_the_slider_keys_and_play_move_the_epoch_boundary_and_weights(browser, r
     while page_state(page)["epoch"] == "0":
         assert time.monotonic() < deadline, "play did not move"
         time.sleep(0.1)
-    page.click(".play")  # pause
+    page.press(" ", 32)  # the space bar pauses
     paused = page_state(page)["epoch"]
     time.sleep(1.5)
     assert page_state(page)["epoch"] == paused
+    assert "Play" in page.evaluate("document.querySelector('.play').textContent")
     hooked = browser(path, "#epoch=4")  # documented: open at an epoch
     assert page_state(hooked)["epoch"] == "4"
 
