@@ -107,7 +107,7 @@ def training_player_html(model: Module[Any], history: History,
         resolution: the decision boundary's grid, points per side (2-D data).
 
     The page size grows with snapshots × points × neurons; the demo's run
-    (100 points, 21 snapshots, 33 neurons) makes about 1.5 MB.
+    (100 points, 21 snapshots, 33 neurons) makes about 1.9 MB.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
@@ -291,6 +291,10 @@ class _Drawing:
                 **_weighted_inputs(group.nodes, group.shown, self.parameter_index, picture,
                                    self.tracked)})
         self.summarised = [self.position[node] for node in picture.summarised]
+        if not self.neurons:
+            raise ValueError("the replay draws the network one node per neuron, found by "
+                             "parameter labels such as layer1.neuron0.w0 (as nn.MLP's); this "
+                             "model's parameters have none")
 
     def static(self) -> dict[str, Any]:
         picture = self.picture
@@ -472,11 +476,13 @@ def _curves(model: Module[Any], history: History, X: Sequence[Sequence[float]],
             y_test: Sequence[Any] | None, loss_fn: LossFunction,
             first_epoch: int, first_state: dict[str, float]) -> dict[str, list[float]]:
     """The curves, one entry per epoch from 0: the history's numbers (measured after each
-    epoch), after the numbers of the weights before training (the first snapshot)."""
-    curves: dict[str, list[float]] = {"loss": list(history.losses),
-                                      "accuracy": list(history.accuracies),
-                                      "test_loss": list(history.test_losses),
-                                      "test_accuracy": list(history.test_accuracies)}
+    epoch), after the numbers of the weights before training (the first snapshot). The
+    held-out curves only when the page has the held-out set (and the history its numbers)."""
+    tested = X_test is not None and bool(history.test_losses)
+    curves: dict[str, list[float]] = {
+        "loss": list(history.losses), "accuracy": list(history.accuracies),
+        "test_loss": list(history.test_losses) if tested else [],
+        "test_accuracy": list(history.test_accuracies) if tested else []}
     if first_epoch == 0:
         model.load_state_dict(first_state)
         params = model.parameters()

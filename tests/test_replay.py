@@ -171,6 +171,10 @@ def test_the_curves_start_before_training_and_then_are_the_historys(run):
     hinge = [by_hand(initial, x, label)["loss"].data for x, label in zip(run["X"], run["y"])]
     l2 = 1e-3 * sum(w * w for w in initial.values())
     assert curves["loss"][0] == pytest.approx(sum(hinge) / len(hinge) + l2, rel=1e-12)
+    without = data_of(str(training_player_html(run["model"], history, run["X"], run["y"])),
+                      "replay-static")["curves"]  # no test set on the page: no test curves
+    assert without["test_loss"] == without["test_accuracy"] == [] and \
+        without["loss"] == curves["loss"]
 
 
 def test_the_weights_of_each_edge_and_neuron_are_the_models(run):
@@ -226,6 +230,14 @@ def test_bad_arguments_are_clear_errors(run, tmp_path):
         training_player_html(model, run["history"], X, y, X_test=X)
     with pytest.raises(ValueError, match="should end in .html"):
         save_training_player(model, run["history"], X, y, tmp_path / "replay.svg")
+    with pytest.raises(ValueError, match="max_points must be a positive int"):
+        training_player_html(model, run["history"], X, y, max_points=0)
+    with pytest.raises(ValueError, match="resolution must be an int from 2 to 200"):
+        training_player_html(model, run["history"], X, y, resolution=1)
+    neuron = nn.Neuron(2, seed=0)  # parameters w0, w1, b: no layer1.neuron0 to draw
+    alone = nn.fit(neuron, X, y, epochs=1, record_every=1, progress=False)
+    with pytest.raises(ValueError, match="one node per neuron.*layer1.neuron0.w0"):
+        training_player_html(neuron, alone, X, y)
     other = nn.MLP(2, [3, 1], seed=0)  # another architecture than the snapshots'
     with pytest.raises(nn.ModelFileError, match="parameters do not match"):
         training_player_html(other, run["history"], X, y)
