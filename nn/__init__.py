@@ -7,9 +7,13 @@
 
 Modules: `nn.module` (Module, Neuron, Layer, MLP, save/load), `nn.losses`,
 `nn.optim` (SGD, Adam, LinearDecay), `nn.data` (toy data sets, digits),
-`nn.train` (fit, accuracy, plots), `nn.functional` (conv2d), `nn.torch_bridge`
-(to_torch, from_torch: the same MLP in PyTorch; torch is imported only when they run).
+`nn.train` (fit, accuracy, plots), `nn.replay` (save_training_player,
+training_player_html: a page that replays a run), `nn.functional` (conv2d),
+`nn.torch_bridge` (to_torch, from_torch: the same MLP in PyTorch; torch is
+imported only when they run).
 """
+
+from typing import Any
 
 from nn import data, functional, losses, optim
 from nn.data import load_digits, make_blobs, make_moons, make_spirals, make_xor, train_test_split
@@ -23,4 +27,17 @@ __all__ = [
     "Neuron", "accuracy", "data", "fit", "functional", "load", "load_digits", "losses",
     "make_blobs", "make_moons", "make_spirals", "make_xor", "optim", "plot_decision_boundary",
     "plot_history", "predict", "train_test_split", "from_torch", "to_torch",
+    "save_training_player", "training_player_html",
 ]
+
+# The replay draws the network with graphviz: imported on first use (PEP 562), so that
+# `import nn` needs neither graphviz nor matplotlib.
+_LAZY = {"save_training_player": "nn.replay", "training_player_html": "nn.replay"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

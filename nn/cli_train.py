@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import random
 import shlex
@@ -45,6 +46,7 @@ from nn.cli_common import (
 )
 from nn.module import ACTIVATIONS, MLP
 from nn.optim import SGD, Adam, LinearDecay
+from nn.replay import save_training_player
 from nn.train import LOSSES, History, accuracy, fit, plot_decision_boundary, plot_history
 
 # ---------------------------------------------------------------------------
@@ -55,7 +57,9 @@ DEMO_DIRECTORY = Path("backprop-demo")
 DEMO_SEED = 1
 DEMO_STEPS = 100
 DEMO_FILES = ("decision_boundary.png", "loss.png", "network.svg", "network_player.html",
-              "neuron_graph.svg", "neuron_player.html")
+              "neuron_graph.svg", "neuron_player.html", "training.html")
+DEMO_RECORD_EVERY = 5  # the replay's snapshots: epochs 0, 5, 10, ..., 100
+REPLAY_SNAPSHOTS = 20  # backprop train --replay: about this many snapshots after epoch 0
 
 
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,9 +81,9 @@ def command_demo(args: argparse.Namespace) -> int:
     steps_done = [0]
 
     def report(step: int, history: History) -> None:
-        steps_done[0] = step + 1
-        if step % 10 == 0 or step == DEMO_STEPS - 1:
-            print(f"step {step:3d}  loss {history.losses[-1]:.4f}  "
+        steps_done[0] = done = step + 1  # the loss and accuracy after `done` steps
+        if done == 1 or done % 10 == 0:
+            print(f"step {done:3d}  loss {history.losses[-1]:.4f}  "
                   f"accuracy {100 * history.accuracies[-1]:5.1f}%", flush=True)
 
     start = time.perf_counter()
@@ -87,7 +91,7 @@ def command_demo(args: argparse.Namespace) -> int:
         history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=1.0),
                       epochs=DEMO_STEPS, l2=1e-4,
                       lr_schedule=LinearDecay(1.0, 0.1, DEMO_STEPS), progress=False,
-                      callback=report)
+                      callback=report, record_every=DEMO_RECORD_EVERY)
     except KeyboardInterrupt:
         raise Interrupted(f"demo: interrupted after step {steps_done[0]} of {DEMO_STEPS}; "
                           "no file written") from None
@@ -106,10 +110,22 @@ def command_demo(args: argparse.Namespace) -> int:
                          f"{error.strerror or error}") from None
     written += _draw_network(model, X, y, directory)
     written += _draw_one_neuron(model, X, directory)
+    written += _demo_replay(model, history, X, y, directory)
     print("wrote:")
     for path in written:
         print(f"  {path}")
     return 0
+
+
+def _demo_replay(model: MLP, history: History, X: list[list[float]], y: list[int],
+                 directory: Path) -> list[Path]:
+    """The page that replays the demo's training (its snapshots every 5 steps)."""
+    path = directory / "training.html"
+    if _try(f"the training replay {path}", lambda: save_training_player(
+            model, history, X, y, path,
+            title="micrograd's demo: an MLP 2-16-16-1 learns two moons")):
+        return [path]
+    return []
 
 
 def _check_demo_outputs(directory: Path) -> None:
@@ -288,6 +304,11 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                              "loss and accuracy curves")
     parser.add_argument("--save", metavar="JSON", type=output_file_option(()), default=None,
                         help="save the trained model as JSON (load it with nn.load)")
+    parser.add_argument("--replay", metavar="HTML", type=output_file_option([".html", ".htm"]),
+                        default=None,
+                        help=f"write a page that replays the training: about {REPLAY_SNAPSHOTS} "
+                             "snapshots of the weights, the curves, the decision boundary (or "
+                             "sample images), the network, and any point's backward pass")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -373,7 +394,8 @@ def command_train(args: argparse.Namespace) -> int:
         try:
             if n_features == 2:
                 title = f"MLP {'-'.join(map(str, sizes))} on {args.data}"
-                plot_decision_boundary(model, X, y, args.plot, title=title)
+                plot_decision_boundary(model, X_train, y_train, args.plot, title=title,
+                                       X_test=X_test, y_test=y_test)
             else:
                 plot_history(history, args.plot)
         except (OSError, ValueError) as error:
@@ -381,7 +403,25 @@ def command_train(args: argparse.Namespace) -> int:
             raise UsageError(f"train: cannot write the plot {show_path(args.plot)}: "
                              f"{message or error}{saved}") from None
         print(f"wrote {args.plot}")
+    if args.replay is not None:
+        _write_replay(model, history, X_train, y_train, X_test, y_test, args, sizes)
     return 0
+
+
+def _write_replay(model: MLP, history: History, X_train: list[Any], y_train: list[Any],
+                  X_test: list[Any], y_test: list[Any], args: argparse.Namespace,
+                  sizes: list[int]) -> None:
+    """Write the replay page (the model and the plot are written already)."""
+    title = f"An MLP {'-'.join(map(str, sizes))} learns {args.data}"
+    try:
+        save_training_player(model, history, X_train, y_train, args.replay, X_test, y_test,
+                             title=title)
+    except (OSError, RuntimeError, ValueError) as error:  # DotNotFoundError: a RuntimeError
+        message = error.strerror if isinstance(error, OSError) else describe(error)
+        saved = f" (the model is saved in {args.save})" if args.save is not None else ""
+        raise UsageError(f"train: cannot write the replay {show_path(args.replay)}: "
+                         f"{message or error}{saved}") from None
+    print(f"wrote {args.replay} ({args.replay.stat().st_size / 1e6:.1f} MB)")
 
 
 def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
@@ -394,10 +434,11 @@ def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
         nonlocal done, weights
         done, weights = epoch + 1, [p.data for p in params]
 
+    record_every = None if args.replay is None else math.ceil(s["epochs"] / REPLAY_SNAPSHOTS)
     try:
         return fit(model, X, y, loss=s["loss"], optimizer=optimizer, epochs=s["epochs"],
                    batch_size=s["batch_size"], l2=s["l2"], seed=args.seed,
-                   progress=not args.quiet, callback=after_epoch)
+                   progress=not args.quiet, callback=after_epoch, record_every=record_every)
     except KeyboardInterrupt:
         message = f"train: interrupted after epoch {done} of {s['epochs']}"
         if args.save is not None:

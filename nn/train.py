@@ -19,6 +19,12 @@ Labels and outputs:
 
 `fit` checks every label before the first update. `loss` may also be your own
 function ``loss(output, label) -> Value`` (its labels are not checked).
+
+Epochs are counted from 1, as the progress bar counts them: "epoch k" is the
+state after k passes over the data, and ``history.losses[k - 1]`` its loss.
+With ``record_every=k`` `fit` also keeps snapshots of the weights (epoch 0, the
+weights before training, then every k epochs and after the last), which
+`nn.save_training_player` replays.
 matplotlib and tqdm are imported only when a plot or a progress bar is made.
 """
 
@@ -95,6 +101,19 @@ class History:
       to `fit` as ``X_test, y_test`` (empty lists without one; no L2 term);
     - ``lrs``: the learning rate the epoch used;
     - ``seconds``: wall-clock time of the epoch, its measurements included.
+
+    Entry ``i`` of each list belongs to epoch ``i + 1`` (epochs count from 1).
+    With ``fit(..., record_every=k)``:
+
+    - ``snapshots``: ``(epoch, state_dict)`` pairs: ``(0, the weights before
+      training)``, then the weights after every k-th epoch and after the last.
+      The numbers of epoch e ≥ 1 above were measured with exactly the weights
+      of its snapshot.
+
+    What the run used, so that a replay can recompute any point's loss:
+    ``loss`` (a name of `LOSSES` or your function), ``l2``, and
+    ``steps_per_epoch`` (optimizer steps in one epoch: 1 for full batch; None in a
+    History made by hand).
     """
 
     losses: list[float] = field(default_factory=list)
@@ -103,6 +122,10 @@ class History:
     test_accuracies: list[float] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    snapshots: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    loss: str | LossFunction = "hinge"
+    l2: float = 0.0
+    steps_per_epoch: int | None = None  # None: not known (a History made by hand)
 
     def __len__(self) -> int:
         return len(self.losses)
@@ -146,6 +169,7 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     X_test: Sequence[Sequence[float]] | None = None,
     y_test: Sequence[Any] | None = None,
+    record_every: int | None = None,
 ) -> History:
     """Train `model` on (X, y) by gradient descent; return the per-epoch History.
 
@@ -160,8 +184,11 @@ def fit(
         l2:          λ of the L2 penalty added to the loss (0 for none).
         lr_schedule: ``epoch -> lr``, called before each epoch (e.g. `nn.LinearDecay`).
         progress:    show a tqdm bar with the loss and accuracy after each epoch.
-        callback:    called as ``callback(epoch, history)`` after each epoch.
+        callback:    called as ``callback(epoch, history)`` after each epoch, with
+                     the epoch's 0-based index (``epoch + 1`` epochs are done).
         X_test, y_test: a held-out set, measured after each epoch (never trained on).
+        record_every: keep ``history.snapshots``: the weights before training
+                     (epoch 0), after every `record_every`-th epoch, and after the last.
 
     After each epoch the loss and accuracy are measured with the epoch's final
     weights (see `History`); this costs one forward pass over the data, without
@@ -176,6 +203,8 @@ def fit(
         _check_data(X_test, y_test, "X_test")
     loss_fn = _loss_function(loss)
     validate.integer(epochs, "epochs", minimum=1)
+    if record_every is not None:
+        validate.integer(record_every, "record_every", minimum=1)
     if batch_size is not None:
         validate.integer(batch_size, "batch_size", minimum=1)
     l2 = validate.non_negative(l2, "l2")
@@ -190,7 +219,9 @@ def fit(
     size = len(X) if batch_size is None else min(batch_size, len(X))
     rng = random.Random(seed)
     order = list(range(len(X)))
-    history = History()
+    history = History(loss=loss, l2=l2, steps_per_epoch=math.ceil(len(X) / size))
+    if record_every is not None:
+        history.snapshots.append((0, model.state_dict()))
     bar = _progress_bar(epochs) if progress else None
     try:
         for epoch in range(epochs):
@@ -209,23 +240,26 @@ def fit(
                     raise TypeError("the loss does not depend on the model's parameters")
                 if not math.isfinite(batch_loss.data):
                     raise FloatingPointError(
-                        f"the loss became {batch_loss.data} at epoch {epoch}; lower the learning "
-                        "rate"
+                        f"the loss became {batch_loss.data} in epoch {epoch + 1}; lower the "
+                        "learning rate"
                     )
                 optimizer.zero_grad()
                 batch_loss.backward()
                 before = [p.data for p in params]
                 optimizer.step()
                 _check_finite_after_step(named, before, epoch)
-            train_loss, train_accuracy = _measure(model, X, y, loss_fn, l2, params)
+            train_loss, train_accuracy = measure(model, X, y, loss_fn, l2, params)
             history.losses.append(train_loss)
             history.accuracies.append(train_accuracy)
             if X_test is not None and y_test is not None:
-                test_loss, test_accuracy = _measure(model, X_test, y_test, loss_fn, 0.0, params)
+                test_loss, test_accuracy = measure(model, X_test, y_test, loss_fn, 0.0, params)
                 history.test_losses.append(test_loss)
                 history.test_accuracies.append(test_accuracy)
             history.lrs.append(optimizer.lr)
             history.seconds.append(time.perf_counter() - start)
+            done = epoch + 1
+            if record_every is not None and (done % record_every == 0 or done == epochs):
+                history.snapshots.append((done, model.state_dict()))
             if bar is not None:
                 bar.set_postfix(_progress_numbers(history))
                 bar.update(1)
@@ -237,7 +271,7 @@ def fit(
     return history
 
 
-def _measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+def measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
              loss_fn: LossFunction, l2: float, params: list[Value]) -> tuple[float, float]:
     """(mean loss + L2 term, accuracy) of `model` on (X, y) as it is now, no graph built."""
     total, correct = 0.0, 0
@@ -260,8 +294,9 @@ def _check_finite_after_step(named: list[tuple[str, Value]], before: list[float]
             for (_, q), old in zip(named, before):
                 q.data = old
             raise FloatingPointError(
-                f"training diverged at epoch {epoch}: the update made parameter {name} {value}; "
-                "lower the learning rate (the model keeps its weights from before that step)"
+                f"training diverged in epoch {epoch + 1}: the update made parameter {name} "
+                f"{value}; lower the learning rate (the model keeps its weights from before "
+                "that step)"
             )
 
 
@@ -283,52 +318,121 @@ MAX_RESOLUTION = 1000  # a 1000 × 1000 grid is a million forward passes
 
 def plot_decision_boundary(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
                            path: str | os.PathLike[str], resolution: int = 80,
-                           title: str | None = None) -> None:
+                           title: str | None = None,
+                           X_test: Sequence[Sequence[float]] | None = None,
+                           y_test: Sequence[Any] | None = None) -> None:
     """Save a PNG of the classes the model predicts over the plane, with the data on top.
 
-    Needs 2-D inputs. The model is evaluated on a `resolution`² grid (2 to
-    1000 points a side) covering the data plus a margin, under ``no_grad``.
-    The suffix of `path` picks the type (.png, .svg or .pdf); the file is
+    Needs 2-D inputs (axes x0, x1). The model is evaluated on a `resolution`²
+    grid (2 to 1000 points a side) covering the data plus a margin, under
+    ``no_grad``. Training points are circles, held-out points (`X_test`,
+    `y_test`) triangles, each filled with its class's colour; a legend names
+    both. The suffix of `path` picks the type (.png, .svg or .pdf); the file is
     written atomically (see `autograd.files.write_atomically`).
     """
     image_format = _plot_format(path)
+    figure = _boundary_figure(model, X, y, resolution, title, X_test, y_test)
+    _save_figure(figure, path, image_format)
+
+
+def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+                     resolution: int, title: str | None,
+                     X_test: Sequence[Sequence[float]] | None,
+                     y_test: Sequence[Any] | None) -> Any:
     _check_data(X, y)
-    if any(len(x) != 2 for x in X):
+    if (X_test is None) != (y_test is None):
+        raise ValueError("give both X_test and y_test, or neither")
+    tests = (X_test or [], y_test or [])
+    if X_test is not None and y_test is not None:
+        _check_data(X_test, y_test, "X_test")
+    if any(len(x) != 2 for x in [*X, *tests[0]]):
         raise ValueError("plot_decision_boundary needs 2-D points")
     resolution = validate.integer(resolution, "resolution", minimum=2, maximum=MAX_RESOLUTION)
-    xs = [p[0] for p in X]
-    ys = [p[1] for p in X]
-    x_min, x_max = min(xs) - 0.5, max(xs) + 0.5
-    y_min, y_max = min(ys) - 0.5, max(ys) + 0.5
+    (x_min, x_max), (y_min, y_max) = plane_bounds([*X, *tests[0]])
     gx = [x_min + (x_max - x_min) * i / (resolution - 1) for i in range(resolution)]
     gy = [y_min + (y_max - y_min) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
         grid = [[predict(model([a, b])) for a in gx] for b in gy]
-    figure = _figure(figsize=(5, 5))
+    classes = 1 + max(max(map(max, grid)), *(class_index(label) for label in [*y, *tests[1]]))
+    colours = [class_colour(k) for k in range(classes)]
+    figure = _figure(figsize=(5.6, 5))
     axes = figure.subplots()
-    axes.contourf(gx, gy, grid, cmap="Spectral", alpha=0.7)
-    axes.scatter(xs, ys, c=[_class_index(label) for label in y], s=25, cmap="Spectral",
-                 edgecolors="black", linewidths=0.5)
+    axes.contourf(gx, gy, grid, levels=[k - 0.5 for k in range(classes + 1)], colors=colours,
+                  alpha=0.25)
+    for points, labels, marker, size in ((X, y, "o", 28), (*tests, "^", 44)):
+        if points:
+            axes.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=size,
+                         c=[colours[class_index(label)] for label in labels],
+                         edgecolors="black", linewidths=0.6)
     axes.set_xlim(x_min, x_max)
     axes.set_ylim(y_min, y_max)
+    axes.set_xlabel("x0")
+    axes.set_ylabel("x1")
     axes.set_title(title or "decision boundary")
+    axes.legend(handles=_boundary_legend(colours, bool(tests[0])), loc="upper left",
+                bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     figure.tight_layout()
-    _save_figure(figure, path, image_format)
+    return figure
 
 
-def _class_index(label: Any) -> int:
+#: Colours of the classes in plots and replays (purple, green, amber, ...); the blue and
+#: orange of drawings mean the sign of a weight or gradient, so classes use neither.
+CLASS_COLOURS = ("#7c3aed", "#16a34a", "#d97706", "#db2777", "#0891b2", "#65a30d",
+                 "#a16207", "#4f46e5", "#be123c", "#0f766e")
+
+
+def class_colour(k: int) -> str:
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
+
+
+def plane_bounds(points: Sequence[Sequence[float]],
+                 margin: float = 0.5) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((x0 min, x0 max), (x1 min, x1 max)) of 2-D points, each widened by `margin`."""
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs) - margin, max(xs) + margin), (min(ys) - margin, max(ys) + margin)
+
+
+def _boundary_legend(colours: list[str], with_test: bool) -> list[Any]:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = [Patch(facecolor=c, edgecolor=c, alpha=0.6, label=f"class {k}")
+                          for k, c in enumerate(colours)]
+    handles.append(Line2D([], [], marker="o", linestyle="", color="white",
+                          markeredgecolor="black", label="training point"))
+    if with_test:
+        handles.append(Line2D([], [], marker="^", linestyle="", color="white",
+                              markeredgecolor="black", markersize=7, label="test point"))
+    return handles
+
+
+def class_index(label: Any) -> int:
     """A label as the class index plots use (−1 becomes 0, like a one-output prediction)."""
     return 0 if label == -1 else int(label)
+
+
+def epoch_axis_label(history: History) -> str:
+    """What one unit of a curve's x-axis is: an epoch, and how many steps it holds."""
+    steps = history.steps_per_epoch
+    if steps is None:
+        return "epoch"
+    return "epoch (one full-batch step each)" if steps == 1 else f"epoch ({steps} steps each)"
 
 
 def plot_history(history: History, path: str | os.PathLike[str]) -> None:
     """Save a PNG with the loss (left) and accuracy (right) after each epoch.
 
-    Training curves are solid; the held-out set's, if `fit` had one, dashed.
-    The suffix of `path` picks the type (.png, .svg or .pdf); the file is
-    written atomically.
+    Epoch k is drawn at x = k (the numbers after k epochs, as `fit` prints
+    them); the x-axis says how many optimizer steps an epoch is. Training
+    curves are solid; the held-out set's, if `fit` had one, dashed. The suffix
+    of `path` picks the type (.png, .svg or .pdf); the file is written atomically.
     """
     image_format = _plot_format(path)
+    _save_figure(_history_figure(history), path, image_format)
+
+
+def _history_figure(history: History) -> Any:
     if not history.losses:
         raise ValueError("plot_history: the history is empty (train for at least one epoch)")
     epochs = range(1, len(history.losses) + 1)
@@ -342,14 +446,14 @@ def plot_history(history: History, path: str | os.PathLike[str]) -> None:
         left.legend()
         right.legend(loc="lower right")  # accuracy curves end near the top
     all_losses = history.losses + history.test_losses
-    left.set_xlabel("epoch")
+    left.set_xlabel(epoch_axis_label(history))
     left.set_ylabel("loss")
     left.set_yscale("log" if min(all_losses) > 0 else "linear")
-    right.set_xlabel("epoch")
+    right.set_xlabel(epoch_axis_label(history))
     right.set_ylabel("accuracy (%)")
     right.set_ylim(0, 101)
     figure.tight_layout()
-    _save_figure(figure, path, image_format)
+    return figure
 
 
 # ---------------------------------------------------------------------------

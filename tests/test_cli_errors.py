@@ -292,7 +292,7 @@ def test_18_ctrl_c_during_train_saves_the_model_of_the_last_finished_epoch(tmp_p
 def test_18_ctrl_c_during_the_demo_is_one_line_and_writes_nothing(tmp_path):
     process = subprocess.Popen([str(SCRIPT), "demo", "pictures"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, err = _interrupt_after(process, "step   0", 0.2)
+    _, err = _interrupt_after(process, "step   1", 0.2)
     assert process.returncode == 130, err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("backprop: demo: interrupted after step ") and "no file written" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -30,7 +31,13 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, 
     for name in ("decision_boundary.png", "loss.png"):
         path = directory / name
         assert path.read_bytes()[:4] == b"\x89PNG" and str(path.relative_to(tmp_path)) in out
-    assert "step  90" in out
+    assert "step   1" in out and "step  90" in out and "step 100" in out  # after each step
+    replay = (directory / "training.html").read_text(encoding="utf-8")
+    assert len(replay.encode()) <= 3_000_000  # the budget of issue 14, for this fixed run
+    frames = json.loads(re.search(r'class="frames">(.*?)</script>', replay, re.S)[1])
+    assert [frame["epoch"] for frame in frames] == list(range(0, 101, 5))
+    assert len(frames[0]["points"]) == 100  # every point's backward pass, at every snapshot
+    assert "runs/first/training.html" in out
     network = (directory / "network.svg").read_text()
     assert "<svg" in network and "layer2.neuron15" in network and "layer3.neuron0" in network
     assert "data-frames" in (directory / "network_player.html").read_text()
@@ -97,6 +104,18 @@ def test_train_on_moons_writes_plot_and_model(tmp_path, capsys) -> None:
     assert isinstance(model, nn.MLP) and model.nouts == [8, 1]
 
 
+def test_train_writes_a_replay_of_about_20_snapshots(tmp_path, capsys) -> None:
+    replay = tmp_path / "replay.html"
+    status, out, err = run(["train", "--data", "blobs", "--samples", "40", "--hidden", "4",
+                            "--epochs", "45", "--quiet", "--replay", str(replay)], capsys)
+    assert status == 0, err
+    page = replay.read_text(encoding="utf-8")
+    frames = json.loads(re.search(r'class="frames">(.*?)</script>', page, re.S)[1])
+    assert [frame["epoch"] for frame in frames] == [0, *range(3, 46, 3)]  # every 3 epochs
+    assert len(frames[0]["points"]) == 40  # 32 training and 8 test points
+    assert f"wrote {replay} (" in out and "An MLP 2-4-3 learns blobs" in page
+
+
 def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     status, out, err = run(["train", "--data", "blobs", "--samples", "60", "--hidden", "8",
                             "--loss", "cross_entropy", "--optimizer", "adam", "--lr", "0.05",
@@ -118,6 +137,8 @@ def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     (["--activation", "gelu"], "invalid choice"),
     (["--plot", "out.jpg"], ".png"),
     (["--save", "/no/such/dir/model.json"], "does not exist"),
+    (["--replay", "replay.png"], "must end in .html or .htm"),
+    (["--replay", "/no/such/dir/replay.html"], "does not exist"),
     (["--test-fraction", "1"], "a number in (0, 1)"),
     (["--momentum", "1.5"], "[0, 1)"),
     (["--momentum", "0.9"], "--momentum is for --optimizer sgd, not adam"),
@@ -151,10 +172,13 @@ def test_demo_without_a_dot_program_skips_the_pictures_of_graphs_and_says_so(
     X, y = [[0.5, -0.5], [1.0, 1.0]], [0, 1]
     written = cli_train._draw_network(model, X, y, tmp_path)
     written += cli_train._draw_one_neuron(model, X, tmp_path)
+    history = nn.fit(model, X, y, epochs=2, record_every=1, progress=False)
+    written += cli_train._demo_replay(model, history, X, y, tmp_path)
     out = capsys.readouterr().out
     assert written == []
     assert f"skipped the graph {tmp_path / 'network.svg'}: no Graphviz 'dot'" in out
     assert f"skipped the player {tmp_path / 'network_player.html'}" in out
     assert f"skipped the graph {tmp_path / 'neuron_graph.svg'}: no Graphviz 'dot'" in out
     assert f"skipped the player {tmp_path / 'neuron_player.html'}" in out
+    assert f"skipped the training replay {tmp_path / 'training.html'}: no Graphviz" in out
     assert list(tmp_path.iterdir()) == []  # no half-written file left behind

@@ -114,6 +114,8 @@ def test_predict_and_accuracy_conventions() -> None:
     ({"epochs": 0}, ValueError, "epochs"),
     ({"batch_size": 0}, ValueError, "batch_size"),
     ({"l2": -1.0}, ValueError, "l2"),
+    ({"record_every": 0}, ValueError, "record_every"),
+    ({"record_every": 2.5}, TypeError, "record_every"),
     ({"loss": "cross_entropy"}, ValueError, "at least 2 outputs"),
 ])
 def test_bad_fit_arguments_change_nothing(kwargs, error, words) -> None:
@@ -220,6 +222,38 @@ def test_history_measures_a_held_out_set() -> None:
         fit(model, X, y, X_test=X_test, y_test=y_test[:-1], progress=False)
 
 
+def test_snapshots_every_k_epochs_after_the_last_and_before_training() -> None:
+    X, y = make_moons(30, noise=0.1, seed=1)
+    X_test, y_test = make_moons(12, noise=0.1, seed=2)
+    model = MLP(2, [6, 1], seed=3)
+    initial = model.state_dict()
+    history = fit(model, X, y, optimizer=SGD(model, lr=0.5), epochs=7, l2=1e-3,
+                  record_every=3, progress=False, X_test=X_test, y_test=y_test)
+    assert [epoch for epoch, _ in history.snapshots] == [0, 3, 6, 7]
+    assert history.snapshots[0][1] == initial
+    assert history.snapshots[-1][1] == model.state_dict()
+    again = MLP(2, [6, 1], seed=99)  # other weights: each snapshot must bring its own
+    for epoch, state in history.snapshots[1:]:
+        again.load_state_dict(state)
+        assert accuracy(again, X, y) == history.accuracies[epoch - 1]
+        assert accuracy(again, X_test, y_test) == history.test_accuracies[epoch - 1]
+        hinge = sum(max(0.0, 1 - (2 * label - 1) * again(x).data)
+                    for x, label in zip(X, y)) / len(X)
+        l2 = 1e-3 * sum(w ** 2 for w in state.values())
+        assert history.losses[epoch - 1] == pytest.approx(hinge + l2, rel=1e-12)
+    assert len({tuple(state.values()) for _, state in history.snapshots}) == 4  # copies
+    assert (history.loss, history.l2, history.steps_per_epoch) == ("hinge", 1e-3, 1)
+
+
+def test_snapshots_are_only_kept_when_asked_and_batches_count_steps() -> None:
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    assert fit(model, X, y, epochs=2, progress=False).snapshots == []
+    history = fit(model, X, y, epochs=2, batch_size=8, record_every=5, progress=False)
+    assert [epoch for epoch, _ in history.snapshots] == [0, 2]  # the last, though 2 < 5
+    assert history.steps_per_epoch == 3  # batches of 8, 8 and 4
+
+
 def test_progress_bar_prints_the_numbers_the_history_keeps(capsys) -> None:
     X, y = make_moons(20, seed=0)
     model = MLP(2, [4, 1], seed=0)
@@ -240,7 +274,7 @@ def test_an_update_that_makes_a_parameter_infinite_stops_training() -> None:
     model.layers[0].neurons[0].w[0].data = 0.0  # score 0, target 1: d(mse)/dw = -2
     before = model.state_dict()
     with pytest.raises(FloatingPointError,
-                       match=r"epoch 0: the update made parameter layer1.neuron0.w0 inf"):
+                       match=r"in epoch 1: the update made parameter layer1.neuron0.w0 inf"):
         fit(model, [[1.0]], [1], loss="mse", optimizer=SGD(model.parameters(), lr=1e308),
             epochs=1, progress=False)
     assert model.state_dict() == before  # the weights from before that step
@@ -274,3 +308,45 @@ def test_plots_take_png_svg_or_pdf_and_refuse_other_names(tmp_path) -> None:
         with pytest.raises(ValueError, match=r"unknown file type .* use one of .png, .svg, .pdf"):
             plot_history(history, tmp_path / name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.PDF", "h.svg"]
+
+
+# ---------------------------------------------------------------------------
+# Plots a reader can read (issue 14, item 4)
+# ---------------------------------------------------------------------------
+
+
+def test_the_boundary_plot_names_its_axes_classes_and_marks_test_points() -> None:
+    from nn.train import _boundary_figure, class_colour
+
+    X, y = make_blobs(24, n_classes=3, seed=0)
+    X_test, y_test = make_blobs(9, n_classes=3, seed=5)
+    model = MLP(2, [4, 3], seed=0)
+    axes = _boundary_figure(model, X, y, 10, None, X_test, y_test).axes[0]
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("x0", "x1")
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend == ["class 0", "class 1", "class 2", "training point", "test point"]
+    train, test = [c for c in axes.collections if len(c.get_offsets()) in (24, 9)]
+    assert [list(p) for p in test.get_offsets()] == [list(p) for p in X_test]
+    assert test.get_paths()[0] != train.get_paths()[0]  # another marker (triangles)
+    from matplotlib.colors import to_hex
+    assert [to_hex(c) for c in test.get_facecolors()] == [class_colour(k) for k in y_test]
+    without = _boundary_figure(model, X, y, 10, None, None, None).axes[0]
+    assert "test point" not in [t.get_text() for t in without.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="both X_test and y_test"):
+        _boundary_figure(model, X, y, 10, None, X_test, None)
+
+
+def test_the_history_plot_says_what_one_epoch_is() -> None:
+    from nn.train import _history_figure
+
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    full = fit(model, X, y, epochs=2, progress=False)
+    batches = fit(model, X, y, epochs=2, batch_size=8, progress=False)
+    by_hand = nn.History(losses=[1.0, 0.5], accuracies=[0.5, 0.9])
+    labels = [[axes.get_xlabel() for axes in _history_figure(h).axes]
+              for h in (full, batches, by_hand)]
+    assert labels == [["epoch (one full-batch step each)"] * 2, ["epoch (3 steps each)"] * 2,
+                      ["epoch"] * 2]
+    line = _history_figure(full).axes[0].get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2] and list(line.get_ydata()) == full.losses
