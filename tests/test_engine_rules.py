@@ -293,6 +293,20 @@ def test_grad_of_a_jvp_tangent_gives_the_mixed_derivative():
     assert grad(tangent, [x, y]) == (10.0, 6.0)  # ∂(2xy)/∂x = 2y, ∂(2xy)/∂y = 2x
 
 
+def test_jvp_stops_at_a_local_derivative_that_is_not_finite_instead_of_giving_nan():
+    # a/b at a = 1e-10, b = 1e-310: d/da = 1/b = 1e310 and d/db = -a/b² are not floats.
+    # Along (1, 0) the tangent was inf·1 + (-inf)·0 = nan.
+    with pytest.raises(OverflowError, match=r"local derivative of div\(1e-10, 1e-310\) with "
+                                            r"respect to its input 1 is inf"):
+        jvp(lambda a, b: a / b, [1e-10, 1e-310], [1.0, 0.0])
+
+
+def test_a_tangent_that_overflows_raises_naming_the_op():
+    # d(x·1e300)/dx = 1e300, times the tangent 1e10: 1e310 is not a float (it was inf)
+    with pytest.raises(OverflowError, match=r"tangent overflows at mul\(1, 1e\+300\)"):
+        jvp(lambda x: x * 1e300, [1.0], [1e10])
+
+
 def test_jvp_without_create_graph_returns_numbers():
     value, tangent = jvp(lambda x: x.sin(), [0.0], [1.0])
     assert (value, tangent) == (0.0, 1.0) and type(tangent) is float
