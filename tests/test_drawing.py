@@ -382,8 +382,8 @@ def test_any_label_stays_text_in_jupyter_and_the_player_page(label, collapse):
     page = str(autograd.player_html(out, **options))
     frames = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S)
     markup = re.sub(r'<script type="application/json"[^>]*>.*?</script>', "", page, flags=re.S)
-    assert "<svg" in jupyter and "<svg" in markup and len(frames) == 2
     assert not LINK.search(jupyter) and not LINK.search(markup)
+    assert "<svg" in jupyter and "<svg" in markup and len(frames) == 2
     assert "</" not in "".join(frames)  # the frames' texts cannot close their script element
     shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", jupyter)))
     assert label.rsplit(".", 1)[0] in shown
