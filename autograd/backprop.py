@@ -29,6 +29,7 @@ from autograd.core import (
     as_float,
     backward,
     clear_marks,
+    isfinite,
     marked_order,
     one_pass,
     propagate,
@@ -179,10 +180,25 @@ def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) 
                                          operation.pass_locals(node, differentiable)):
                     if parent._pass is not None:  # parents that no input reaches add nothing
                         total = total + local * parent._pass
+                if not differentiable and not isfinite(total):
+                    raise _not_finite_tangent(node, total)
                 node._pass = total
             return output._pass
         finally:
             clear_marks(order)
+
+
+def _not_finite_tangent(node: Value, tangent: float) -> OverflowError:
+    """Say why the tangent of `node` is not finite: a local derivative, or the product."""
+    operation = node.operation
+    assert operation is not None  # a leaf's tangent is a seed, checked by as_float
+    call = operation.describe_call([*(p.data for p in node.parents), *node.settings])
+    for i, (parent, local) in enumerate(zip(node.parents, operation.pass_locals(node, False))):
+        if parent._pass is not None and not isfinite(local):
+            return OverflowError(f"jvp: the local derivative of {call} with respect to its "
+                                 f"input {i + 1} is {local}, not a finite float")
+    return OverflowError(f"jvp: the tangent overflows at {call}: the directional derivative "
+                         f"there is {tangent}")
 
 
 # ---------------------------------------------------------------------------

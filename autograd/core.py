@@ -140,6 +140,10 @@ class Value:
 
     Equality and hashing are by identity (a node is a place in a graph, not a
     number); ``< <= > >=`` compare ``data``.
+
+    A Value never holds nan or inf: ``Value(nan)`` and ``Value(inf)`` raise
+    ValueError, and an op whose result or local derivative is not finite raises
+    (OverflowError, or ValueError for nan) naming the op and its inputs.
     """
 
     # `_pass` is scratch space for the backward and forward passes of

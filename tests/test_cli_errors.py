@@ -108,6 +108,22 @@ def test_10_train_saves_the_model_before_a_plot_that_fails(tmp_path, monkeypatch
 
 
 # ---------------------------------------------------------------------------
+# 2 and 10: a run that diverges stops with one line and writes nothing
+# ---------------------------------------------------------------------------
+
+DIVERGING = ["train", "--lr", "1e308", "--batch-size", "1", "--epochs", "3", "--samples", "60",
+             "--quiet"]  # exited 0 with "final training loss 0.0000" and NaN weights
+
+
+@pytest.mark.parametrize("outputs", [[], ["--save", "m.json", "--plot", "p.png"]])
+def test_2_10_a_diverging_run_is_one_line_and_writes_nothing(tmp_path, outputs):
+    result = backprop(*DIVERGING, *outputs, cwd=tmp_path)
+    refused(result, "training diverged", "lower the learning rate")
+    assert "final training loss" not in result.stdout
+    assert files_in(tmp_path) == []  # no plot, and no model of NaN weights
+
+
+# ---------------------------------------------------------------------------
 # 14: too few samples for the split; 19: sizes that cannot fit
 # ---------------------------------------------------------------------------
 
@@ -401,11 +417,25 @@ def test_21_percent_is_mod_when_the_table_has_it_else_named():
             evaluate("x % 2", {"x": 7.5})
 
 
-def test_2_a_number_too_large_for_a_float_is_refused_as_written(tmp_path):
-    """Issue 12, item 2 (the parser's part): ``x*1e999`` printed nan."""
-    result = backprop("steps", "x*1e999", "x=0", cwd=tmp_path)
-    refused(result, "the number 1e999 is too large for a float")
+@pytest.mark.parametrize("expression, value, words", [
+    ("x*1e999", "x=0", "the number 1e999 is too large for a float"),  # printed nan, exit 0
+    ("x*2", "x=inf", "the value of x must be finite, got 'inf'"),  # the same rule for values
+])
+def test_2_a_number_too_large_for_a_float_is_refused_as_written(tmp_path, expression, value,
+                                                                words):
+    """Issue 12, item 2 (the parser's part): ``x*1e999`` printed nan; ``x=inf`` was
+    refused. One rule now: no expression holds nan or inf."""
+    result = backprop("steps", expression, value, cwd=tmp_path)
+    refused(result, words)
     assert result.stdout == ""
+
+
+def test_3_a_tiny_constant_divisor_has_the_derivative_asked_for(tmp_path):
+    """Issue 12, item 3: the derivative with respect to the constant 1e-200 (-x/b²,
+    which underflows) was computed although nobody asked for it, and failed."""
+    result = backprop("steps", "x/1e-200", "x=1", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Gradients: d out/d x = 1e+200" in result.stdout  # d(x/c)/dx = 1/c
 
 
 def test_22_a_numeric_error_is_one_clear_line_without_an_errno_tuple(tmp_path):

@@ -227,6 +227,16 @@ def test_a_bad_step_is_a_clear_error():
         draw_graph(out, step="1")  # type: ignore[arg-type]
 
 
+def test_a_custom_op_with_too_few_derivatives_is_named_not_an_index_error():
+    # issue 12, item 6: the highlighted step raised IndexError from inside the drawing
+    short = autograd.Op("short_rule", lambda a, b: a * b, local=lambda args, out: [args[1]],
+                        formula=lambda i, n: "b")
+    out = short(Value(2.0, label="a"), Value(3.0, label="b"))
+    with pytest.raises(ValueError, match=r"op 'short_rule'.*1 derivative\(s\) for 2 input"):
+        draw_graph(out, step=0)
+    assert "short_rule" in draw_graph(out).source  # without a step no pass runs: it draws
+
+
 def test_bad_arguments_are_clear_errors():
     out, *_ = neuron()
     with pytest.raises(TypeError, match="needs a Value, got float"):
@@ -356,6 +366,27 @@ def test_any_label_is_shown_as_text_and_never_as_markup(label):
     assert not re.search(r"<a[\s>]", svg) and not re.search(r'\shref="', svg)  # no link
     shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
     assert label.split(".")[-1] in shown and label.rsplit(".", 1)[0] in shown
+
+
+LINK = re.compile(r'<a[\s>]|\shref="|xlink:href=')
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+@pytest.mark.parametrize("collapse", [None, 1])
+def test_any_label_stays_text_in_jupyter_and_the_player_page(label, collapse):
+    # issue 12, item 13: the link reached the SVG, the player page and Jupyter alike;
+    # collapse=1 draws the label's first part as a group's name
+    out = (Value(1.0, label=label) * Value(0.5, label="x")).tanh()
+    options = {} if collapse is None else {"collapse": collapse}
+    jupyter = draw_graph(out, **options)._repr_mimebundle_()["image/svg+xml"]
+    page = str(autograd.player_html(out, **options))
+    frames = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S)
+    markup = re.sub(r'<script type="application/json"[^>]*>.*?</script>', "", page, flags=re.S)
+    assert not LINK.search(jupyter) and not LINK.search(markup)
+    assert "<svg" in jupyter and "<svg" in markup and len(frames) == 2
+    assert "</" not in "".join(frames)  # the frames' texts cannot close their script element
+    shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", jupyter)))
+    assert label.rsplit(".", 1)[0] in shown
 
 
 # ---------------------------------------------------------------------------

@@ -124,8 +124,10 @@ def test_division_by_a_tiny_value_keeps_its_derivatives():
     assert dx == pytest.approx(1e170) and dy == pytest.approx(-1e40)
 
 
-def test_z_over_z_has_exactly_zero_derivative_for_tiny_z():
-    z = Value(1e-200)
+@pytest.mark.parametrize("tiny", [1e-200, 3e-155])
+def test_z_over_z_has_exactly_zero_derivative_for_tiny_z(tiny):
+    # the old rule -a/(b*b) raised ZeroDivisionError at 1e-200 and gave 8.3e139 at 3e-155
+    z = Value(tiny)
     (dz,) = grad(z / z, [z])  # 1/z - z/z² = 1/z - (z/z)/z = 0 exactly
     assert dz == 0.0
 
@@ -291,6 +293,20 @@ def test_grad_of_a_jvp_tangent_gives_the_mixed_derivative():
     _, tangent = jvp(lambda a, b: a * a * b, [x, y], [1.0, 0.0], create_graph=True)
     assert isinstance(tangent, Value) and tangent.data == 30.0
     assert grad(tangent, [x, y]) == (10.0, 6.0)  # ∂(2xy)/∂x = 2y, ∂(2xy)/∂y = 2x
+
+
+def test_jvp_stops_at_a_local_derivative_that_is_not_finite_instead_of_giving_nan():
+    # a/b at a = 1e-10, b = 1e-310: d/da = 1/b = 1e310 and d/db = -a/b² are not floats.
+    # Along (1, 0) the tangent was inf·1 + (-inf)·0 = nan.
+    with pytest.raises(OverflowError, match=r"local derivative of div\(1e-10, 1e-310\) with "
+                                            r"respect to its input 1 is inf"):
+        jvp(lambda a, b: a / b, [1e-10, 1e-310], [1.0, 0.0])
+
+
+def test_a_tangent_that_overflows_raises_naming_the_op():
+    # d(x·1e300)/dx = 1e300, times the tangent 1e10: 1e310 is not a float (it was inf)
+    with pytest.raises(OverflowError, match=r"tangent overflows at mul\(1, 1e\+300\)"):
+        jvp(lambda x: x * 1e300, [1.0], [1e10])
 
 
 def test_jvp_without_create_graph_returns_numbers():

@@ -181,6 +181,22 @@ def test_binary_hinge_refuses_bool() -> None:
         binary_hinge(Value(0.3), True)
 
 
+def nan_score() -> Value:
+    score = Value(0.3)
+    score.data = math.nan  # by hand, as a diverged update once left it (issue 12, item 2)
+    return score
+
+
+def test_a_nan_score_is_an_error_not_a_hinge_loss_of_zero() -> None:
+    # relu(nan) was 0.0, so a NaN score gave a hinge loss of exactly 0 and training went on
+    with pytest.raises(ValueError, match="nan"):
+        binary_hinge(nan_score(), 1)
+    with pytest.raises(ValueError, match="nan"):
+        binary_hinge(math.nan, -1)
+    with pytest.raises(ValueError, match="nan"):
+        multiclass_hinge([Value(0.1), nan_score(), Value(0.2)], 0)
+
+
 def test_mse_length_mismatch() -> None:
     with pytest.raises(ValueError, match="2 prediction"):
         mse(values([1.0, 2.0]), [1.0])
