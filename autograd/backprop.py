@@ -211,7 +211,8 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
 
     Floats, or Values (differentiable themselves) with `create_graph`; None for a
     constant parent (no derivative is computed for it). Raises StaleGraphError if
-    the node no longer equals its op applied to its parents.
+    the node no longer equals its op applied to its parents, and OverflowError
+    naming the op if a derivative is not a finite float.
     """
     operation = node.operation
     if operation is None:
@@ -222,7 +223,13 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
     wanted = [type(p) is not Constant for p in node.parents]
     if create_graph:
         return operation.derivatives_at([*node.parents, *node.settings], node, wanted)
-    return operation.derivatives_at(args, node.data, wanted)
+    found = operation.derivatives_at(args, node.data, wanted)
+    for i, local in enumerate(found):
+        if local is not None and not isfinite(local):
+            raise OverflowError(f"the local derivative of {operation.describe_call(args)} "
+                                f"with respect to its input {i + 1} is {local}, not a "
+                                "finite float")
+    return found
 
 
 def zero_grad(root: Value) -> None:

@@ -382,9 +382,18 @@ clamp = _built_in(Op(
 # Functions of two inputs
 # ---------------------------------------------------------------------------
 
+def _hypot(a: Any, b: Any) -> Any:
+    """√(a² + b²): for floats math.hypot, which never underflows (a² does below
+    1e-154); for Values (second derivatives) the same formula as graph nodes."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return (a * a + b * b) ** 0.5
+    return math.hypot(a, b)
+
+
 atan2 = _built_in(Op(
     "atan2", math.atan2,
-    derivatives=[lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)],
+    derivatives=[lambda y, x, out: x / _hypot(x, y) / _hypot(x, y),  # no x² underflow
+                 lambda y, x, out: -y / _hypot(x, y) / _hypot(x, y)],
     formulas=["d atan2(y, x)/dy = x/(x^2 + y^2)", "d atan2(y, x)/dx = -y/(x^2 + y^2)"],
     domain=Domain(inputs=(nonzero(0.3, 3), between(-3, 3))),  # clear of the cut y = 0, x < 0
     doc="The angle of the point (x, y), in (-π, π]. Derivatives: x/(x² + y²) and "

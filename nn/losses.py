@@ -110,6 +110,8 @@ def l2(params: Sequence[Any], lam: float) -> Any:
     Σ w² is ONE dot node, w · w (each w appears twice among its parents).
     """
     lam = _checked_real(lam, "l2: lam")
+    if not isinstance(lam, Value):
+        lam = validate.finite(lam, "l2: lam")
     if lam < 0:
         raise ValueError(f"l2: lam must be >= 0, got {lam}")
     params = list(params)

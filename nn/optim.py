@@ -1,5 +1,8 @@
 """Optimizers: they read each parameter's ``.grad`` and change its ``.data``.
 
+A step changes every parameter or, if one would become nan or infinite, none
+(FloatingPointError naming it); a ``.grad`` of None counts as 0.
+
 An update is plain float arithmetic on ``.data``: it builds no graph. The
 learning rate ``lr`` is an attribute you may change between steps; a schedule
 is any function ``epoch -> lr`` (see `LinearDecay`, and `nn.fit`'s
@@ -57,13 +60,29 @@ class Optimizer:
         raise NotImplementedError
 
     def _grads(self) -> list[float]:
+        """Each parameter's gradient as a float; None counts as 0 (PyTorch's set_to_none)."""
         grads = []
         for p in self.params:
             g = p.grad
-            if type(g) is not float:
+            if g is None:
+                g = 0.0
+            elif type(g) is not float:
                 g = float(g)  # a Value after backward(create_graph=True): use its number
             grads.append(g)
         return grads
+
+    def _write(self, new_data: list[float]) -> None:
+        """Set every parameter's ``.data`` to `new_data`; if one of them is not finite,
+        raise FloatingPointError naming it and change nothing (a Value never holds
+        nan or inf)."""
+        for k, (p, x) in enumerate(zip(self.params, new_data)):
+            if not math.isfinite(x):
+                name = f" ({p.label})" if p.label else ""
+                raise FloatingPointError(
+                    f"the update would make parameter {k + 1}{name} {x}; nothing was changed: "
+                    f"lower the learning rate (lr={self.lr:g})")
+        for p, x in zip(self.params, new_data):
+            p.data = x
 
 
 class SGD(Optimizer):
@@ -85,14 +104,13 @@ class SGD(Optimizer):
         """Update every parameter once from its current ``.grad``."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         grads = self._grads()
-        if mu == 0.0 and wd == 0.0:  # the common case, kept simple and fast
-            for p, g in zip(self.params, grads):
-                p.data -= lr * g
+        if mu == 0.0 and wd == 0.0:  # the common case, kept simple
+            self._write([p.data - lr * g for p, g in zip(self.params, grads)])
             return
-        for i, (p, g) in enumerate(zip(self.params, grads)):
-            g = g + wd * p.data
-            self.velocity[i] = mu * self.velocity[i] + g
-            p.data -= lr * self.velocity[i]
+        velocity = [mu * v + g + wd * p.data
+                    for p, g, v in zip(self.params, grads, self.velocity)]
+        self._write([p.data - lr * v for p, v in zip(self.params, velocity)])
+        self.velocity = velocity
 
 
 class Adam(Optimizer):
@@ -117,15 +135,17 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every parameter once from its current ``.grad``."""
-        self.t += 1
+        t = self.t + 1
         b1, b2 = self.beta1, self.beta2
-        correction1 = 1.0 - b1**self.t
-        correction2 = 1.0 - b2**self.t
-        m, v = self.m, self.v
-        for i, (p, g) in enumerate(zip(self.params, self._grads())):
-            m[i] = b1 * m[i] + (1.0 - b1) * g
-            v[i] = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= self.lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + self.eps)
+        correction1 = 1.0 - b1**t
+        correction2 = 1.0 - b2**t
+        grads = self._grads()
+        m = [b1 * m_i + (1.0 - b1) * g for m_i, g in zip(self.m, grads)]
+        v = [b2 * v_i + (1.0 - b2) * g * g for v_i, g in zip(self.v, grads)]
+        self._write([p.data - self.lr * (m_i / correction1)
+                     / (math.sqrt(v_i / correction2) + self.eps)
+                     for p, m_i, v_i in zip(self.params, m, v)])
+        self.t, self.m, self.v = t, m, v
 
 
 class LinearDecay:

@@ -246,8 +246,12 @@ def fit(
                 optimizer.zero_grad()
                 batch_loss.backward()
                 before = [p.data for p in params]
-                optimizer.step()
-                _check_finite_after_step(named, before, epoch)
+                try:
+                    optimizer.step()  # ours refuse an update that is not finite
+                except FloatingPointError as error:
+                    raise FloatingPointError(
+                        f"training diverged in epoch {epoch + 1}: {error}") from None
+                _check_finite_after_step(named, before, epoch)  # optimizers of one's own
             train_loss, train_accuracy = measure(model, X, y, loss_fn, l2, params)
             history.losses.append(train_loss)
             history.accuracies.append(train_accuracy)

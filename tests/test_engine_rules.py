@@ -124,6 +124,20 @@ def test_division_by_a_tiny_value_keeps_its_derivatives():
     assert dx == pytest.approx(1e170) and dy == pytest.approx(-1e40)
 
 
+def test_atan2_near_the_origin_keeps_its_derivatives():
+    # x/(x² + y²) underflowed to a division by zero at 1e-170; the true values are ±1/(2·1e-170)
+    y, x = Value(1e-170), Value(1e-170)
+    dy, dx = grad(autograd.atan2(y, x), [y, x])
+    assert dy == pytest.approx(5e169) and dx == pytest.approx(-5e169)
+
+
+def test_local_derivatives_that_are_not_finite_raise_naming_the_op():
+    x, y = Value(1e-10), Value(1e-310)  # x/y = 1e300, but d(x/y)/dx = 1/y = 1e310
+    with pytest.raises(OverflowError,
+                       match=r"div\(1e-10, 1e-310\) with respect to its input 1 is inf"):
+        autograd.local_derivatives(x / y)
+
+
 @pytest.mark.parametrize("tiny", [1e-200, 3e-155])
 def test_z_over_z_has_exactly_zero_derivative_for_tiny_z(tiny):
     # the old rule -a/(b*b) raised ZeroDivisionError at 1e-200 and gave 8.3e139 at 3e-155

@@ -211,3 +211,5 @@ def test_empty_inputs_are_refused() -> None:
         softmax(Value(1.0))
     with pytest.raises(ValueError, match="lam"):
         l2(values([1.0]), -1.0)
+    with pytest.raises(ValueError, match="l2: lam must be finite, got inf"):
+        l2(values([1.0]), math.inf)

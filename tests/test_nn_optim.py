@@ -121,3 +121,22 @@ def test_optimizers_take_a_model_as_well_as_its_parameters() -> None:
     after = model.state_dict()
     for name, p in model.named_parameters():
         assert after[name] == pytest.approx(before[name] - 0.5 * p.grad)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=0.1)])
+def test_a_grad_of_none_counts_as_zero(make) -> None:
+    # PyTorch's set_to_none habit: a parameter without a gradient is not moved
+    w, v = Value(1.0), Value(2.0)
+    w.grad, v.grad = None, 0.5
+    make([w, v]).step()
+    assert w.data == 1.0 and v.data < 2.0
+
+
+def test_an_update_that_is_not_finite_changes_nothing_and_names_the_parameter() -> None:
+    w, v = Value(1.0, label="w"), Value(-1e308, label="v")
+    w.grad, v.grad = 1.0, 1e308
+    with pytest.raises(FloatingPointError,
+                       match="parameter 2 \\(v\\) -inf; nothing was changed: lower the learning"):
+        SGD([w, v], lr=1e10).step()
+    assert (w.data, v.data) == (1.0, -1e308)  # nothing was written

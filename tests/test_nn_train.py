@@ -274,7 +274,8 @@ def test_an_update_that_makes_a_parameter_infinite_stops_training() -> None:
     model.layers[0].neurons[0].w[0].data = 0.0  # score 0, target 1: d(mse)/dw = -2
     before = model.state_dict()
     with pytest.raises(FloatingPointError,
-                       match=r"in epoch 1: the update made parameter layer1.neuron0.w0 inf"):
+                       match=r"in epoch 1: the update would make parameter 1 "
+                             r"\(layer1.neuron0.w0\) inf"):
         fit(model, [[1.0]], [1], loss="mse", optimizer=SGD(model.parameters(), lr=1e308),
             epochs=1, progress=False)
     assert model.state_dict() == before  # the weights from before that step
