@@ -1,4 +1,5 @@
-"""The README's examples must keep working: run them and compare what they print.
+"""The README's examples, and those of the pages in docs/, must keep working: run them
+and compare what they print.
 
 - Every ```python block runs in a fresh namespace, in an empty temporary working
   directory. Functions it defines whose names start with ``test_`` (hypothesis
@@ -8,9 +9,9 @@
   command-line parser; ``steps``, ``check`` and ``graph`` are also run, and the
   lines under the command are what it must print (and exit status 0, or 1 for a
   check whose output says FAILED).
-- Every relative link and image in the README points at a file of the repository,
-  the pictures in docs/ are small, valid SVG or PNG files, and the performance
-  table agrees with benchmarks/README.md.
+- Every relative link and image of those pages points at a file of the repository,
+  the README links every page of docs/, the pictures in docs/ are small, valid SVG
+  or PNG files, and the README's performance table agrees with benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from nn import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]  # the README and its pages
 FENCE = re.compile(r"^```(\S*)\s*$")
 RUN_COMMANDS = ("steps", "check", "graph")  # quick and deterministic: run them
 MAX_PICTURE_BYTES = 50_000
@@ -41,9 +43,14 @@ class Block:
     text: str
     line: int  # line number of the opening fence, 1-based
     output: str | None = None  # a ```text block right after a ```python block
+    document: str = "README.md"  # where it is, relative to the repository
+
+    @property
+    def where(self) -> str:
+        return f"{self.document}:{self.line}"
 
 
-def read_blocks(markdown: str) -> list[Block]:
+def read_blocks(markdown: str, document: str = "README.md") -> list[Block]:
     """The fenced code blocks of `markdown`, each python block paired with its output."""
     blocks: list[Block] = []
     lines = markdown.splitlines()
@@ -63,18 +70,21 @@ def read_blocks(markdown: str) -> list[Block]:
             body.append(lines[i])
             i += 1
         if i == len(lines):
-            raise AssertionError(f"README.md:{start + 1}: code block never closed")
+            raise AssertionError(f"{document}:{start + 1}: code block never closed")
         i += 1
-        block = Block(opening.group(1), "\n".join(body) + "\n", start + 1)
+        block = Block(opening.group(1), "\n".join(body) + "\n", start + 1, document=document)
         if block.language == "text" and follows_block and blocks[-1].language == "python":
             previous = blocks.pop()
-            block = Block(previous.language, previous.text, previous.line, block.text)
+            block = Block(previous.language, previous.text, previous.line, block.text,
+                          document)
         blocks.append(block)
         follows_block = True
     return blocks
 
 
-BLOCKS = read_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [block for path in DOCUMENTS
+          for block in read_blocks(path.read_text(encoding="utf-8"),
+                                   str(path.relative_to(ROOT)))]
 PYTHON = [block for block in BLOCKS if block.language == "python"]
 CONSOLE = [
     (block, line)
@@ -104,13 +114,13 @@ def test_the_readme_has_the_examples_these_tests_check():
     assert {"steps", "check", "graph", "demo", "train"} <= subcommands
 
 
-@pytest.mark.parametrize("block", PYTHON, ids=[f"README.md:{b.line}" for b in PYTHON])
+@pytest.mark.parametrize("block", PYTHON, ids=[b.where for b in PYTHON])
 def test_python_example_runs_and_prints_what_the_readme_says(block, tmp_path, monkeypatch, capsys):
     if "torch" in block.text:  # the PyTorch bridge's example (torch is an optional extra)
         pytest.importorskip("torch", reason="PyTorch is not installed (the 'torch' extra)")
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"readme_block_{block.line}"}
-    exec(compile(block.text, f"README.md:{block.line}", "exec"), namespace)
+    exec(compile(block.text, block.where, "exec"), namespace)
     tests = [
         value for name, value in namespace.items() if name.startswith("test_") and callable(value)
     ]
@@ -125,7 +135,7 @@ def test_python_example_runs_and_prints_what_the_readme_says(block, tmp_path, mo
 
 
 @pytest.mark.parametrize(
-    "block, command", CONSOLE, ids=[f"README.md:{b.line}:{c[2:40]}" for b, c in CONSOLE]
+    "block, command", CONSOLE, ids=[f"{b.where}:{c[2:40]}" for b, c in CONSOLE]
 )
 def test_backprop_command_works_as_shown(block, command, tmp_path, monkeypatch, capsys):
     argv = shlex.split(command[2:])[1:]  # without "$ " and "backprop"
@@ -181,11 +191,24 @@ def _relative_targets(markdown: str) -> list[str]:
     return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:|#", t)]
 
 
-def test_every_relative_link_and_picture_exists():
-    targets = _relative_targets(README.read_text(encoding="utf-8"))
-    assert "benchmarks/README.md" in targets and "notebooks/README.md" in targets
-    missing = [t for t in targets if not (ROOT / t.split("#")[0]).exists()]
-    assert not missing, f"README.md links to files that do not exist: {missing}"
+def _resolved_targets(path: Path) -> list[Path]:
+    """The files the relative links and pictures of the page at `path` point at."""
+    return [(path.parent / target.split("#")[0]).resolve()
+            for target in _relative_targets(path.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[p.name for p in DOCUMENTS])
+def test_every_relative_link_and_picture_exists(path):
+    missing = [str(t) for t in _resolved_targets(path) if not t.exists()]
+    assert not missing, f"{path.name} links to files that do not exist: {missing}"
+
+
+def test_the_readme_links_the_benchmarks_the_notebooks_and_every_page_of_docs():
+    targets = set(_resolved_targets(README))
+    pages = {p.resolve() for p in DOCUMENTS[1:]}
+    assert len(pages) >= 4
+    wanted = {ROOT / "benchmarks" / "README.md", ROOT / "notebooks" / "README.md", *pages}
+    assert wanted <= targets, sorted(str(p) for p in wanted - targets)
 
 
 def test_every_notebook_is_linked():
@@ -195,12 +218,13 @@ def test_every_notebook_is_linked():
 
 
 def test_pictures_are_small_valid_and_all_used():
-    markdown = README.read_text(encoding="utf-8")
-    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", markdown)
+    pictures = {(document.parent / found).resolve() for document in DOCUMENTS
+                for found in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)",
+                                        document.read_text(encoding="utf-8"))}
     assert len(pictures) >= 3, pictures
-    for picture in pictures:
-        path = ROOT / picture
-        assert path.parent == ROOT / "docs", f"{picture}: keep README pictures in docs/"
+    for path in pictures:
+        picture = str(path.relative_to(ROOT))
+        assert path.parent == ROOT / "docs", f"{picture}: keep the pictures in docs/"
         content = path.read_bytes()
         budget = LARGER_PICTURES.get(picture, MAX_PICTURE_BYTES)
         assert 0 < len(content) <= budget, f"{picture}: {len(content)} bytes"
@@ -208,8 +232,9 @@ def test_pictures_are_small_valid_and_all_used():
             assert ElementTree.fromstring(content).tag.endswith("svg"), picture
         else:
             assert path.suffix == ".png" and content.startswith(b"\x89PNG\r\n\x1a\n"), picture
-    unused = {f"docs/{p.name}" for p in (ROOT / "docs").iterdir()} - set(pictures)
-    assert not unused, f"files in docs/ that the README does not show: {sorted(unused)}"
+    files = {p.resolve() for p in (ROOT / "docs").iterdir() if p.suffix != ".md"}
+    unused = sorted(p.name for p in files - pictures)
+    assert not unused, f"files in docs/ that no page shows: {unused}"
 
 
 def _table_rows(markdown: str, first_header: str) -> list[dict[str, str]]:
