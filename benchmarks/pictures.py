@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import platform
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
+
+from timing import REPEATS, best_wall_time
 
 import autograd
 import nn
 from autograd import Value, draw_graph, drawing, player_html
 from nn import losses
-
-REPEATS = 3
 
 
 def demo_point() -> tuple[nn.MLP, list[Value], Value]:
@@ -39,16 +36,6 @@ def digits_point() -> Value:
     X, y = nn.load_digits()
     model = nn.MLP(64, [32, 10], seed=0, init="he")
     return losses.cross_entropy(model(X[0]), y[0])
-
-
-def best(make: Callable[[], Any]) -> tuple[float, Any]:
-    """The best wall-clock time of REPEATS calls, and the last result."""
-    times, result = [], None
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        result = make()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:
@@ -74,7 +61,7 @@ def main() -> None:
     print("| picture | values in the graph | size | build time |")
     print("|---|---:|---:|---:|")
     for name, nodes, make in rows:
-        seconds, text = best(make)
+        seconds, text = best_wall_time(make)
         print(f"| {name} | {nodes:,} | {len(text.encode()) / 1e6:.2f} MB | {seconds:.2f} s |",
               flush=True)
 

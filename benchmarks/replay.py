@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import platform
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
-import nn
+from timing import REPEATS, best_wall_time
 
-REPEATS = 3
+import nn
 
 
 def demo_run() -> tuple[nn.MLP, nn.History, list[list[float]], list[int]]:
@@ -45,16 +43,6 @@ def train_run() -> tuple[nn.MLP, nn.History, list[Any], list[Any], list[Any], li
     return model, history, X_train, y_train, X_test, y_test
 
 
-def best(make: Callable[[], str]) -> tuple[float, str]:
-    """The best wall-clock time of REPEATS calls, and the last result."""
-    times, result = [], ""
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        result = make()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def main() -> None:
     model, history, X, y = demo_run()
     trained, train_history, X_train, y_train, X_test, y_test = train_run()
@@ -70,7 +58,7 @@ def main() -> None:
     print("| run | page size | build time |")
     print("|---|---:|---:|")
     for name, make in rows:
-        seconds, page = best(make)
+        seconds, page = best_wall_time(make)
         print(f"| {name} | {len(page.encode()) / 1e6:.2f} MB | {seconds:.1f} s |", flush=True)
 
 
