@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import autograd
@@ -321,7 +321,8 @@ def test_every_built_in_op_passes_with_no_kink_inside_its_domain(name, data):
     args, settings = data.draw(op_inputs(name), label="inputs, settings")
     out = _graph(name, args, settings)
     report = check_graph(out.sin() * 1.5)  # the op, then a chain after it
-    assert report and not report.kinks, f"{name}{args} {settings}\n{report}"
+    assert report and not report.kinks and not report.unchecked, \
+        f"{name}{args} {settings}\n{report}"
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
@@ -329,13 +330,14 @@ def test_every_built_in_op_passes_with_no_kink_inside_its_domain(name, data):
 def test_every_built_in_rule_is_right_under_create_graph(name, data):
     args, settings = data.draw(op_inputs(name), label="inputs, settings")
     report = check_graph(_graph(name, args, settings), order=2)
-    assert report and not report.kinks, f"{name}{args} {settings}\n{report}"
+    assert report and not report.kinks and not report.unchecked, \
+        f"{name}{args} {settings}\n{report}"
 
 
 @given(expressions_and_inputs(["x", "y", "z"], max_depth=4))
 def test_random_expressions_of_built_in_ops_pass(case):
     expression, point = case
     out = expression(*[Value(p, label=n) for p, n in zip(point, expression.variables)])
-    if isinstance(out, Value):
-        report = check_graph(out)
-        assert report and not report.kinks, f"{expression} at {point}\n{report}"
+    assume(isinstance(out, Value))  # an expression without a variable is a number
+    report = check_graph(out)
+    assert report and not report.kinks, f"{expression} at {point}\n{report}"

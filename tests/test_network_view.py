@@ -93,8 +93,8 @@ def test_edges_carry_the_sign_and_size_of_the_gradient_flowing_back(demo_net):
     model, _, loss = demo_net
     nodes, edges = parse(draw_graph(loss, collapse=2).source)
     by_name = {name: i for i, name in groups(nodes).items()}
-    widths = []
-    for i, j in [(0, 0), (3, 5), (7, 1), (12, 9)]:
+    widths, colours = [], set()
+    for i, j in [(i, j) for i in range(16) for j in range(16)]:  # every layer 1 -> 2 edge
         a, _ = neuron_values(loss, 2, j)
         (d_a,) = autograd.grad(loss, [a])
         flow = model.layers[1].neurons[j].w[i].data * d_a  # ∂(w·h)/∂h_i = w_i, times ∂L/∂a
@@ -102,8 +102,10 @@ def test_edges_carry_the_sign_and_size_of_the_gradient_flowing_back(demo_net):
                     if (s, t) == (by_name[f"layer1.neuron{i}"], by_name[f"layer2.neuron{j}"])]
         colour = drawing.POSITIVE if flow > 0 else drawing.NEGATIVE if flow < 0 else \
             drawing.NO_FLOW
-        assert attrs["color"] == colour
+        assert attrs["color"] == colour, (i, j, flow)
+        colours.add(colour)
         widths.append((abs(flow), float(attrs["penwidth"])))
+    assert colours == {drawing.POSITIVE, drawing.NEGATIVE, drawing.NO_FLOW}
     assert [w for _, w in sorted(widths)] == sorted(w for _, w in widths)  # wider when larger
     assert "Blue: positive, orange: negative" in draw_graph(loss, collapse=2).source  # legend
 

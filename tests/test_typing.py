@@ -3,13 +3,10 @@ the class (nothing attached at import time), and the package ships py.typed."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 import autograd
 
@@ -45,7 +42,6 @@ def _mypy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "MYPYPATH": package_root})
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
 def test_a_learners_typed_code_type_checks_and_a_wrong_method_does_not(tmp_path):
     ok = _mypy(tmp_path, LEARNER_CODE)
     assert ok.returncode == 0, ok.stdout
