@@ -141,8 +141,9 @@ def node_check(root: Value, eps: float = EPS, atol: float = ATOL, rtol: float = 
         wanted = [type(p) is not Constant and p in reached for p in node.parents]
         for i in range(len(node.parents)):
             if wanted[i]:
-                found.append(_first_order(node, i, names, eps, atol, rtol))
-                if order == 2:
+                first = _first_order(node, i, names, eps, atol, rtol)
+                found.append(first)
+                if order == 2 and not first.rule_error:  # a failing rule has no derivative
                     found += _second_order(node, i, wanted, names, eps, atol, rtol)
     entries = [item.entry for item in found]
     title = "check_graph" if order == 1 else "check_graph (order 2)"
@@ -285,6 +286,7 @@ def judge(name: str, where: str, rule: float | Exception, f: Callable[[float], f
                           passed, kink=kink, note=note)
 
     first = (up - down) / (2 * eps)  # the central difference with the step asked for
+    jump: CheckEntry | None = None  # a jump seen so far: a pole beside the point looks alike
     for step in (eps, eps / 4, eps / 16):
         if step != eps:
             try:
@@ -304,13 +306,20 @@ def judge(name: str, where: str, rule: float | Exception, f: Callable[[float], f
             low, high = min(left, right), max(left, right)
             slack = atol + rtol * max(abs(low), abs(high))
             if not ok:
-                return entry(central, True, True, f"{text}; the rule fails here: {rule}")
-            if shape == "jump" or low - slack <= r <= high + slack:
+                return entry(central, False, True, (
+                    f"{where} is not differentiable, and the rule fails there ({rule}): "
+                    f"it should return a slope between {short(left)} (left) and "
+                    f"{short(right)} (right)"))
+            if shape == "jump":  # a jump at the point stays at every smaller step
+                jump = jump or entry(central, True, True, text)
+                continue
+            if low - slack <= r <= high + slack:
                 return entry(central, True, True, text)
             return entry(central, False, True,
                          f"{where} is not differentiable, but {uses} {short(r)}, outside the "
                          f"slopes on either side ({short(left)} on the left, {short(right)} on "
                          f"the right)")
+        jump = None  # smooth at a smaller step: what looked like a jump was a pole beside it
         if not ok:
             break
         closer = "" if step == eps else (
@@ -323,6 +332,8 @@ def judge(name: str, where: str, rule: float | Exception, f: Callable[[float], f
             return entry(refined, True, note=(
                 f"the central difference with eps={step:g} is {short(central)}; refined "
                 f"with eps/2 it is {short(refined)}, as the rule says"))
+    if jump is not None:
+        return jump
     if not ok:
         return CheckEntry(name, (math.nan, first), math.nan, math.nan, False,
                           note=f"the rule fails: {rule}")

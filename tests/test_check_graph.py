@@ -183,6 +183,27 @@ def test_a_jump_is_a_kink_whatever_the_rule_says():
     assert entry.values == pytest.approx((0.0, 0.5 / 1e-6))  # (1 - 0)/(2 eps)
 
 
+def test_a_pole_beside_the_point_is_not_taken_for_a_jump_that_excuses_a_wrong_rule():
+    # 1/x at 3e-7 with eps = 1e-6: the step +-eps straddles the pole and looks like a jump;
+    # with eps/4 it does not, and there the wrong sign of the rule shows.
+    wrong = define_op("cg_recip_wrong", lambda x: 1 / x, [lambda x, out: 1 / x**2],
+                      ["1/x² (sign wrong)"])
+    report = check_graph(wrong(Value(3e-7, label="x")))
+    entry = report["cg_recip_wrong#1 input 1"]
+    assert not entry.passed and not entry.kink
+    assert report.culprit is entry
+
+
+def test_a_rule_that_fails_at_a_kink_fails_and_asks_for_a_slope():
+    # backward() would raise there: the check must not pass it as a kink
+    sign_rule = define_op("cg_abs_sign", abs, [lambda x, out: x / abs(x)], ["x/|x|"])
+    report = check_graph(sign_rule(Value(0.0, label="x")))
+    entry = report["cg_abs_sign#1 input 1"]
+    assert not entry.passed and entry.kink
+    assert "a slope between -1 (left) and 1 (right)" in entry.note
+    assert not report
+
+
 def test_smooth_ops_off_their_kinks_are_not_kinks():
     x = Value(0.3, label="x")
     report = check_graph(x.relu() + x.abs() + autograd.maximum(x, 0.1) + x.clamp(0, 1))
@@ -220,6 +241,12 @@ def test_near_a_singularity_a_wrong_rule_still_fails():
     bad_log = define_op("cg_bad_log", math.log, [lambda x, out: 1.01 / x], ["1.01/x (wrong)"])
     report = check_graph(bad_log(Value(1e-5, label="x")))
     assert not report and report.failures[0].name == "cg_bad_log#1 input 1"
+
+
+def test_order_2_reports_a_rule_that_returns_no_number_instead_of_raising():
+    no_number = define_op("cg_no_number", lambda x: x * x, [lambda x, out: None], ["None"])
+    report = check_graph(no_number(Value(2.0, label="x")), order=2)
+    assert not report and "the rule fails" in report["cg_no_number#1 input 1"].note
 
 
 def test_a_rule_that_fails_where_the_op_is_smooth_fails_and_says_why():
