@@ -275,9 +275,6 @@ def compare(name: str, value: float, references: Sequence[float],
                       relative(worst_error, worst_reference), passed)
 
 
-_compare = compare  # the name autograd.torch_check imports
-
-
 def compare_gradients(
     names: Sequence[str],
     analytic: Sequence[float],

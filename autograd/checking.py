@@ -50,7 +50,6 @@ from autograd.check_report import (
     CheckEntry,
     GradcheckReport,
     HandBackwardReport,
-    _compare,
     check_settings,
     compare,
     compare_gradients,
@@ -63,7 +62,7 @@ from autograd.local_check import NodeCheck, check_graph, culprit_sentence, node_
 from autograd.stepper import node_names
 
 __all__ = [
-    "ATOL", "EPS", "RTOL", "CheckEntry", "GradcheckReport", "HandBackwardReport", "_compare",
+    "ATOL", "EPS", "RTOL", "CheckEntry", "GradcheckReport", "HandBackwardReport",
     "check_graph", "compare", "compare_gradients", "gradcheck", "gradgradcheck", "is_close",
     "numerical_grad",
 ]

@@ -25,14 +25,13 @@ PyTorch is optional: it is imported when the check runs, never by ``import autog
 from __future__ import annotations
 
 import functools
-import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from autograd import validate
 from autograd.backprop import grad, topological_order
-from autograd.checking import CheckEntry, GradcheckReport, _compare
+from autograd.check_report import CheckEntry, GradcheckReport, compare
 from autograd.core import Constant, Value
 
 __all__ = ["builtin_torch_ops", "check_against_torch"]
@@ -50,13 +49,14 @@ INSTALL_HINT = (
 TorchFunction = Callable[..., Any]
 
 
-def _import_torch() -> Any:
+def import_torch(what: str) -> Any:
+    """``import torch``, or an ImportError that names `what` needs it and how to install a
+    CPU build (torch is the optional extra ``torch``; nothing imports it before this)."""
     try:
         import torch
     except ImportError as error:
-        raise ImportError(
-            f"check_against_torch needs PyTorch, which is not installed; {INSTALL_HINT}"
-        ) from error
+        raise ImportError(f"{what} needs PyTorch, which is not installed; {INSTALL_HINT}") \
+            from error
     return torch
 
 
@@ -67,7 +67,7 @@ def builtin_torch_ops() -> Mapping[str, TorchFunction]:
     Each is called like the op's forward: ``twin(*parent_tensors, *settings)``.
     Add or replace twins with `check_against_torch`'s ``torch_ops``.
     """
-    torch = _import_torch()
+    torch = import_torch("check_against_torch")
     functional = torch.nn.functional
 
     def stacked(xs: Sequence[Any]) -> Any:
@@ -162,13 +162,10 @@ def check_against_torch(
         raise TypeError(f"check_against_torch needs a Value, got {type(root).__name__}")
     if isinstance(order, bool) or order not in (1, 2):
         raise ValueError(f"check_against_torch: order must be 1 or 2, got {order!r}")
-    for option, value in (("atol", atol), ("rtol", rtol)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-                math.isfinite(value) and value >= 0):
-            raise ValueError(f"check_against_torch: {option} must be a finite number >= 0, "
-                             f"got {value!r}")
+    validate.non_negative(atol, "check_against_torch: atol")
+    validate.non_negative(rtol, "check_against_torch: rtol")
     extra = _checked_twins(torch_ops)
-    torch = _import_torch()
+    torch = import_torch("check_against_torch")
     table = {**builtin_torch_ops(), **extra}
     nodes = topological_order(root)
     _check_every_op_has_a_twin(nodes, table)
@@ -180,11 +177,11 @@ def check_against_torch(
     tensors = _replay(torch, nodes, table)
     output = tensors[root]
     inputs = [tensors[leaf] for leaf in leaves]
-    entries = [_compare(f"{root.label or 'output'} (value)", root.data, [output.item()],
+    entries = [compare(f"{root.label or 'output'} (value)", root.data, [output.item()],
                         atol, rtol)]
     ours = [float(g) for g in grad(root, leaves)]
     theirs = _torch_grads(torch, output, inputs, create_graph=False)
-    entries += [_compare(name, a, [float(b)], atol, rtol)
+    entries += [compare(name, a, [float(b)], atol, rtol)
                 for name, a, b in zip(names, ours, theirs)]
     if order == 2:
         entries += _second_derivatives(torch, root, leaves, names, output, inputs, atol, rtol)
@@ -290,5 +287,5 @@ def _second_derivatives(
     for i, name_i in enumerate(names):
         for j, name_j in enumerate(names):
             name = f"∂²f/∂{name_i}²" if i == j else f"∂²f/∂{name_i}∂{name_j}"
-            entries.append(_compare(name, ours[i][j], [theirs[i][j]], atol, rtol))
+            entries.append(compare(name, ours[i][j], [theirs[i][j]], atol, rtol))
     return entries

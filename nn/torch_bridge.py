@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from autograd.torch_check import import_torch
 from nn.module import MLP
 
 if TYPE_CHECKING:  # for the annotations only: torch is imported when a function runs
@@ -32,23 +33,8 @@ if TYPE_CHECKING:  # for the annotations only: torch is imported when a function
 
 __all__ = ["from_torch", "to_torch"]
 
-INSTALL_HINT = (
-    "install a CPU build of PyTorch with: "
-    "pip install torch --index-url https://download.pytorch.org/whl/cpu"
-)
-
 # Our activation name -> the name of the torch.nn module that computes it.
 _TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
-
-
-def import_torch(what: str) -> Any:
-    """``import torch``, or an ImportError that says how to install a CPU build."""
-    try:
-        import torch
-    except ImportError as error:
-        raise ImportError(f"{what} needs PyTorch, which is not installed; {INSTALL_HINT}") \
-            from error
-    return torch
 
 
 def to_torch(model: MLP) -> torch.nn.Sequential:

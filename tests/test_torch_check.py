@@ -231,8 +231,9 @@ def test_report_is_a_gradcheck_report_that_prints_as_a_table():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"order": 3}, ValueError, "order must be 1 or 2, got 3"),
     ({"order": True}, ValueError, "order must be 1 or 2, got True"),
-    ({"atol": -1.0}, ValueError, "atol must be a finite number >= 0, got -1.0"),
-    ({"rtol": float("nan")}, ValueError, "rtol must be a finite number >= 0, got nan"),
+    ({"atol": -1.0}, ValueError, "check_against_torch: atol must be >= 0, got -1.0"),
+    ({"atol": "a"}, TypeError, "check_against_torch: atol must be a real number, got str"),
+    ({"rtol": float("nan")}, ValueError, "check_against_torch: rtol must be finite, got nan"),
 ])
 def test_bad_settings_are_clear_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
