@@ -374,6 +374,9 @@ def test_a_point_on_a_kink_gets_a_note():
                                  [scores], names=["s"])
     assert report.notes and "s[0]" in report.notes[0] and "kink" in report.notes[0]
     assert "note:" in str(report)
+    # the hand formula makes the engine's choice there (0 for max(0, m) at m = 0): no failure
+    assert report and [entry.name for entry in report.kinks] == ["s[0]", "s[1]"]  # s_0 - s_1
+    assert report.verdict() == "PASSED (2 at a kink)"
 
 
 def test_report_class_is_exported():
