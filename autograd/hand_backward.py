@@ -517,10 +517,22 @@ def _hand_gradients(grad_fn: Callable[..., Any], args: Sequence[Any],
     elif len(args) == 1 and _shape(result) == wanted[0]:
         per_input = [result]  # one input: the bare gradient is fine too
     else:
-        raise ValueError(
-            f"{function}: grad_fn must return one gradient per input, each "
-            f"shaped like its input ({', '.join(names)}); got a {type(result).__name__} "
-            f"that does not match"
-        )
+        raise ValueError(f"{function}: grad_fn must return one gradient per input, each "
+                         f"shaped like its input; {_mismatch(result, args, names)}")
     return [[v for _, v in _flatten(g, name, "gradient", function)]
             for g, name in zip(per_input, names)]
+
+
+def _mismatch(result: Any, args: Sequence[Any], names: Sequence[str]) -> str:
+    """Which gradient has the wrong shape, e.g. ``W has shape (2, 1) but its gradient
+    has shape (1, 2)``."""
+    def described(x: Any) -> str:
+        text = _shape_text(x)
+        return f"shape {text}" if text.startswith("(") else text
+
+    if isinstance(result, (list, tuple)) and len(result) == len(args) > 1:
+        for gradient, arg, name in zip(result, args, names):
+            if _shape(gradient) != _shape(arg):
+                return f"{name} has {described(arg)} but its gradient has {described(gradient)}"
+    expected = ", ".join(f"{name} has {described(arg)}" for name, arg in zip(names, args))
+    return f"{expected}; grad_fn returned {described(result)}"

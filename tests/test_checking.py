@@ -356,8 +356,13 @@ def test_several_scalar_inputs_and_a_tuple_of_gradients():
 
 
 def test_a_gradient_of_the_wrong_shape_is_a_clear_error():
-    with pytest.raises(ValueError, match="shaped like its input"):
-        check_hand_gradient(lambda w: w[0] + w[1], lambda w: [1.0], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"shaped like its input; w has shape \(2,\); "
+                                         r"grad_fn returned shape \(1,\)"):
+        check_hand_gradient(lambda w: w[0] + w[1], lambda w: [1.0], [[1.0, 2.0]], names=["w"])
+    with pytest.raises(ValueError, match=r"W has shape \(2, 1\) but its gradient has shape "
+                                         r"\(1, 2\)"):
+        check_hand_gradient(lambda W, x: W[0][0] * x[0], lambda W, x: ([[1.0, 0.0]], [0.0]),
+                            [[[1.0], [2.0]], [3.0]], names=["W", "x"])
 
 
 def test_an_input_that_is_not_numbers_is_a_clear_error():
