@@ -50,7 +50,7 @@ from autograd.core import Constant, Value, topological_order
 from autograd.files import write_atomically
 from autograd.network import Group, groups_of, natural, paths_of
 from autograd.stepper import number
-from autograd.trace import Step, Trace, node_names, record
+from autograd.trace import Step, node_names, record
 
 COLOURS = {
     "input": "#dbeafe",  # light blue
@@ -260,8 +260,9 @@ class Picture:
 
     def _network_inputs(self, drawn: list[Value]) -> list[Value]:
         """Leaves that feed groups, if there are more than MANY_INPUTS of them."""
+        candidates = set(drawn)  # a set: an MLP on 784 inputs asks once per weight
         feeding = {p for g in self.groups.values() for n in g.nodes for p in n.parents
-                   if p in drawn and p.operation is None and type(p) is not Constant}
+                   if p in candidates and p.operation is None and type(p) is not Constant}
         ordered = [node for node in drawn if node in feeding]
         return ordered if len(ordered) > MANY_INPUTS else []
 
@@ -365,14 +366,23 @@ class Picture:
             anchors["inputs"] = "m" * len(self.inputs_fields({}))
         return anchors
 
-    def flow(self, link: Link, grads: Grads) -> float:
-        """The gradient flowing back along an edge: Σ ∂node/∂parent · node's grad."""
-        total = 0.0
-        for node, position in link.links:
-            local = local_derivatives(node)[position]
-            if local is not None:
-                total += local * _float(_grad(node, grads))
-        return total
+    def flows(self, grads: Grads) -> dict[str, float]:
+        """The gradient flowing back along each edge between groups (ids ``a{k}``):
+        Σ ∂node/∂parent · node's grad over the links the edge carries."""
+        locals_: dict[Value, list[Any]] = {}  # each node's derivatives, computed once:
+        flows = {}  # a dot node over 784 inputs feeds 784 links
+        for link in self.links:
+            if not link.id.startswith("a"):
+                continue
+            total = 0.0
+            for node, position in link.links:
+                if node not in locals_:
+                    locals_[node] = local_derivatives(node)
+                local = locals_[node][position]
+                if local is not None:
+                    total += local * _float(_grad(node, grads))
+            flows[link.id] = total
+        return flows
 
     # -- the digraph ---------------------------------------------------------------
 
@@ -518,12 +528,14 @@ _LEGEND = ("Edges: the gradient flowing back along each one. "
 
 def _grad(node: Value, grads: Grads) -> Any:
     """The gradient to show for `node`: from `grads` (0 if it has none yet), or,
-    when `grads` is None, the ``.grad`` the node holds."""
-    return node.grad if grads is None else grads.get(node, 0.0)
+    when `grads` is None, the ``.grad`` the node holds (None counts as 0, as in
+    ``backward()``)."""
+    grad = node.grad if grads is None else grads.get(node, 0.0)
+    return 0.0 if grad is None else grad
 
 
 def _float(x: Any) -> float:
-    return x.data if isinstance(x, Value) else 0.0 if x is None else float(x)
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _some(names: list[str], limit: int = 6) -> str:
@@ -654,7 +666,9 @@ def draw_graph(
         show_grad: show each node's ``.grad``.
         digits:    significant digits of the numbers shown.
         step:      highlight one backward step: a `Step` from
-                   `autograd.backward_steps(root)` or its index (0 = the first).
+                   `autograd.backward_steps(root)`, drawn with its own numbers
+                   (its pass's seed), or an index (0 = the first) into a pass
+                   from `root` seeded with 1.
                    The step's node is red with its upstream gradient on the edge
                    from its op; the edges to its parents are red and labelled
                    ``local × upstream = contribution``; the parents are orange.
@@ -679,11 +693,9 @@ def draw_graph(
     highlighted = None
     labels: dict[str, str] = {}
     if step is not None:
-        trace = record(root)
-        highlighted = _resolve_step(trace, step)
+        highlighted = _resolve_step(picture, step)
         labels = step_labels(picture, highlighted)
-    flows = ({link.id: picture.flow(link, None) for link in picture.links
-              if link.id.startswith("a")} if picture.groups and show_grad else {})
+    flows = picture.flows(None) if picture.groups and show_grad else {}
     return picture.digraph(step=highlighted, edge_labels=labels, flows=flows)
 
 
@@ -700,26 +712,19 @@ def step_labels(picture: Picture, step: Step) -> dict[str, str]:
     return labels
 
 
-def layout_sizes(digraph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
-    """``{node id: (width, height)}`` in inches, as Graphviz lays `digraph` out."""
-    sizes: dict[str, tuple[float, float]] = {}
-    for line in render(digraph, "plain").decode("utf-8").splitlines():
-        parts = line.split()
-        if parts and parts[0] == "node":  # node NAME x y width height label ...
-            sizes[parts[1].strip('"')] = (float(parts[4]), float(parts[5]))
-    return sizes
-
-
-def _resolve_step(trace: Trace, step: Step | int) -> Step:
+def _resolve_step(picture: Picture, step: Step | int) -> Step:
+    """The step to highlight: a `Step` as given (its node must be in the picture); an
+    index into a backward pass from the picture's root, seeded with 1."""
     if isinstance(step, Step):
-        if step.node not in trace.names:
+        if step.node not in picture.ids:
             raise ValueError("that step belongs to another graph: its node is not in this one")
-        return trace.steps[step.index] if step.index < len(trace.steps) and \
-            trace.steps[step.index].node is step.node else step
+        return step
     validate.integer(step, "step")
-    if not 0 <= step < len(trace.steps):
-        raise ValueError(
-            f"step {step} is out of range: this graph has {len(trace.steps)} backward step(s), "
-            f"indices 0 to {len(trace.steps) - 1}"
-        )
-    return trace.steps[step]
+    steps = record(picture.root).steps
+    if not steps:
+        raise ValueError(f"step {step}: the output is a leaf: it has no backward steps "
+                         "to highlight; draw it without step=")
+    if not 0 <= step < len(steps):
+        raise ValueError(f"step {step} is out of range: this graph has {len(steps)} backward "
+                         f"step(s), indices 0 to {len(steps) - 1}")
+    return steps[step]

@@ -101,19 +101,19 @@ def groups_of(order: Sequence[Value], root: Value, depth: int,
         for parent in node.parents:
             if parent in inside and inside[parent] != inside.get(node):
                 leaving.add(parent)
-    for key, group in groups.items():
-        group.shown = _rows(group, [n for n in group.nodes if n in leaving], inside, key)
+    for group in groups.values():
+        group.shown = _rows(group, [n for n in group.nodes if n in leaving], inside)
     return dict(sorted(groups.items(), key=lambda item: natural(item[0])))
 
 
-def _rows(group: Group, leaving: list[Value], inside: dict[Value, tuple[str, ...]],
-          key: tuple[str, ...]) -> list[tuple[str, Value]]:
+def _rows(group: Group, leaving: list[Value],
+          inside: dict[Value, tuple[str, ...]]) -> list[tuple[str, Value]]:
     """The rows of a group's node: a neuron shows ``a`` and ``h``, other groups what leaves."""
     rows: list[tuple[str, Value]] = []
     for node in leaving:
         (before,) = node.parents if len(node.parents) == 1 else (None,)
         activation = (node.operation is not None and before is not None
-                      and before.operation is not None and inside.get(before) == key)
+                      and before.operation is not None and inside.get(before) == group.path)
         if activation and len(leaving) == 1:
             rows += [("a", before), ("h", node)]  # type: ignore[list-item]
             group.activation = node.op

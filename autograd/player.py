@@ -159,16 +159,17 @@ def _flows(picture: Picture, frames: Sequence[Frame]) -> dict[str, float]:
     return flows
 
 
-def _svg(picture: Picture, frames: Sequence[Frame], prefix: str) -> str:
-    """The one SVG: laid out with the widest text each field shows in any frame."""
-    texts = [picture.texts(frame.grads) for frame in frames]
+def _svg(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
+         flows: dict[str, float], prefix: str) -> str:
+    """The one SVG: laid out with the widest text each field shows in any frame
+    (`texts`: each frame's)."""
     widest = {node_id: [max((t[node_id][k] for t in texts), key=len)
                         for k in range(len(fields))]
               for node_id, fields in texts[0].items()}
     # Every step's labels are in the picture (the page shows one step's at a time).
     # A small graph makes room for them; a big one lays out much faster without.
     digraph = picture.digraph(widest=widest, edge_labels=_labels(picture, frames),
-                              label_all=True, flows=_flows(picture, frames),
+                              label_all=True, flows=flows,
                               as_xlabels=len(picture.links) > ROOMY_LABELS)
     svg = render(digraph, "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]
@@ -200,7 +201,9 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
     digest = hashlib.sha1("".join(f.caption for f in frames).encode()).hexdigest()[:10]
     player_id = f"backprop-player-{digest}"
     prefix = f"{player_id}-"
-    data = _frame_data(picture, frames, prefix)
+    texts = [picture.texts(frame.grads) for frame in frames]  # each frame's, once
+    flows = _flows(picture, frames)
+    data = _frame_data(frames, texts, flows)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -219,29 +222,28 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         f'<span class="position">frame 0 of {len(frames) - 1}</span>',
         "</div>",
         '<pre class="caption"></pre>',
-        f'<div class="picture">{_svg(picture, frames, prefix)}</div>',
-        f'<script type="application/json" class="frames">{_json_in_html(data)}</script>',
+        f'<div class="picture">{_svg(picture, frames, texts, flows, prefix)}</div>',
+        f'<script type="application/json" class="frames">{json_in_html(data)}</script>',
         f'<script type="application/json" class="anchors">'
-        f"{_json_in_html(picture.anchors())}</script>",
+        f"{json_in_html(picture.anchors())}</script>",
         f"<script>{_SCRIPT.replace('PLAYER_ID', player_id).replace('PREFIX', prefix)}</script>",
         "</div></body></html>",
     ]
     return Player("\n".join(parts))
 
 
-def _frame_data(picture: Picture, frames: Sequence[Frame], prefix: str) -> list[dict[str, Any]]:
+def _frame_data(frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
+                flows: dict[str, float]) -> list[dict[str, Any]]:
     """Each frame as the page reads it: caption, highlights, and the texts that changed
-    (frame 0: all of them)."""
+    (frame 0: all of them; `texts`: each frame's)."""
     data = []
     previous: dict[str, list[str]] = {}
-    flows = _flows(picture, frames)
     started: set[str] = set()
-    for frame in frames:
-        texts = picture.texts(frame.grads)
-        changes = [[node_id, k, text] for node_id, fields in texts.items()
+    for frame, shown in zip(frames, texts):
+        changes = [[node_id, k, text] for node_id, fields in shown.items()
                    for k, text in enumerate(fields)
                    if node_id not in previous or previous[node_id][k] != text]
-        previous = texts
+        previous = shown
         new_flows = [edge for edge in frame.active if edge in flows and edge not in started]
         started.update(new_flows)
         data.append({"c": frame.caption, "t": changes, "cur": frame.current,
@@ -250,8 +252,9 @@ def _frame_data(picture: Picture, frames: Sequence[Frame], prefix: str) -> list[
     return data
 
 
-def _json_in_html(data: object) -> str:
-    """JSON that cannot close its <script> element."""
+def json_in_html(data: object) -> str:
+    """`data` as compact JSON to put inside a ``<script>`` element: ``</`` is written
+    ``<\\/`` (the same string to JSON), so no text in it can close the element."""
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
@@ -369,4 +372,5 @@ _SCRIPT = """
 })();
 """
 
-__all__ = ["MAX_FRAMES", "Frame", "Player", "player_frames", "player_html", "save_player"]
+__all__ = ["MAX_FRAMES", "Frame", "Player", "json_in_html", "player_frames", "player_html",
+           "save_player"]

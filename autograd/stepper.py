@@ -50,7 +50,7 @@ def number(x: Any, digits: int = 4) -> str:
     return "0" if text == "-0" else text
 
 
-def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
+def backward_steps(root: Value, grad: float | Value = 1.0) -> Iterator[Step]:
     """Run ``root.backward(grad)`` one node at a time, yielding a `Step` per node.
 
     For each non-leaf node, in the order ``backward()`` processes them, and
@@ -61,9 +61,11 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     Each step is applied before it is yielded, so between two steps the graph
     shows the gradients so far; after the last one every ``.grad`` (root and
     intermediate nodes included) equals what one ``backward()`` leaves. The
-    starting gradient `grad` is added to ``root.grad`` when the generator
-    starts. The whole pass is recorded first (`autograd.trace.record`), so an
-    error (a derivative that does not exist) changes nothing. Example::
+    starting gradient `grad` (a number, or a Value whose data is used, as
+    ``backward()`` takes it) is added to ``root.grad`` when the generator
+    starts; a ``.grad`` of None counts as 0. The whole pass is recorded first
+    (`autograd.trace.record`), so an error (a derivative that does not exist)
+    changes nothing. Example::
 
         >>> from autograd import Value
         >>> x = Value(3.0, label="x")
@@ -161,7 +163,7 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def print_steps(root: Value, grad: float = 1.0, digits: int = 4) -> list[Step]:
+def print_steps(root: Value, grad: float | Value = 1.0, digits: int = 4) -> list[Step]:
     """Run `backward_steps(root, grad)` to the end, print the table, return the steps.
 
     Like ``root.backward(grad)``, this adds the gradients to ``.grad``.

@@ -17,12 +17,11 @@ numbers. Standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from autograd.backprop import local_derivatives
-from autograd.core import Constant, Value, as_float, isfinite, topological_order
+from autograd.core import Constant, Value, isfinite, seed_of, topological_order
 
 
 def node_names(graph: Value | list[Value] | tuple[Value, ...]) -> dict[Value, str]:
@@ -110,7 +109,8 @@ class Trace:
         names:   node -> readable name.
         steps:   one `Step` per non-leaf node, in backward order.
         gradients: node -> d root/d node · grad for this pass (constants: none).
-        before:  node -> its ``.grad`` when the trace was recorded.
+        before:  node -> its ``.grad`` when the trace was recorded (0.0 for a
+                 ``.grad`` of None, which ``backward()`` counts as 0).
     """
 
     root: Value
@@ -125,39 +125,21 @@ class Trace:
         """What ``node.grad`` holds once every step has run."""
         if node not in self.gradients:
             return self.before[node]
-        return _added(self.before[node], self.gradients[node])
-
-    def step_of(self, node: Value) -> Step | None:
-        """The step in which `node` passes its gradient on (None for a leaf)."""
-        for step in self.steps:
-            if step.node is node:
-                return step
-        return None
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self.steps)
-
-    def __len__(self) -> int:
-        return len(self.steps)
+        return self.before[node] + self.gradients[node]
 
 
-def _added(before: Any, gradient: float) -> Any:
-    """``before + gradient`` as backward() adds it (None counts as 0)."""
-    return (0.0 if before is None else before) + gradient
-
-
-def record(root: Value, grad: float = 1.0) -> Trace:
+def record(root: Value, grad: float | Value = 1.0) -> Trace:
     """Record one backward pass from `root`, changing nothing (see the module docstring).
 
     Raises what ``root.backward(grad)`` would raise (a derivative that does not
     exist, an out-of-date graph, a gradient that overflows), before anything.
+    Like ``backward()``, it takes a number or a Value (its data) as `grad`, and
+    counts a ``.grad`` of None as 0.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"a backward pass needs a Value as output, got {type(root).__name__}")
-    seed = as_float(grad, "the starting gradient")
+    seed: float = seed_of(root, grad, False)
     order = tuple(topological_order(root))
     names = node_names(order)
-    before = {node: node.grad for node in order}
+    before = {node: 0.0 if node.grad is None else node.grad for node in order}
     gradients: dict[Value, float] = {} if type(root) is Constant else {root: seed}
     non_leaves = [node for node in reversed(order)
                   if node.operation is not None and type(node) is not Constant]
@@ -176,12 +158,12 @@ def record(root: Value, grad: float = 1.0) -> Trace:
                 continue
             contribution = local * upstream
             so_far = gradients.get(parent)
-            grad_before = before[parent] if so_far is None else _added(before[parent], so_far)
+            grad_before = before[parent] if so_far is None else before[parent] + so_far
             gradients[parent] = contribution if so_far is None else so_far + contribution
             contributions.append(Contribution(
                 parent=parent, position=position, local=local,
                 formula=operation.formula(position, count), contribution=contribution,
-                grad_before=grad_before, grad_after=_added(before[parent], gradients[parent]),
+                grad_before=grad_before, grad_after=before[parent] + gradients[parent],
             ))
         steps.append(Step(
             index=index, total=len(non_leaves), node=node, name=names[node],

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd.drawing import NEGATIVE, NO_FLOW, POSITIVE, render
+from autograd.player import json_in_html
+from autograd.stepper import number
 from nn.train import CLASS_COLOURS
 
 if TYPE_CHECKING:
@@ -72,18 +74,13 @@ def page(recording: Recording, title: str) -> str:
         '<section class="neuron-view"><h4 class="neuron-title"></h4>'
         '<p class="neuron-text"></p><div class="weights"></div></section>',
         "</div>",
-        f'<script type="application/json" class="replay-static">{_json_in_html(static)}'
+        f'<script type="application/json" class="replay-static">{json_in_html(static)}'
         "</script>",
-        f'<script type="application/json" class="frames">{_json_in_html(frames)}</script>',
+        f'<script type="application/json" class="frames">{json_in_html(frames)}</script>',
         f"<script>{_SCRIPT.replace('REPLAY_ID', replay_id).replace('PREFIX', prefix)}</script>",
         "</div></body></html>",
     ]
     return "\n".join(parts)
-
-
-def _json_in_html(data: object) -> str:
-    """JSON that cannot close its <script> element."""
-    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
 def _run_text(static: dict[str, Any]) -> str:
@@ -179,7 +176,7 @@ def _svg(recording: Recording, prefix: str) -> str:
         widest[neuron["id"]] = [*cells, fields[-1].split(",")[0] + ", max |grad| "
                                 + "-0.0001234"[:max(largest, 1)]]
     every = [text for frame in recording.frames for row in frame["points"] for text in
-             (_number(row[0]), _number(row[-1]))]
+             (number(row[0]), number(row[-1]))]
     longest = max(every, key=len)
     widest[static["root"]] = ["loss", f"data {longest}", "grad 1"]
     if static["summary"]:
@@ -205,18 +202,13 @@ def _widest_numbers(recording: Recording) -> tuple[list[str], list[str]]:
     for frame in recording.frames:
         for row in frame["points"]:
             for k in range(count):
-                text = _number(row[1 + 2 * k])
+                text = number(row[1 + 2 * k])
                 if len(text) > len(data[k]):
                     data[k] = text
-                text = _number(row[2 + 2 * k])
+                text = number(row[2 + 2 * k])
                 if len(text) > len(grads[k]):
                     grads[k] = text
     return data, grads
-
-
-def _number(x: float) -> str:
-    text = f"{x:.4g}"
-    return "0" if text == "-0" else text
 
 
 # ---------------------------------------------------------------------------

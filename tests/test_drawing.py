@@ -227,6 +227,55 @@ def test_a_bad_step_is_a_clear_error():
         draw_graph(out, step="1")  # type: ignore[arg-type]
 
 
+def test_a_step_is_drawn_with_its_own_numbers_from_a_pass_seeded_with_2():
+    out, *_ = neuron()
+    steps = list(backward_steps(out, 2.0))
+    t = math.tanh(1.25)
+    nodes, edges = parse(draw_graph(out, step=steps[1]).source)
+    node_id = find(nodes, steps[1].name)
+    (upstream_edge,) = [attrs for a, b, attrs in edges if a == f"{node_id}_op" and b == node_id]
+    assert texts(upstream_edge) == [f"upstream {2 * (1 - t * t):.4g}"]  # not the seed-1 number
+    assert steps[1].upstream == pytest.approx(2 * (1 - t * t))
+    nodes, edges = parse(draw_graph(out, step=1).source)  # an index: a pass seeded with 1
+    (upstream_edge,) = [attrs for a, b, attrs in edges if a == f"{node_id}_op" and b == node_id]
+    assert texts(upstream_edge) == [f"upstream {1 - t * t:.4g}"]
+
+
+def test_a_leaf_output_has_no_step_to_highlight():
+    with pytest.raises(ValueError, match="the output is a leaf: it has no backward steps"):
+        draw_graph(Value(2.0, label="x"), step=0)
+
+
+def test_a_grad_of_none_is_drawn_as_zero_like_backward_counts_it():
+    x = Value(3.0, label="x")
+    y = x * x + x
+    x.grad = None
+    nodes, _ = parse(draw_graph(y).source)
+    assert texts(nodes[find(nodes, "x")]) == ["x", "data 3", "grad 0"]
+    steps = list(backward_steps(y))
+    nodes, _ = parse(draw_graph(y, step=steps[0]).source)
+    assert texts(nodes[find(nodes, "x")]) == ["x", "data 3", "grad 7"]
+
+
+def test_a_collapsed_picture_computes_each_nodes_local_derivatives_once(monkeypatch):
+    # a dot node over many inputs: one call for the node, not one per input
+    calls: list[Value] = []
+    original = drawing.local_derivatives
+
+    def counted(node):
+        calls.append(node)
+        return original(node)
+
+    monkeypatch.setattr(drawing, "local_derivatives", counted)
+    xs = [Value(0.1 * k, label=f"x{k}") for k in range(20)]
+    ws = [Value(0.5 - 0.05 * k, label=f"layer1.neuron0.w{k}") for k in range(20)]
+    h = tanh(dot(ws, xs))
+    loss = h * Value(2.0, label="layer2.neuron0.w0")
+    loss.backward()
+    draw_graph(loss, collapse=2)
+    assert calls and len(calls) == len(set(calls))
+
+
 def test_a_custom_op_with_too_few_derivatives_is_named_not_an_index_error():
     # issue 12, item 6: the highlighted step raised IndexError from inside the drawing
     short = autograd.Op("short_rule", lambda a, b: a * b, local=lambda args, out: [args[1]],
@@ -460,12 +509,6 @@ def test_importing_autograd_does_not_import_graphviz():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
-
-
-def test_layout_sizes_reads_graphviz_own_sizes():
-    out, *_ = neuron()
-    sizes = drawing.layout_sizes(draw_graph(out))
-    assert sizes["v0"][0] > sizes["v2_op"][0] > 0  # a value (x) is wider than an op circle (×)
 
 
 def test_graphviz_own_render_works_on_a_drawing_without_system_dot(no_system_dot, tmp_path):

@@ -213,3 +213,24 @@ def test_an_underivable_node_raises_before_any_gradient_changes():
 def test_bad_output_is_a_type_error():
     with pytest.raises(TypeError, match="float"):
         list(backward_steps(3.0))  # type: ignore[arg-type]
+
+
+def test_a_grad_of_none_counts_as_zero_in_every_step_like_backward():
+    # PyTorch's zero_grad(set_to_none=True) habit; backward() treats None as 0
+    x = Value(3.0, label="x")
+    y = x * x + x
+    x.grad = None
+    texts = [str(step) for step in backward_steps(y)]
+    assert "x.grad 0 -> 1" in texts[0] and "accumulates 1 -> 4 -> 7" in texts[1]
+    assert x.grad == 7.0
+    same = Value(3.0, label="x")
+    same.grad = None
+    (same * same + same).backward()
+    assert x.grad == same.grad
+
+
+def test_the_seed_may_be_a_value_like_backward():
+    x = Value(3.0, label="x")
+    steps = list(backward_steps(x * x, Value(2.0)))
+    assert steps[0].upstream == 2.0
+    assert x.grad == 12.0
