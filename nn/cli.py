@@ -16,8 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import Value, checking, topological_order
+from autograd import Value, checking, drawing, player, topological_order
 from autograd.expression import ExpressionError, evaluate, parse_assignments
+from autograd.stepper import backward_steps, format_steps, number
 from nn import cli_train
 from nn.cli_common import (
     INTERRUPTED,
@@ -30,6 +31,7 @@ from nn.cli_common import (
     output_file_option,
     output_file_problem,
     real_option,
+    reason,
     show_path,
 )
 
@@ -109,9 +111,7 @@ def command_check(args: argparse.Namespace) -> int:
 
 def _picture_path(text: str) -> Path:
     """The -o file: .svg, .png or .dot, in a directory that can be written."""
-    from autograd.drawing import FORMATS  # graphviz is imported only when drawing
-
-    problem = output_file_problem(Path(text), FORMATS)
+    problem = output_file_problem(Path(text), drawing.FORMATS)
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return Path(text)
@@ -129,8 +129,6 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_graph(args: argparse.Namespace) -> int:
     """Draw the graph of an expression, after one backward pass, to an .svg/.png/.dot file."""
-    from autograd import drawing
-
     output, _ = build_graph(args)
     size = len(topological_order(output))
     if size > GRAPH_MAX_VALUES:
@@ -144,7 +142,7 @@ def command_graph(args: argparse.Namespace) -> int:
         drawing.save(picture, args.output)
     except OSError as error:
         raise UsageError(f"graph: cannot write {show_path(args.output)}: "
-                         f"{error.strerror or error}") from None
+                         f"{reason(error)}") from None
     except (RuntimeError, ArithmeticError, ValueError) as error:  # RuntimeError: dot failed
         raise engine_error("graph", error) from None
     print(f"wrote {args.output}")
@@ -168,8 +166,6 @@ def command_steps(args: argparse.Namespace) -> int:
     The player is written before the table is printed, so a failure prints
     only its error line.
     """
-    from autograd.stepper import backward_steps, format_steps, number
-
     output, inputs = build_graph(args)
     try:
         steps = list(backward_steps(output))
@@ -189,16 +185,13 @@ def command_steps(args: argparse.Namespace) -> int:
 
 
 def _write_player(output: Value, path: Path, n_steps: int) -> None:
-    from autograd import player
-
     if n_steps + 1 > player.MAX_FRAMES:
         raise UsageError(f"steps: the backward pass has {n_steps} steps; the player shows at "
                          f"most {player.MAX_FRAMES - 1} (leave out --html to print them)")
     try:
         player.save_player(output, path, max_frames=player.MAX_FRAMES)
     except OSError as error:
-        raise UsageError(f"steps: cannot write {show_path(path)}: "
-                         f"{error.strerror or error}") from None
+        raise UsageError(f"steps: cannot write {show_path(path)}: {reason(error)}") from None
     except (RuntimeError, ArithmeticError, ValueError) as error:  # RuntimeError: dot failed
         raise engine_error("steps", error) from None
 

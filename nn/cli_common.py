@@ -68,6 +68,14 @@ def describe(error: BaseException) -> str:
     return one_line(str(error)) or type(error).__name__
 
 
+def reason(error: BaseException) -> str:
+    """Why a file could not be written or used: an OSError's own words ("Permission
+    denied", without the errno and file name), else the message, as one line."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return describe(error)
+
+
 def engine_error(command: str, error: BaseException) -> UsageError:
     """A domain or overflow error of the engine, as a `UsageError` of `command`."""
     return UsageError(f"{command}: {describe(error)}")
@@ -178,7 +186,7 @@ def output_file_problem(path: Path, suffixes: Collection[str] = ()) -> str | Non
                                                               or path.is_file()):
             problem = f"{show_path(path)} exists and is not a regular file"
     except OSError as error:
-        problem = f"cannot use {show_path(path)}: {error.strerror or error}"
+        problem = f"cannot use {show_path(path)}: {reason(error)}"
     return problem or directory_problem(path.parent)
 
 
@@ -194,7 +202,7 @@ def output_directory_problem(directory: Path) -> str | None:
             return f"{show_path(existing)} is not a directory"
         missing = directory.relative_to(existing).parts
     except OSError as error:
-        return f"cannot use {show_path(directory)}: {error.strerror or error}"
+        return f"cannot use {show_path(directory)}: {reason(error)}"
     too_long = (_name_problem(existing, name) for name in missing)
     return next((p for p in too_long if p is not None), None) or directory_problem(existing)
 
@@ -210,7 +218,7 @@ def directory_problem(directory: Path) -> str | None:
         with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as error:
-        return f"cannot write in {show_path(directory)}: {error.strerror or error}"
+        return f"cannot write in {show_path(directory)}: {reason(error)}"
     return None
 
 

@@ -36,12 +36,14 @@ from nn.cli_common import (
     Interrupted,
     UsageError,
     describe,
+    engine_error,
     integer_list_option,
     integer_option,
     output_directory_problem,
     output_file_option,
     output_file_problem,
     real_option,
+    reason,
     show_path,
 )
 from nn.module import ACTIVATIONS, MLP
@@ -107,7 +109,7 @@ def command_demo(args: argparse.Namespace) -> int:
         plot_history(history, written[1])
     except OSError as error:
         raise UsageError(f"demo: cannot write in {show_path(directory)}: "
-                         f"{error.strerror or error}") from None
+                         f"{reason(error)}") from None
     written += _draw_network(model, X, y, directory)
     written += _draw_one_neuron(model, X, directory)
     written += _demo_replay(model, history, X, y, directory)
@@ -399,9 +401,8 @@ def command_train(args: argparse.Namespace) -> int:
             else:
                 plot_history(history, args.plot)
         except (OSError, ValueError) as error:
-            message = error.strerror if isinstance(error, OSError) else describe(error)
             raise UsageError(f"train: cannot write the plot {show_path(args.plot)}: "
-                             f"{message or error}{saved}") from None
+                             f"{reason(error)}{saved}") from None
         print(f"wrote {args.plot}")
     if args.replay is not None:
         _write_replay(model, history, X_train, y_train, X_test, y_test, args, sizes)
@@ -417,16 +418,16 @@ def _write_replay(model: MLP, history: History, X_train: list[Any], y_train: lis
         save_training_player(model, history, X_train, y_train, args.replay, X_test, y_test,
                              title=title)
     except (OSError, RuntimeError, ValueError) as error:  # DotNotFoundError: a RuntimeError
-        message = error.strerror if isinstance(error, OSError) else describe(error)
         saved = f" (the model is saved in {args.save})" if args.save is not None else ""
         raise UsageError(f"train: cannot write the replay {show_path(args.replay)}: "
-                         f"{message or error}{saved}") from None
+                         f"{reason(error)}{saved}") from None
     print(f"wrote {args.replay} ({args.replay.stat().st_size / 1e6:.1f} MB)")
 
 
 def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
          s: dict[str, Any], args: argparse.Namespace) -> History:
-    """`fit`, with Ctrl-C and divergence each turned into one line."""
+    """`fit`, with Ctrl-C and divergence each turned into one line (divergence: fit's
+    own message, "training diverged in epoch N: ...; lower the learning rate")."""
     params = model.parameters()
     done, weights = 0, [p.data for p in params]  # epochs finished, the weights after the last
 
@@ -450,9 +451,10 @@ def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
                 _save(model, args.save, interrupted=True)
                 message += f"; saved the model after epoch {done} to {args.save}"
         raise Interrupted(message) from None
-    except (ArithmeticError, ValueError) as error:  # a NaN/inf loss, an overflow in exp
-        raise UsageError(f"train: training diverged ({describe(error)}); "
-                         "lower the learning rate") from None
+    except (ArithmeticError, ValueError) as error:
+        # divergence is fit's FloatingPointError, whose message names the epoch and says
+        # to lower the learning rate: print it as it is, once; other errors, unlabelled
+        raise engine_error("train", error) from None
 
 
 def _save(model: MLP, path: Path, interrupted: bool = False) -> None:
@@ -461,8 +463,7 @@ def _save(model: MLP, path: Path, interrupted: bool = False) -> None:
         with _ignoring_ctrl_c():  # a second Ctrl-C must not cut the save short
             model.save(path)
     except (OSError, ValueError) as error:
-        message = error.strerror if isinstance(error, OSError) else describe(error)
-        problem = f"cannot save the model to {show_path(path)}: {message or error}"
+        problem = f"cannot save the model to {show_path(path)}: {reason(error)}"
         if interrupted:
             raise Interrupted(f"train: interrupted, and {problem}") from None
         raise UsageError(f"train: {problem}") from None

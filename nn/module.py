@@ -70,7 +70,7 @@ INITS = ("uniform", "he")
 
 # The engine's dot op, Σ_i w_i·x_i as one node. Neurons call its ``apply`` on
 # Values directly: inputs are converted to Values once per forward pass (in
-# `_as_values`), so the per-call checks of `autograd.dot` would only repeat work.
+# `_checked_inputs`), so the per-call checks of `autograd.dot` would only repeat work.
 _DOT = OPS["dot"]
 
 #: What a module is called on: a sequence of numbers or Values.
@@ -139,7 +139,8 @@ class Module(Generic[Output]):
         named = self.named_parameters()
         expected = [name for name, _ in named]
         missing = [name for name in expected if name not in state]
-        unexpected = [name for name in state if name not in set(expected)]
+        known = set(expected)
+        unexpected = [name for name in state if name not in known]
         if missing or unexpected:
             parts = []
             if missing:

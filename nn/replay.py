@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value, no_grad, topological_order
+from autograd import Value, no_grad, topological_order, validate
 from autograd import sum as value_sum
 from autograd.backprop import gradients
 from autograd.drawing import Picture
@@ -48,10 +48,10 @@ from autograd.files import write_atomically
 from nn import replay_page
 from nn.module import Module
 from nn.train import (
-    LOSSES,
     History,
     LossFunction,
     class_index,
+    loss_function,
     measure,
     plane_bounds,
     predict,
@@ -63,6 +63,7 @@ DIGITS = 4  # significant digits of the numbers stored and shown
 MAX_POINTS = 200  # 2-D data: points whose backward pass the page holds (evenly chosen)
 MAX_SAMPLES = 40  # other data: sample images shown (and clickable), spread over the classes
 RESOLUTION = 40  # the decision boundary: the model's prediction on a 40 × 40 grid
+MAX_RESOLUTION = 200  # points per side of that grid, at most
 MAX_SNAPSHOTS = 500
 
 
@@ -104,7 +105,8 @@ def training_player_html(model: Module[Any], history: History,
         max_points: how many points the page holds the backward pass of:
                     default 200 for 2-D data (all of a small set, else an even
                     spread), 40 sample images for other data.
-        resolution: the decision boundary's grid, points per side (2-D data).
+        resolution: the decision boundary's grid, points per side (2-D data; 2
+                    to 200).
 
     The page size grows with snapshots × points × neurons; the demo's run
     (100 points, 21 snapshots, 33 neurons) makes about 1.9 MB.
@@ -120,21 +122,20 @@ def training_player_html(model: Module[Any], history: History,
     if len(history.snapshots) > MAX_SNAPSHOTS:
         raise ValueError(f"the history has {len(history.snapshots)} snapshots, more than "
                          f"{MAX_SNAPSHOTS}; train with a larger record_every")
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:  # len: a numpy array has no truth value
         raise ValueError(f"X and y must be the training data: {len(X)} samples, {len(y)} labels")
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     if X_test is not None and y_test is not None and (len(X_test) != len(y_test)
-                                                      or not X_test):
+                                                      or len(X_test) == 0):
         raise ValueError(f"X_test and y_test: {len(X_test)} samples, {len(y_test)} labels")
-    if not isinstance(resolution, int) or isinstance(resolution, bool) or not \
-            2 <= resolution <= 200:
-        raise ValueError(f"resolution must be an int from 2 to 200, got {resolution!r}")
-    loss_fn = _loss_function(history.loss)
+    resolution = validate.integer(resolution, "resolution", minimum=2, maximum=MAX_RESOLUTION)
+    loss_fn = loss_function(history.loss, "history.loss")
     two_d = all(len(x) == 2 for x in X)
-    limit = max_points if max_points is not None else MAX_POINTS if two_d else MAX_SAMPLES
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise ValueError(f"max_points must be a positive int, got {max_points!r}")
+    if max_points is None:
+        limit = MAX_POINTS if two_d else MAX_SAMPLES
+    else:
+        limit = validate.integer(max_points, "max_points", minimum=1)
     original = model.state_dict()
     try:
         recording = _record(model, history, X, y, X_test, y_test, loss_fn, two_d, limit,
@@ -170,16 +171,6 @@ class Recording:
     picture: Picture
     static: dict[str, Any]
     frames: list[dict[str, Any]]
-
-
-def _loss_function(loss: str | LossFunction) -> LossFunction:
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"history.loss {loss!r} is not one of {', '.join(LOSSES)}")
-        return LOSSES[loss]
-    if not callable(loss):
-        raise TypeError(f"history.loss must be a name or a function, got {type(loss).__name__}")
-    return loss
 
 
 def _point_graph(model: Module[Any], point: Point,
@@ -432,15 +423,11 @@ def _boundary(model: Module[Any], bounds: tuple[tuple[float, float], tuple[float
     """The model's prediction on a grid over the plane, row by row from the top (largest
     x1), left to right: one byte per cell, 16 × class + how sure (0-15: the margin
     between the two largest outputs, or |score| for one output, up to 1), base64."""
-    (x_min, x_max), (y_min, y_max) = bounds
     cells = bytearray()
     with no_grad():
-        for row in range(resolution):
-            b = y_max - (y_max - y_min) * row / (resolution - 1)
-            for column in range(resolution):
-                a = x_min + (x_max - x_min) * column / (resolution - 1)
-                output = model([a, b])
-                cells.append(16 * predict(output) + round(15 * min(1.0, _margin(output))))
+        for point in _grid_points(bounds, resolution):
+            output = model(point)
+            cells.append(16 * predict(output) + round(15 * min(1.0, _margin(output))))
     return base64.b64encode(bytes(cells)).decode("ascii")
 
 
@@ -451,9 +438,10 @@ def _margin(output: Any) -> float:
     return first - second
 
 
-def grid_points(bounds: tuple[tuple[float, float], tuple[float, float]],
-                resolution: int) -> list[list[float]]:
-    """The points of the boundary grid in the order the page stores them (for tests)."""
+def _grid_points(bounds: tuple[tuple[float, float], tuple[float, float]],
+                 resolution: int) -> list[list[float]]:
+    """The points [x0, x1] of the boundary grid in the order the page stores them: row by
+    row from the top (largest x1), each row left to right."""
     (x_min, x_max), (y_min, y_max) = bounds
     return [[x_min + (x_max - x_min) * column / (resolution - 1),
              y_max - (y_max - y_min) * row / (resolution - 1)]

@@ -192,16 +192,17 @@ def fit(
 
     After each epoch the loss and accuracy are measured with the epoch's final
     weights (see `History`); this costs one forward pass over the data, without
-    a graph. Bad arguments or labels raise before the first update. If the loss
-    or a parameter stops being finite, FloatingPointError names the epoch (and
-    the parameter); the model keeps the weights it had before that step.
+    a graph. Bad arguments or labels raise before the first update. If training
+    diverges (a number of the forward or backward pass overflows, or the loss or
+    a parameter would stop being finite), FloatingPointError names the epoch (and
+    the parameter); the model keeps its last finite weights.
     """
     _check_data(X, y)
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     if X_test is not None and y_test is not None:
         _check_data(X_test, y_test, "X_test")
-    loss_fn = _loss_function(loss)
+    loss_fn = loss_function(loss)
     validate.integer(epochs, "epochs", minimum=1)
     if record_every is not None:
         validate.integer(record_every, "record_every", minimum=1)
@@ -230,35 +231,22 @@ def fit(
             if batch_size is not None:
                 rng.shuffle(order)
             start = time.perf_counter()
-            for first in range(0, len(order), size):
-                batch = order[first:first + size]
-                per_sample = [loss_fn(model(X[i]), y[i]) for i in batch]
-                batch_loss = losses.mean_loss(per_sample)
-                if l2:
-                    batch_loss = batch_loss + losses.l2(params, l2)
-                if not isinstance(batch_loss, Value):
-                    raise TypeError("the loss does not depend on the model's parameters")
-                if not math.isfinite(batch_loss.data):
-                    raise FloatingPointError(
-                        f"the loss became {batch_loss.data} in epoch {epoch + 1}; lower the "
-                        "learning rate"
-                    )
-                optimizer.zero_grad()
-                batch_loss.backward()
-                before = [p.data for p in params]
-                try:
-                    optimizer.step()  # ours refuse an update that is not finite
-                except FloatingPointError as error:
-                    raise FloatingPointError(
-                        f"training diverged in epoch {epoch + 1}: {error}") from None
-                _check_finite_after_step(named, before, epoch)  # optimizers of one's own
-            train_loss, train_accuracy = measure(model, X, y, loss_fn, l2, params)
-            history.losses.append(train_loss)
-            history.accuracies.append(train_accuracy)
-            if X_test is not None and y_test is not None:
-                test_loss, test_accuracy = measure(model, X_test, y_test, loss_fn, 0.0, params)
-                history.test_losses.append(test_loss)
-                history.test_accuracies.append(test_accuracy)
+            try:
+                for first in range(0, len(order), size):
+                    _train_batch(model, X, y, order[first:first + size], loss_fn, l2, named,
+                                 optimizer, epoch)
+                train = measure(model, X, y, loss_fn, l2, params)
+                test = (measure(model, X_test, y_test, loss_fn, 0.0, params)
+                        if X_test is not None and y_test is not None else None)
+            except OverflowError as error:  # a forward or backward pass left the floats
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1}: {error}; lower the learning "
+                    f"rate (lr={optimizer.lr:g})") from None
+            history.losses.append(train[0])
+            history.accuracies.append(train[1])
+            if test is not None:
+                history.test_losses.append(test[0])
+                history.test_accuracies.append(test[1])
             history.lrs.append(optimizer.lr)
             history.seconds.append(time.perf_counter() - start)
             done = epoch + 1
@@ -273,6 +261,35 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _train_batch(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+                 batch: list[int], loss_fn: LossFunction, l2: float,
+                 named: list[tuple[str, Value]], optimizer: Optimizer, epoch: int) -> None:
+    """One step of `fit` on the samples `batch` (indices into X, y): forward, mean loss
+    (+ L2 term), zero_grad, backward, optimizer.step. A step that makes a parameter nan
+    or inf raises FloatingPointError naming the epoch, and changes nothing."""
+    params = [p for _, p in named]
+    per_sample = [loss_fn(model(X[i]), y[i]) for i in batch]
+    batch_loss = losses.mean_loss(per_sample)
+    if l2:
+        batch_loss = batch_loss + losses.l2(params, l2)
+    if not isinstance(batch_loss, Value):
+        raise TypeError("the loss does not depend on the model's parameters")
+    if not math.isfinite(batch_loss.data):
+        raise FloatingPointError(
+            f"the loss became {batch_loss.data} in epoch {epoch + 1}; lower the "
+            "learning rate"
+        )
+    optimizer.zero_grad()
+    batch_loss.backward()
+    before = [p.data for p in params]
+    try:
+        optimizer.step()  # ours refuse an update that is not finite
+    except FloatingPointError as error:
+        raise FloatingPointError(
+            f"training diverged in epoch {epoch + 1}: {error}") from None
+    _check_finite_after_step(named, before, epoch)  # optimizers of one's own
 
 
 def measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
@@ -346,9 +363,10 @@ def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequen
     _check_data(X, y)
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
-    tests = (X_test or [], y_test or [])
+    tests: tuple[Sequence[Sequence[float]], Sequence[Any]] = ([], [])
     if X_test is not None and y_test is not None:
         _check_data(X_test, y_test, "X_test")
+        tests = (X_test, y_test)
     if any(len(x) != 2 for x in [*X, *tests[0]]):
         raise ValueError("plot_decision_boundary needs 2-D points")
     resolution = validate.integer(resolution, "resolution", minimum=2, maximum=MAX_RESOLUTION)
@@ -364,7 +382,7 @@ def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequen
     axes.contourf(gx, gy, grid, levels=[k - 0.5 for k in range(classes + 1)], colors=colours,
                   alpha=0.25)
     for points, labels, marker, size in ((X, y, "o", 28), (*tests, "^", 44)):
-        if points:
+        if len(points) > 0:  # a numpy array has no truth value
             axes.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=size,
                          c=[colours[class_index(label)] for label in labels],
                          edgecolors="black", linewidths=0.6)
@@ -373,7 +391,7 @@ def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequen
     axes.set_xlabel("x0")
     axes.set_ylabel("x1")
     axes.set_title(title or "decision boundary")
-    axes.legend(handles=_boundary_legend(colours, bool(tests[0])), loc="upper left",
+    axes.legend(handles=_boundary_legend(colours, len(tests[0]) > 0), loc="upper left",
                 bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     figure.tight_layout()
     return figure
@@ -494,11 +512,13 @@ def _progress_bar(epochs: int) -> Any:
     return tqdm(total=epochs, desc="training", unit="epoch")
 
 
-def _loss_function(loss: str | LossFunction) -> LossFunction:
+def loss_function(loss: str | LossFunction, name: str = "loss") -> LossFunction:
+    """The function `loss` stands for: a name of `LOSSES`, or your own function.
+    `name` is what messages call the argument (`nn.replay` says ``history.loss``)."""
     if isinstance(loss, str):
-        return LOSSES[validate.choice(loss, "loss", LOSSES)]
+        return LOSSES[validate.choice(loss, name, LOSSES)]
     if not callable(loss):
-        raise TypeError(f"loss must be a name or a function, got {type(loss).__name__}")
+        raise TypeError(f"{name} must be a name or a function, got {type(loss).__name__}")
     return loss
 
 

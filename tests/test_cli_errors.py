@@ -107,6 +107,30 @@ def test_10_train_saves_the_model_before_a_plot_that_fails(tmp_path, monkeypatch
     assert not plot_path.exists()
 
 
+def test_10_the_reason_a_file_cannot_be_written_is_the_systems_words():
+    assert cli_common.reason(PermissionError(13, "Permission denied")) == "Permission denied"
+    assert cli_common.reason(OSError("the disk went away")) == "the disk went away"
+    assert cli_common.reason(OSError()) == "OSError"  # never an empty reason
+    assert cli_common.reason(ValueError("parameter w0\n  must be finite")) == \
+        "parameter w0 must be finite"
+
+
+def test_10_each_command_says_why_it_cannot_write(tmp_path, monkeypatch, capsys):
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("autograd.drawing.save", disk_full)
+    monkeypatch.setattr(cli_train.MLP, "save", disk_full)
+    picture, model = tmp_path / "g.svg", tmp_path / "m.json"
+    assert cli.main(["graph", "x*y", "x=1", "y=2", "-o", str(picture)]) == 2
+    assert capsys.readouterr().err == (f"backprop: graph: cannot write {str(picture)!r}: "
+                                       "No space left on device\n")
+    assert cli.main(["train", "--hidden", "2", "--epochs", "1", "--samples", "20", "--quiet",
+                     "--save", str(model)]) == 2
+    assert capsys.readouterr().err == (f"backprop: train: cannot save the model to "
+                                       f"{str(model)!r}: No space left on device\n")
+
+
 # ---------------------------------------------------------------------------
 # 2 and 10: a run that diverges stops with one line and writes nothing
 # ---------------------------------------------------------------------------
@@ -118,9 +142,32 @@ DIVERGING = ["train", "--lr", "1e308", "--batch-size", "1", "--epochs", "3", "--
 @pytest.mark.parametrize("outputs", [[], ["--save", "m.json", "--plot", "p.png"]])
 def test_2_10_a_diverging_run_is_one_line_and_writes_nothing(tmp_path, outputs):
     result = backprop(*DIVERGING, *outputs, cwd=tmp_path)
-    refused(result, "training diverged", "lower the learning rate")
+    error = refused(result, "backprop: train: training diverged in epoch 1: ",
+                    "lower the learning rate (lr=1e+308)")
+    assert error.count("diverged") == 1 and error.count("lower the learning rate") == 1
     assert "final training loss" not in result.stdout
     assert files_in(tmp_path) == []  # no plot, and no model of NaN weights
+
+
+def test_2_10_an_update_the_optimizer_refuses_is_said_once(capsys):
+    # the optimizer's own message already says "lower the learning rate": said once
+    status = cli.main(["train", "--hidden=", "--optimizer", "sgd", "--lr", "1.7e308",
+                       "--epochs", "1", "--batch-size", "1", "--samples", "20", "--quiet"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "backprop: train: training diverged in epoch 1: the update would make parameter 2 "
+        "(layer1.neuron0.w1) -inf; nothing was changed: lower the learning rate (lr=1.7e+308)\n")
+
+
+def test_2_10_an_error_that_is_not_divergence_is_not_called_one(monkeypatch, capsys):
+    def refused_by_the_engine(*args: object, **kwargs: object) -> None:
+        raise ValueError("log(-1): the logarithm needs a number > 0")
+
+    monkeypatch.setattr(cli_train, "fit", refused_by_the_engine)
+    status = cli.main(["train", "--hidden", "3", "--epochs", "1", "--samples", "20", "--quiet"])
+    assert status == 2
+    assert capsys.readouterr().err == ("backprop: train: log(-1): the logarithm needs a "
+                                       "number > 0\n")
 
 
 # ---------------------------------------------------------------------------

@@ -263,6 +263,19 @@ def test_load_state_dict_validates_before_writing() -> None:
     assert model.state_dict() == before
 
 
+def test_load_state_dict_names_the_missing_and_the_unknown_parameters() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    state = {name: 0.5 for name in before if name != "layer1.neuron1.w0"}
+    state.update({"layer9.neuron0.b": 1.0, "layer9.neuron1.b": 1.0})
+    with pytest.raises(ModelFileError,
+                       match=r"^parameters do not match this MLP \(9 parameters\): missing 1 "
+                             r"parameter\(s\), e\.g\. 'layer1\.neuron1\.w0'; 2 unknown "
+                             r"parameter\(s\), e\.g\. 'layer9\.neuron0\.b'$"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
 def test_save_refuses_non_finite_parameters(tmp_path) -> None:
     model = MLP(2, [1], seed=0)
     model.parameters()[0].data = float("nan")

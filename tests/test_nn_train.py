@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import nn
@@ -351,3 +353,51 @@ def test_the_history_plot_says_what_one_epoch_is() -> None:
                       ["epoch"] * 2]
     line = _history_figure(full).axes[0].get_lines()[0]
     assert list(line.get_xdata()) == [1, 2] and list(line.get_ydata()) == full.losses
+
+
+# ---------------------------------------------------------------------------
+# numpy arrays are data too; an overflow is divergence (review findings)
+# ---------------------------------------------------------------------------
+
+
+def test_fit_accuracy_and_the_boundary_plot_take_numpy_arrays(tmp_path) -> None:
+    np = pytest.importorskip("numpy")
+    from nn.train import _boundary_figure
+
+    X, y = make_blobs(24, n_classes=3, seed=0)
+    X_test, y_test = make_blobs(9, n_classes=3, seed=5)
+    arrays = np.array(X), np.array(y), np.array(X_test), np.array(y_test)
+    lists = MLP(2, [4, 3], seed=0)
+    fit(lists, X, y, loss="cross_entropy", epochs=3, progress=False, X_test=X_test,
+        y_test=y_test)
+    model = MLP(2, [4, 3], seed=0)
+    fit(model, *arrays[:2], loss="cross_entropy", epochs=3, progress=False,
+        X_test=arrays[2], y_test=arrays[3])
+    assert model.state_dict() == lists.state_dict()
+    assert accuracy(model, *arrays[2:]) == accuracy(lists, X_test, y_test)
+    axes = _boundary_figure(model, *arrays[:2], 10, None, *arrays[2:]).axes[0]
+    train, test = [c for c in axes.collections if len(c.get_offsets()) in (24, 9)]
+    assert [list(p) for p in test.get_offsets()] == X_test
+    assert "test point" in [t.get_text() for t in axes.get_legend().get_texts()]
+    plot_decision_boundary(model, arrays[0], arrays[1], tmp_path / "b.png", resolution=5)
+    assert (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("X, y, loss, batch_size, weight, lr, epoch, words", [
+    # the second batch's forward pass: the first step made w0 about 1e10
+    ([[1.0], [1e300]], [1, 0], "hinge", 1, None, 1e10, 1, r"dot\(1e\+10, 1e\+300\) overflows"),
+    # the backward pass: dL/dw0 = x0 · 2(s - 1) = 1e200 · 2e154
+    ([[1e200]], [1], "mse", None, 1e-46, 1e-3, 1, r"the gradient overflows at dot\("),
+    # measuring the loss after the epoch: s² with s about 2.4e305
+    ([[10.0]], [1], "mse", None, None, 1e150, 2, r"pow\(2\.40272e\+305, 2\)"),
+])
+def test_an_overflow_is_divergence_that_names_the_epoch(X, y, loss, batch_size, weight, lr,
+                                                        epoch, words) -> None:
+    model = MLP(1, [1], seed=0)
+    if weight is not None:
+        model.layers[0].neurons[0].w[0].data = weight
+    with pytest.raises(FloatingPointError,
+                       match=rf"^training diverged in epoch {epoch}: {words}.*; lower the "
+                             rf"learning rate \(lr={re.escape(f'{lr:g}')}\)$"):
+        fit(model, X, y, loss=loss, optimizer=SGD(model, lr=lr), epochs=3,
+            batch_size=batch_size, progress=False)

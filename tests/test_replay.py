@@ -230,10 +230,21 @@ def test_bad_arguments_are_clear_errors(run, tmp_path):
         training_player_html(model, run["history"], X, y, X_test=X)
     with pytest.raises(ValueError, match="should end in .html"):
         save_training_player(model, run["history"], X, y, tmp_path / "replay.svg")
-    with pytest.raises(ValueError, match="max_points must be a positive int"):
+    with pytest.raises(ValueError, match="max_points must be an int >= 1, got 0"):
         training_player_html(model, run["history"], X, y, max_points=0)
-    with pytest.raises(ValueError, match="resolution must be an int from 2 to 200"):
+    with pytest.raises(ValueError, match="resolution must be an int from 2 to 200, got 1"):
         training_player_html(model, run["history"], X, y, resolution=1)
+    for wrong in (2.5, "40", True):  # a wrong type is a TypeError, as everywhere else
+        with pytest.raises(TypeError, match=r"resolution must be an int, got (float|str|bool)"):
+            training_player_html(model, run["history"], X, y, resolution=wrong)
+        with pytest.raises(TypeError, match=r"max_points must be an int, got (float|str|bool)"):
+            training_player_html(model, run["history"], X, y, max_points=wrong)
+    with pytest.raises(ValueError, match=r"unknown history.loss 'softmax'; choose one of hinge"):
+        training_player_html(model, nn.History(snapshots=[(0, model.state_dict())],
+                                               loss="softmax"), X, y)
+    with pytest.raises(TypeError, match="history.loss must be a name or a function, got int"):
+        training_player_html(model, nn.History(snapshots=[(0, model.state_dict())],
+                                               loss=3), X, y)  # type: ignore[arg-type]
     neuron = nn.Neuron(2, seed=0)  # parameters w0, w1, b: no layer1.neuron0 to draw
     alone = nn.fit(neuron, X, y, epochs=1, record_every=1, progress=False)
     with pytest.raises(ValueError, match="one node per neuron.*layer1.neuron0.w0"):
@@ -244,6 +255,17 @@ def test_bad_arguments_are_clear_errors(run, tmp_path):
     assert list(tmp_path.iterdir()) == []
     path = save_training_player(model, run["history"], X, y, tmp_path / "replay.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_numpy_arrays_and_numpy_ints_make_the_same_page(run):
+    np = pytest.importorskip("numpy")
+    arrays = [np.array(run[name]) for name in ("X", "y", "X_test", "y_test")]
+    assert str(training_player_html(run["model"], run["history"], *arrays)) == run["page"]
+    lists = training_player_html(run["model"], run["history"], run["X"], run["y"],
+                                 max_points=5, resolution=10)
+    numpy_ints = training_player_html(run["model"], run["history"], run["X"], run["y"],
+                                      max_points=np.int64(5), resolution=np.int32(10))
+    assert str(numpy_ints) == str(lists) != run["page"]
 
 
 def test_other_inputs_show_sample_images_and_the_accuracy_of_each_class():
