@@ -7,18 +7,21 @@
     >>> x.grad
     7.0
 
-The engine (core, op, ops, backprop) imports only the standard library:
+The package has three parts (docs/development.md has the map):
 
-- `autograd.core`: `Value` (a node; its operators and methods) and the reverse pass;
-- `autograd.op`: `Op`, one primitive declared once (forward, derivatives, formulas);
-- `autograd.ops`: the table of built-in ops, each also a function (`autograd.tanh`);
-- `autograd.backprop`: `grad` (derivatives without touching .grad) and `jvp` (forward mode).
+- the engine, at the top, standard library only: `autograd.core` (`Value`, its
+  operators and methods, `Op`, the reverse pass), `autograd.ops` (the table of
+  built-in ops, each also a function: `autograd.tanh`), `autograd.backprop`
+  (`grad` without touching .grad, `jvp`: forward mode), and `autograd.expression`
+  (the safe formula parser of the backprop command);
+- `autograd.views`: the recorded pass, the stepper, drawings and the player;
+- `autograd.checks`: gradient checks, their reports, hypothesis strategies.
 """
 
 from typing import Any
 
 from autograd.backprop import grad, jvp, local_derivatives, zero_grad
-from autograd.checking import (
+from autograd.checks.checking import (
     CheckEntry,
     GradcheckReport,
     HandBackwardReport,
@@ -27,10 +30,13 @@ from autograd.checking import (
     gradgradcheck,
     numerical_grad,
 )
+from autograd.checks.hand_backward import check_hand_backward, check_hand_gradient
 from autograd.core import (
     FUNCTIONS,
     OPS,
     Constant,
+    Domain,
+    Op,
     StaleGraphError,
     Value,
     backward,
@@ -38,11 +44,10 @@ from autograd.core import (
     no_grad,
     topological_order,
 )
-from autograd.hand_backward import check_hand_backward, check_hand_gradient
-from autograd.op import Domain, Op
 from autograd.ops import *  # noqa: F403 - every built-in function of the op table
 from autograd.ops import __all__ as _functions
 from autograd.ops import absolute
+from autograd.views.stepper import backward_steps, format_steps, print_steps
 
 abs = absolute  # noqa: A001 - autograd.abs, like torch.abs (not in __all__: no shadowing)
 
@@ -51,15 +56,11 @@ __all__ = [
     "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "topological_order",
     "zero_grad", *_functions,
 ]
-__all__ += [  # gradient checking (autograd.checking, local_check, hand_backward)
+__all__ += [  # gradient checking (autograd.checks.checking, local_check, hand_backward)
     "CheckEntry", "GradcheckReport", "HandBackwardReport", "check_graph", "check_hand_backward",
     "check_hand_gradient", "gradcheck", "gradgradcheck", "numerical_grad",
 ]
-
-# Stepping through backprop (standard library only).
-from autograd.stepper import backward_steps, format_steps, print_steps  # noqa: E402
-
-__all__ += ["backward_steps", "format_steps", "print_steps"]
+__all__ += ["backward_steps", "format_steps", "print_steps"]  # stepping (standard library)
 
 
 # Drawing and the player need the graphviz package, autograd.strategies needs
@@ -68,10 +69,10 @@ __all__ += ["backward_steps", "format_steps", "print_steps"]
 # `import autograd` stays standard-library only, and `autograd.draw_graph` is the
 # real function with its real signature.
 _LAZY = {
-    "draw_graph": "autograd.drawing",
-    "player_html": "autograd.player",
-    "save_player": "autograd.player",
-    "check_against_torch": "autograd.torch_check",
+    "draw_graph": "autograd.views.drawing",
+    "player_html": "autograd.views.player",
+    "save_player": "autograd.views.player",
+    "check_against_torch": "autograd.checks.torch_check",
 }
 
 

@@ -30,8 +30,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd.core import FUNCTIONS, Value, is_built_in, register
-from autograd.op import Domain, Op, between, nonzero
+from autograd.core import FUNCTIONS, Domain, Op, Value, between, is_built_in, nonzero, register
 
 
 def _built_in(op: Op) -> Op:

@@ -19,7 +19,8 @@ from timing import REPEATS, best_wall_time
 
 import autograd
 import nn
-from autograd import Value, draw_graph, drawing, player_html
+from autograd import Value, draw_graph, player_html
+from autograd.views import drawing
 from nn import losses
 
 

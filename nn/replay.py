@@ -9,7 +9,7 @@ the loss and accuracy curves with a marker at the epoch shown; for 2-D inputs
 the decision boundary with the training points (circles) and test points
 (triangles), for other inputs a grid of sample images with their true and
 predicted labels and the accuracy of each class; and the network, one node per
-neuron (`autograd.drawing.Picture` with ``collapse=2``), each edge coloured by
+neuron (`autograd.views.drawing.Picture` with ``collapse=2``), each edge coloured by
 the sign and sized by the magnitude of its weight at that epoch. Clicking a
 data point (or choosing it from the list) shows that point's forward values
 and backward pass at that epoch: each neuron's ``a = b + w·x``, ``h = g(a)``
@@ -26,7 +26,7 @@ by dL/da to show a weight's gradient as that product, and does no other math.
 
 The network is laid out once, and each epoch is data (numbers rounded to the
 4 significant digits the drawings show) that a little inline JavaScript puts
-into the one SVG, as in `autograd.player`. The model is left with the weights
+into the one SVG, as in `autograd.views.player`. The model is left with the weights
 it had, and no ``.grad`` is touched.
 """
 
@@ -43,10 +43,11 @@ from typing import Any
 from autograd import Value, no_grad, topological_order, validate
 from autograd import sum as value_sum
 from autograd.backprop import gradients
-from autograd.drawing import Picture
 from autograd.files import write_atomically
+from autograd.views.drawing import Picture
 from nn import replay_page
 from nn.module import Module
+from nn.replay_page import Recording
 from nn.train import (
     History,
     LossFunction,
@@ -161,16 +162,6 @@ def save_training_player(model: Module[Any], history: History,
 # ---------------------------------------------------------------------------
 # What the page holds
 # ---------------------------------------------------------------------------
-
-
-@dataclass
-class Recording:
-    """Everything the page shows, computed by the engine: `static` once, `frames` per
-    snapshot (see `replay_page` for how the page reads them), and the picture."""
-
-    picture: Picture
-    static: dict[str, Any]
-    frames: list[dict[str, Any]]
 
 
 def _point_graph(model: Module[Any], point: Point,

@@ -23,19 +23,27 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from autograd.drawing import NEGATIVE, NO_FLOW, POSITIVE, render
-from autograd.player import json_in_html
-from autograd.stepper import number
+from autograd.views.drawing import NEGATIVE, NO_FLOW, POSITIVE, Picture, render
+from autograd.views.player import json_in_html
+from autograd.views.stepper import number
 from nn.train import CLASS_COLOURS
-
-if TYPE_CHECKING:
-    from nn.replay import Recording
 
 CHART_WIDTH, CHART_HEIGHT = 330, 150
 CHART_MARGIN = {"left": 46, "right": 10, "top": 12, "bottom": 30}
 
+
+
+@dataclass
+class Recording:
+    """Everything the page shows, computed by the engine: `static` once, `frames` per
+    snapshot (see this module's docstring for how the page reads them), and the picture."""
+
+    picture: Picture
+    static: dict[str, Any]
+    frames: list[dict[str, Any]]
 
 def page(recording: Recording, title: str) -> str:
     """The whole page: a document that works offline and inside a Jupyter output."""
@@ -159,7 +167,7 @@ def _network_legend(static: dict[str, Any]) -> str:
 
 def _svg(recording: Recording, prefix: str) -> str:
     """The network drawn once, laid out with the widest text each field shows in any
-    frame and for any point (as `autograd.player` does), so numbers change in place."""
+    frame and for any point (as `autograd.views.player` does), so numbers change in place."""
     picture, static = recording.picture, recording.static
     data, grads = _widest_numbers(recording)
     texts = picture.texts({})

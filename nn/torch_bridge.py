@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from autograd.torch_check import import_torch
+from autograd.checks.torch_check import import_torch
 from nn.module import MLP
 
 if TYPE_CHECKING:  # for the annotations only: torch is imported when a function runs

@@ -21,7 +21,7 @@ from autograd import (
     gradgradcheck,
     numerical_grad,
 )
-from autograd.checking import GradcheckReport, is_close
+from autograd.checks.checking import GradcheckReport, is_close
 
 # ------------------------------------------------------------ numerical_grad
 

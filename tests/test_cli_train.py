@@ -10,7 +10,7 @@ import pytest
 
 import autograd
 import nn
-from nn import cli
+from nn.cli import command as cli
 from nn.cli import main
 
 
@@ -50,8 +50,8 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(tmp_path, monkeypatch, 
 
 def test_demo_pictures_show_fresh_gradients_not_the_last_training_step(
         tmp_path, monkeypatch) -> None:
-    from autograd import drawing
-    from nn import cli_train
+    from autograd.views import drawing
+    from nn.cli import training as cli_train
     from tests.dot_reading import find, parse, texts, values
     from tests.test_network_view import four, groups
 
@@ -161,8 +161,8 @@ def test_diverging_training_is_a_clear_error(capsys) -> None:
 
 def test_demo_without_a_dot_program_skips_the_pictures_of_graphs_and_says_so(
         tmp_path, monkeypatch, capsys) -> None:
-    from autograd import drawing
-    from nn import cli_train
+    from autograd.views import drawing
+    from nn.cli import training as cli_train
 
     def no_dot() -> str:
         raise drawing.DotNotFoundError("no Graphviz 'dot' program found")

@@ -15,8 +15,9 @@ import graphviz
 import pytest
 
 import autograd
-from autograd import Value, backward_steps, dot, draw_graph, drawing, tanh
-from autograd.trace import node_names
+from autograd import Value, backward_steps, dot, draw_graph, tanh
+from autograd.views import drawing
+from autograd.views.trace import node_names
 from tests.dot_reading import NODE, find, parse, texts, values
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd import Value, draw_graph, drawing, files, save_player
+from autograd import Value, draw_graph, files, save_player
+from autograd.views import drawing
 
 # ---------------------------------------------------------------------------
 # The writers under test: each writes one file at `path` (whose suffix it needs)

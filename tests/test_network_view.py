@@ -13,7 +13,8 @@ import pytest
 
 import autograd
 import nn
-from autograd import Value, draw_graph, drawing
+from autograd import Value, draw_graph
+from autograd.views import drawing
 from nn import losses
 from tests.dot_reading import find, parse, texts, values
 

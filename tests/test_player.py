@@ -20,7 +20,7 @@ from hypothesis import given, settings
 import autograd
 import nn
 from autograd import Value, backward_steps, player_html, save_player, tanh
-from autograd.drawing import Picture
+from autograd.views.drawing import Picture
 from nn import losses
 from tests.test_performance_behaviour import random_graphs
 

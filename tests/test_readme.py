@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from nn import cli
+from nn.cli import command as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -215,7 +215,7 @@ def test_plain_import_autograd_reaches_the_strategies_module_on_first_use():
     )
     result = _python(code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "autograd.strategies"]
+    assert result.stdout.split() == ["False", "autograd.checks.strategies"]
 
 
 def test_without_hypothesis_the_import_error_says_what_to_install():

@@ -21,14 +21,14 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import OPS, Value, define_op
-from autograd.checking import GradcheckReport
+from autograd.checks.checking import GradcheckReport
 from autograd.core import is_built_in
 from autograd.strategies import expressions_and_inputs, op_inputs
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed (the optional 'torch' extra): "
                     "pip install torch --index-url https://download.pytorch.org/whl/cpu")
-from autograd.torch_check import builtin_torch_ops, check_against_torch  # noqa: E402
+from autograd.checks.torch_check import builtin_torch_ops, check_against_torch  # noqa: E402
 
 # Ops the engine rewrite adds; their twins are in the table already.
 UPCOMING_OPS = {

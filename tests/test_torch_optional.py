@@ -26,7 +26,7 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_importing_the_packages_does_not_import_torch():
-    result = _run("import sys, autograd, nn, nn.torch_bridge, autograd.torch_check\n"
+    result = _run("import sys, autograd, nn, nn.torch_bridge, autograd.checks.torch_check\n"
                   "print('torch' in sys.modules)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

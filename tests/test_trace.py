@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import Value
-from autograd.trace import record
+from autograd.views.trace import record
 
 
 def test_a_grad_of_none_is_recorded_as_zero_like_backward_counts_it():

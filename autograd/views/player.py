@@ -16,7 +16,7 @@ Jupyter, `player_html` returns an object that displays itself (it has
 ``_repr_html_``); ``str()`` gives the HTML.
 
 The graph's ``.grad`` values are not touched: the pass is recorded
-(`autograd.trace.record`) and played from zero gradients.
+(`autograd.views.trace.record`) and played from zero gradients.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from typing import Any
 
 from autograd import validate
 from autograd.core import Constant, Value
-from autograd.drawing import Picture, render, step_labels
 from autograd.files import write_atomically
-from autograd.stepper import format_step, number
-from autograd.trace import Step, record
+from autograd.views.drawing import Picture, render, step_labels
+from autograd.views.stepper import format_step, number
+from autograd.views.trace import Step, record
 
 MAX_FRAMES = 300
 ROOMY_LABELS = 150  # up to this many edges, the layout makes room for their labels

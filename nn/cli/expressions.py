@@ -1,33 +1,24 @@
-"""The `backprop` command: `main`, and the subcommands on expressions (check, graph, steps).
+"""The subcommands on expressions: ``backprop check``, ``graph`` and ``steps``.
 
-The training subcommands (demo, train) live in `nn.cli_train`; what all
-subcommands share (errors, option types, output checks) in `nn.cli_common`.
-
-Every user error (a bad expression, an unknown name, a missing variable, a bad
-option, a file that cannot be written) prints one line to stderr and exits
-with status 2; Ctrl-C prints one line and exits with 130; no traceback.
+Each parses a formula with `autograd.expression` (a whitelist over Python's
+`ast`, never `eval`) at the given ``name=value`` points, then checks, draws or
+steps through its gradient.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import Value, checking, drawing, player, topological_order
+from autograd import Value, topological_order
+from autograd.checks import checking
 from autograd.expression import ExpressionError, evaluate, parse_assignments
-from autograd.stepper import backward_steps, format_steps, number
-from nn import cli_train
-from nn.cli_common import (
-    INTERRUPTED,
-    USAGE_ERROR,
+from autograd.views import drawing, player
+from autograd.views.stepper import backward_steps, format_steps, number
+from nn.cli.common import (
     Command,
-    Interrupted,
     UsageError,
     engine_error,
-    one_line,
     output_file_option,
     output_file_problem,
     real_option,
@@ -36,8 +27,6 @@ from nn.cli_common import (
 )
 
 GRAPH_MAX_VALUES = 1000  # a bigger picture is unreadable and slow to lay out
-INTERNAL_ERROR = 70  # a bug, not the user's mistake (EX_SOFTWARE of sysexits.h)
-BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 
 
 def build_graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
@@ -196,12 +185,7 @@ def _write_player(output: Value, path: Path, n_steps: int) -> None:
         raise engine_error("steps", error) from None
 
 
-# ---------------------------------------------------------------------------
-# The parser and main
-# ---------------------------------------------------------------------------
-
 COMMANDS: tuple[Command, ...] = (
-    *cli_train.COMMANDS,
     Command("check", "compare the gradient of an expression with finite differences",
             _check_arguments, command_check),
     Command("graph", "draw the graph of an expression with its values and gradients",
@@ -209,131 +193,3 @@ COMMANDS: tuple[Command, ...] = (
     Command("steps", "print backprop on an expression step by step (--html: a player)",
             _steps_arguments, command_steps),
 )
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line on stderr and exit status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        command = self.prog.removeprefix("backprop").strip()  # "train" or ""
-        raise UsageError(f"{command}: {message}" if command else message)
-
-
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="backprop", description="Learn and check backpropagation.",
-                     epilog="Run 'backprop COMMAND --help' for the options of a command.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
-    for command in COMMANDS:
-        subparser = sub.add_parser(command.name, help=command.summary,
-                                   description=command.summary)
-        subparser.set_defaults(run=command.run)
-        command.add_arguments(subparser)
-    return parser
-
-
-def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
-    """`parser.parse_args(argv)`, where an expression may start with a minus.
-
-    argparse reads ``-log(sigmoid(x))`` as an unknown option. When parsing
-    fails, each argument that starts with a single ``-`` is tried as the
-    expression (hidden behind a space, which argparse never reads as an
-    option); the first try that parses and puts it in the expression's place
-    wins. Otherwise the first error stands.
-    """
-    try:
-        return parser.parse_args(argv)
-    except UsageError:
-        for i, text in enumerate(argv):
-            if i == 0 or not text.startswith("-") or text.startswith("--") or len(text) < 2:
-                continue
-            hidden = " " + text
-            try:
-                args = parser.parse_args([*argv[:i], hidden, *argv[i + 1:]])
-            except UsageError:
-                continue
-            if getattr(args, "expression", None) == hidden:
-                args.expression = text
-                return args
-        raise
-
-
-def print_usage(parser: argparse.ArgumentParser) -> None:
-    """What `backprop` alone prints: the usage, the commands, where to read more."""
-    width = max(len(command.name) for command in COMMANDS)
-    lines = [parser.format_usage().rstrip(), "", "commands:"]
-    lines += [f"  {command.name:<{width}}  {command.summary}" for command in COMMANDS]
-    lines += ["", "Run 'backprop --help' for more, 'backprop COMMAND --help' for a command's "
-                  "options."]
-    print("\n".join(lines), file=sys.stderr)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `backprop` console script; returns the exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    _never_fail_on_characters()
-    try:
-        return _run(argv)
-    except BrokenPipeError:
-        # The reader went away (`backprop steps ... | head`): stop quietly, as a
-        # program killed by SIGPIPE does, and let nothing flush to the pipe again.
-        _silence_stdout()
-        return BROKEN_PIPE
-
-
-def _run(argv: list[str]) -> int:
-    parser = make_parser()
-    try:
-        if not argv:
-            print_usage(parser)
-            return USAGE_ERROR
-        args = parse_arguments(parser, argv)
-        status: int = args.run(args)
-        sys.stdout.flush()  # a closed pipe shows here, inside the try
-        return status
-    except UsageError as error:
-        _error_line(f"backprop: {error}")
-        return USAGE_ERROR
-    except Interrupted as error:
-        _error_line(f"backprop: {error}")
-        return INTERRUPTED
-    except KeyboardInterrupt:
-        _error_line("backprop: interrupted")
-        return INTERRUPTED
-    except BrokenPipeError:
-        raise  # handled by main
-    except MemoryError:  # sizes the memory estimate let through
-        _error_line("backprop: out of memory: try smaller sizes")
-        return USAGE_ERROR
-    except Exception as error:  # a bug: still one line, unless asked for the traceback
-        if os.environ.get("BACKPROP_TRACEBACK"):
-            raise
-        _error_line(f"backprop: unexpected error, please report it (set BACKPROP_TRACEBACK=1 "
-                    f"for the details): {type(error).__name__}: {error}")
-        return INTERNAL_ERROR
-
-
-def _error_line(text: str) -> None:
-    sys.stdout.flush()
-    print(one_line(text), file=sys.stderr)
-
-
-def _never_fail_on_characters() -> None:
-    """Print any file name, even on an ASCII terminal or with bytes that are not
-    UTF-8: characters the output cannot encode are shown as escapes (``\\xe9``)."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="backslashreplace")
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (e.g. captured in a test)
-        pass
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -46,8 +46,7 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
     ) from error
 
 from autograd import validate
-from autograd.core import FUNCTIONS, OPS, is_built_in
-from autograd.op import Domain, Op
+from autograd.core import FUNCTIONS, OPS, Domain, Op, is_built_in
 
 INPUT_BOUND = 2.0  # generated inputs lie in [-2, 2]
 VALUE_BOUND = 50.0  # no generated sub-expression exceeds this in size on those inputs

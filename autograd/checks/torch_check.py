@@ -31,7 +31,7 @@ from typing import Any
 
 from autograd import validate
 from autograd.backprop import grad, topological_order
-from autograd.check_report import CheckEntry, GradcheckReport, compare
+from autograd.checks.check_report import CheckEntry, GradcheckReport, compare
 from autograd.core import Constant, Value
 
 __all__ = ["builtin_torch_ops", "check_against_torch"]

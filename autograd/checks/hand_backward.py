@@ -24,7 +24,7 @@ from typing import Any
 
 from autograd import validate
 from autograd.backprop import gradients, topological_order
-from autograd.check_report import (
+from autograd.checks.check_report import (
     ATOL,
     EPS,
     RTOL,
@@ -36,9 +36,9 @@ from autograd.check_report import (
     is_close,
     short,
 )
-from autograd.checking import leaves, numerical_grad
+from autograd.checks.checking import leaves, numerical_grad
+from autograd.checks.local_check import replay
 from autograd.core import DOMAIN_ERRORS, Constant, Value
-from autograd.local_check import replay
 
 __all__ = ["check_hand_backward", "check_hand_gradient"]
 

@@ -23,6 +23,15 @@ from typing import Any
 from autograd.backprop import local_derivatives
 from autograd.core import Constant, Value, isfinite, seed_of, topological_order
 
+ARROW = "->"
+
+
+def number(x: Any, digits: int = 4) -> str:
+    """`x` (a float, or a Value whose data is used) with `digits` significant digits."""
+    value = x.data if isinstance(x, Value) else float(x)
+    text = f"{value:.{digits}g}"
+    return "0" if text == "-0" else text
+
 
 def node_names(graph: Value | list[Value] | tuple[Value, ...]) -> dict[Value, str]:
     """A readable name for every node of a graph: its output, or its nodes in
@@ -93,8 +102,6 @@ class Step:
     parent_names: tuple[str, ...]
 
     def __str__(self) -> str:
-        from autograd.stepper import format_step  # the text lives with the stepper
-
         return format_step(self)
 
 
@@ -175,3 +182,56 @@ def record(root: Value, grad: float | Value = 1.0) -> Trace:
             raise OverflowError(f"the gradient of {names[node]} overflows to {gradient}")
     return Trace(root=root, grad=seed, order=order, names=names, steps=tuple(steps),
                  gradients=gradients, before=before)
+
+
+# ---------------------------------------------------------------------------
+# A step as text (what `print(step)` shows)
+# ---------------------------------------------------------------------------
+
+
+def format_step(step: Step, digits: int = 4) -> str:
+    """A step as a block of text: the node, its upstream gradient, and one
+    line per parent with the local derivative (formula and value), the
+    contribution and the parent's gradient before -> after. A parent reached
+    more than once in the step gets a line showing the whole accumulation.
+    """
+    n = lambda x: number(x, digits)
+    node = step.node
+    inputs = ", ".join([*step.parent_names, *(f"{p:g}" for p in node.settings)])
+    lines = [
+        f"step {step.index + 1}/{step.total}: {step.name} = {node.op}({inputs}) = {n(node.data)}",
+        f"  upstream gradient d out/d {step.name} = {n(step.upstream)}",
+    ]
+    for item in step.contributions:
+        parent_name = step.parent_names[item.position]
+        lines.append(
+            f"  -> {parent_name} (input {item.position + 1}): local {_rule(item, digits)};"
+            f" contribution {n(item.local)} × {n(step.upstream)} = {n(item.contribution)};"
+            f" {parent_name}.grad {n(item.grad_before)} {ARROW} {n(item.grad_after)}"
+        )
+    for parent, parent_name in _repeated_parents(step):
+        received = [c for c in step.contributions if c.parent is parent]
+        path = f" {ARROW} ".join([n(received[0].grad_before)] + [n(c.grad_after) for c in received])
+        lines.append(
+            f"  {parent_name} receives {len(received)} contributions in this step: "
+            f"its gradient accumulates {path}"
+        )
+    return "\n".join(lines)
+
+
+def _rule(item: Contribution, digits: int) -> str:
+    """``d(a·b)/da = b = 3``; just ``d(a+b)/da = 1`` when the rule is a constant."""
+    value = number(item.local, digits)
+    if item.formula.rsplit("=", 1)[-1].strip() == value:
+        return item.formula
+    return f"{item.formula} = {value}"
+
+
+def _repeated_parents(step: Step) -> list[tuple[Value, str]]:
+    seen: dict[Value, int] = {}
+    first_name: dict[Value, str] = {}
+    for item in step.contributions:
+        parent, name = item.parent, step.parent_names[item.position]
+        seen[parent] = seen.get(parent, 0) + 1
+        first_name.setdefault(parent, name)
+    return [(parent, first_name[parent]) for parent, count in seen.items() if count > 1]

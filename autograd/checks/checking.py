@@ -43,7 +43,7 @@ from typing import Any
 
 from autograd import validate
 from autograd.backprop import grad, topological_order
-from autograd.check_report import (
+from autograd.checks.check_report import (
     ATOL,
     EPS,
     RTOL,
@@ -57,9 +57,9 @@ from autograd.check_report import (
     is_close,
     short,
 )
+from autograd.checks.local_check import NodeCheck, check_graph, culprit_sentence, node_check, replay
 from autograd.core import DOMAIN_ERRORS, Value
-from autograd.local_check import NodeCheck, check_graph, culprit_sentence, node_check, replay
-from autograd.stepper import node_names
+from autograd.views.stepper import node_names
 
 __all__ = [
     "ATOL", "EPS", "RTOL", "CheckEntry", "GradcheckReport", "HandBackwardReport",

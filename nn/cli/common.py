@@ -2,7 +2,7 @@
 
 A subcommand is a `Command` (name, one-line summary, the function that adds
 its options, the function that runs it). `nn.cli` collects the commands of
-`nn.cli` and `nn.cli_train` and builds the parser; this module imports
+`nn.cli` and `nn.cli.training` and builds the parser; this module imports
 neither, so the command modules depend on it and never on each other.
 
 Errors a command raises:

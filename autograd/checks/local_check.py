@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from autograd import validate
 from autograd.backprop import grad, topological_order
-from autograd.check_report import (
+from autograd.checks.check_report import (
     ATOL,
     EPS,
     RTOL,
@@ -52,7 +52,7 @@ from autograd.check_report import (
     short,
 )
 from autograd.core import DOMAIN_ERRORS, Constant, Value, is_grad_enabled
-from autograd.stepper import node_names
+from autograd.views.stepper import node_names
 
 __all__ = ["check_graph"]
 

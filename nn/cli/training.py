@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd import Value, drawing, player
+from autograd import Value
+from autograd.views import drawing, player
 from nn import data as datasets
 from nn import losses
-from nn.cli_common import (
+from nn.cli.common import (
     Command,
     Interrupted,
     UsageError,

@@ -32,23 +32,12 @@ This module uses only the standard library.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from autograd.core import Value
-from autograd.trace import Contribution, Step, node_names, record
+from autograd.views.trace import ARROW, Contribution, Step, format_step, node_names, number, record
 
 __all__ = ["ARROW", "Contribution", "Step", "backward_steps", "format_step", "format_steps",
            "node_names", "number", "print_steps"]
-
-ARROW = "->"
-
-
-def number(x: Any, digits: int = 4) -> str:
-    """`x` (a float, or a Value whose data is used) with `digits` significant digits."""
-    value = x.data if isinstance(x, Value) else float(x)
-    text = f"{value:.{digits}g}"
-    return "0" if text == "-0" else text
-
 
 def backward_steps(root: Value, grad: float | Value = 1.0) -> Iterator[Step]:
     """Run ``root.backward(grad)`` one node at a time, yielding a `Step` per node.
@@ -64,7 +53,7 @@ def backward_steps(root: Value, grad: float | Value = 1.0) -> Iterator[Step]:
     starting gradient `grad` (a number, or a Value whose data is used, as
     ``backward()`` takes it) is added to ``root.grad`` when the generator
     starts; a ``.grad`` of None counts as 0. The whole pass is recorded first
-    (`autograd.trace.record`), so an error (a derivative that does not exist)
+    (`autograd.views.trace.record`), so an error (a derivative that does not exist)
     changes nothing. Example::
 
         >>> from autograd import Value
@@ -85,54 +74,6 @@ def backward_steps(root: Value, grad: float | Value = 1.0) -> Iterator[Step]:
 # ---------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------
-
-
-def format_step(step: Step, digits: int = 4) -> str:
-    """A step as a block of text: the node, its upstream gradient, and one
-    line per parent with the local derivative (formula and value), the
-    contribution and the parent's gradient before -> after. A parent reached
-    more than once in the step gets a line showing the whole accumulation.
-    """
-    n = lambda x: number(x, digits)
-    node = step.node
-    inputs = ", ".join([*step.parent_names, *(f"{p:g}" for p in node.settings)])
-    lines = [
-        f"step {step.index + 1}/{step.total}: {step.name} = {node.op}({inputs}) = {n(node.data)}",
-        f"  upstream gradient d out/d {step.name} = {n(step.upstream)}",
-    ]
-    for item in step.contributions:
-        parent_name = step.parent_names[item.position]
-        lines.append(
-            f"  -> {parent_name} (input {item.position + 1}): local {_rule(item, digits)};"
-            f" contribution {n(item.local)} × {n(step.upstream)} = {n(item.contribution)};"
-            f" {parent_name}.grad {n(item.grad_before)} {ARROW} {n(item.grad_after)}"
-        )
-    for parent, parent_name in _repeated_parents(step):
-        received = [c for c in step.contributions if c.parent is parent]
-        path = f" {ARROW} ".join([n(received[0].grad_before)] + [n(c.grad_after) for c in received])
-        lines.append(
-            f"  {parent_name} receives {len(received)} contributions in this step: "
-            f"its gradient accumulates {path}"
-        )
-    return "\n".join(lines)
-
-
-def _rule(item: Contribution, digits: int) -> str:
-    """``d(a·b)/da = b = 3``; just ``d(a+b)/da = 1`` when the rule is a constant."""
-    value = number(item.local, digits)
-    if item.formula.rsplit("=", 1)[-1].strip() == value:
-        return item.formula
-    return f"{item.formula} = {value}"
-
-
-def _repeated_parents(step: Step) -> list[tuple[Value, str]]:
-    seen: dict[Value, int] = {}
-    first_name: dict[Value, str] = {}
-    for item in step.contributions:
-        parent, name = item.parent, step.parent_names[item.position]
-        seen[parent] = seen.get(parent, 0) + 1
-        first_name.setdefault(parent, name)
-    return [(parent, first_name[parent]) for parent, count in seen.items() if count > 1]
 
 
 def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
