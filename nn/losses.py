@@ -4,9 +4,9 @@ Per-sample losses take one model output and one target; average a batch with
 `mean_loss` (``(1/n) Σ_i L_i``, one sum node). Add `l2` for weight decay.
 
 ==================  ==========================================================
-softmax(z)_k        e^{z_k} / Σ_j e^{z_j}  =  exp(z_k − logsumexp(z))
-log_softmax(z)_k    z_k − logsumexp(z)
-cross_entropy       −log softmax(z)_y = logsumexp(z) − z_y; ∂/∂z = softmax(z) − onehot(y)
+softmax(z)_k        e^{z_k} / Σ_j e^{z_j}  =  exp(s_k − logsumexp(s)),  s = z − max z
+log_softmax(z)_k    s_k − logsumexp(s)
+cross_entropy       −log softmax(z)_y = logsumexp(s) − s_y; ∂/∂z = softmax(z) − onehot(y)
 multiclass_hinge    Σ_{j≠y} max(0, s_j − s_y + Δ)          (SVM loss, margin Δ)
 binary_hinge        max(0, 1 − y·s),  y ∈ {−1, +1}
 mse                 (1/n) Σ_i (p_i − t_i)²
@@ -29,31 +29,46 @@ __all__ = ["binary_hinge", "cross_entropy", "l2", "log_softmax", "mean_loss", "m
            "multiclass_hinge", "softmax"]
 
 
-def softmax(logits: Sequence[Any]) -> list[Any]:
-    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j}, computed as exp(z_k − logsumexp(z)).
+def shifted(logits: Sequence[Any]) -> list[Any]:
+    """z_k − max_j z_j: the stable softmax's first step (the maximum is a constant).
 
-    Subtracting logsumexp keeps every exponent ≤ 0: no overflow for z = 1000.
+    softmax and log softmax do not change when every logit moves by the same number,
+    and their gradients do not either (∂(z_k − m)/∂z_k = 1), so shifting by the largest
+    logit changes nothing but the rounding: the largest shifted logit is 0, every
+    exponent is ≤ 0, and no large term cancels later (for logits near 1e15 the
+    unshifted ``logsumexp(z) − z_y`` keeps only 3 digits of the loss).
     """
-    logits = _checked_scores(logits, "softmax")
-    lse = logsumexp(logits)
-    return [exp(z - lse) for z in logits]
+    m = max(z.data if isinstance(z, Value) else z for z in logits)
+    return [z - m for z in logits]
+
+
+def softmax(logits: Sequence[Any]) -> list[Any]:
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} = exp(s_k − logsumexp(s)), s = z − max z.
+
+    Shifted by the maximum (`shifted`), every exponent is ≤ 0: no overflow for z = 1000,
+    and the probabilities still sum to 1 for logits of 1e15.
+    """
+    scores = shifted(_checked_scores(logits, "softmax"))
+    lse = logsumexp(scores)
+    return [exp(s - lse) for s in scores]
 
 
 def log_softmax(logits: Sequence[Any]) -> list[Any]:
-    """log softmax(z)_k = z_k − logsumexp(z) (stable for large |z|)."""
-    logits = _checked_scores(logits, "log_softmax")
-    lse = logsumexp(logits)
-    return [z - lse for z in logits]
+    """log softmax(z)_k = s_k − logsumexp(s), s = z − max z (stable for large |z|)."""
+    scores = shifted(_checked_scores(logits, "log_softmax"))
+    lse = logsumexp(scores)
+    return [s - lse for s in scores]
 
 
 def cross_entropy(logits: Sequence[Any], target: int) -> Any:
-    """L = −log softmax(z)_y = logsumexp(z) − z_y, for the class index y = `target`.
+    """L = −log softmax(z)_y = logsumexp(s) − s_y, s = z − max z, for the class y = `target`.
 
-    Its gradient with respect to the logits is softmax(z) − onehot(y).
+    Its gradient with respect to the logits is softmax(z) − onehot(y). The shift by the
+    maximum (`shifted`) keeps the loss exact for large logits.
     """
-    logits = _checked_scores(logits, "cross_entropy")
-    y = checked_class(target, len(logits), "cross_entropy")
-    return logsumexp(logits) - logits[y]
+    scores = shifted(_checked_scores(logits, "cross_entropy"))
+    y = checked_class(target, len(scores), "cross_entropy")
+    return logsumexp(scores) - scores[y]
 
 
 def multiclass_hinge(scores: Sequence[Any], target: int, margin: float = 1.0) -> Any:

@@ -213,3 +213,34 @@ def test_empty_inputs_are_refused() -> None:
         l2(values([1.0]), -1.0)
     with pytest.raises(ValueError, match="l2: lam must be finite, got inf"):
         l2(values([1.0]), math.inf)
+
+
+# ------------------------------------------- large logits: shift by the maximum first
+
+
+def test_cross_entropy_is_exact_for_logits_of_1e15():
+    # L = log(e^0 + e^0 + e^-3) after shifting by the maximum 1e15: log(2 + e^-3)
+    logits = values([1e15, 1e15, 1e15 - 3])
+    loss = cross_entropy(logits, 0)
+    assert loss.data == pytest.approx(math.log(2 + math.exp(-3)), rel=1e-14)  # 0.71773...
+    loss.backward()  # dL/dz0 = softmax_0 - 1 = 1/(2 + e^-3) - 1
+    assert logits[0].grad == pytest.approx(1 / (2 + math.exp(-3)) - 1, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e8, 1e12, 1e15, -1e15])
+def test_softmax_of_huge_logits_sums_to_one_and_matches_the_shifted_formula(scale):
+    shifts = [0.0, -1.0, -3.0, 0.5]
+    probabilities = softmax(values([scale + s for s in shifts]))
+    # the logits are exactly scale + s (these floats are representable), so the softmax
+    # is that of the shifts: e^{s_k} / Σ_j e^{s_j}
+    total = sum(math.exp(s) for s in shifts)
+    for p, s in zip(probabilities, shifts):
+        assert p.data == pytest.approx(math.exp(s) / total, rel=1e-12)
+    assert sum(p.data for p in probabilities) == pytest.approx(1.0, rel=1e-14)
+
+
+def test_log_softmax_of_huge_logits_is_exact():
+    log_p = log_softmax(values([1e15, 1e15, 1e15 - 3]))
+    expected = -math.log(2 + math.exp(-3))
+    assert [v.data for v in log_p] == pytest.approx([expected, expected, expected - 3],
+                                                    rel=1e-13)
