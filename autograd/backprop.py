@@ -17,6 +17,7 @@ here recurses, so a chain of a million nodes is fine.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,10 +49,14 @@ def grad(
 ) -> tuple[Any, ...]:
     """d(output)/d(input) for each input, as a tuple; ``.grad`` is not touched.
 
-    An input that `output` does not depend on gets 0.0. Only the paths from the
-    inputs to the output are differentiated. With ``create_graph=True`` the
-    gradients are Values, so calling `grad` on them again gives second (and
-    higher) derivatives::
+    An input that `output` does not depend on gets 0.0, and so does every input when
+    `output` is a plain number (a constant function); anything else as the output (a
+    list of outputs, None, an array) is a TypeError: ask one output at a time. Only the
+    paths from the inputs to the output are differentiated, but the whole graph must be
+    current (StaleGraphError if a ``.data`` changed after it was built).
+
+    With ``create_graph=True`` the gradients are Values, so calling `grad` on them
+    again gives second (and higher) derivatives::
 
         (dy,) = grad(y, [x], create_graph=True)
         (d2y,) = grad(dy, [x])
@@ -61,7 +66,8 @@ def grad(
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__}")
     zero = Value(0.0) if create_graph else 0.0
-    if not isinstance(output, Value):  # a constant function: every derivative is 0
+    if not isinstance(output, Value):
+        _check_plain_number(output)  # a constant function: every derivative is 0
         return tuple(zero for _ in inputs)
     seed = seed_of(output, 1.0, create_graph)
     with one_pass():
@@ -78,11 +84,27 @@ def grad(
             clear_marks(order)
 
 
+def _check_plain_number(output: object) -> None:
+    """A number is a constant function (gradient 0); anything else is a mistake."""
+    if isinstance(output, numbers.Real) and not isinstance(output, bool):
+        return
+    hint = (": call grad one output at a time, or on their sum"
+            if isinstance(output, (list, tuple)) or hasattr(output, "shape") else "")
+    raise TypeError("grad: the output must be a Value (or a plain number, whose gradient "
+                    f"is 0), got {type(output).__name__}{hint}")
+
+
 def _keep_paths_from(order: list[Value], inputs: Sequence[Value]) -> None:
-    """Unmark every node of `order` that no input reaches (parents come first)."""
+    """Unmark every node of `order` that no input reaches (parents come first).
+
+    A node off those paths takes no part in the pass, but the graph must still be
+    current there: its data feeds the nodes on the paths (`check_current`).
+    """
     sources = set(inputs)
     for node in order:
         reached = node in sources or any(p._pass is not None for p in node.parents)
+        if not reached and node.operation is not None:
+            node.operation.check_current(node)
         node._pass = NOTHING_YET if reached else None
 
 
@@ -148,9 +170,16 @@ def jvp(
     for value, tangent in zip(values, tangents):
         if not isinstance(tangent, Value):
             tangent = as_float(tangent, "a tangent")
+            if differentiable:  # a leaf, so every tangent computed from it is a Value
+                tangent = Value(tangent)
         elif not differentiable:
             tangent = tangent.data
-        seeds[value] = tangent if value not in seeds else seeds[value] + tangent
+        if value in seeds:  # the same input twice: its tangents add up
+            tangent = seeds[value] + tangent
+            if not isfinite(tangent):
+                raise OverflowError(f"jvp: the tangents given for one input add up to "
+                                    f"{tangent}, not a finite number")
+        seeds[value] = tangent
     with _inside_jvp():
         output = f(*values)
     if not isinstance(output, Value):
@@ -158,7 +187,9 @@ def jvp(
         return (Value(number), Value(0.0)) if differentiable else (number, 0.0)
     tangent = _forward_pass(output, seeds, differentiable)
     if differentiable:
-        return output, Value(0.0) if tangent is None else tangent
+        if tangent is None:
+            return output, Value(0.0)
+        return output, tangent if isinstance(tangent, Value) else Value(tangent)
     return output.data, 0.0 if tangent is None else tangent
 
 
@@ -173,7 +204,10 @@ def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) 
                     continue
                 node._pass = None
                 operation = node.operation
-                if operation is None or all(p._pass is None for p in node.parents):
+                if operation is None:
+                    continue
+                if all(p._pass is None for p in node.parents):
+                    operation.check_current(node)  # off the paths, but its data is used
                     continue
                 total: Any = 0.0
                 for parent, local in zip(node.parents,

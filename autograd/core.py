@@ -1010,14 +1010,35 @@ def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False
         try:
             root._pass = seed
             propagate(order, create_graph)
-        except BaseException:
+            totals = [_accumulated(node) for node in order]  # may raise: nothing written yet
+        finally:
             clear_marks(order)
-            raise
-        for node in order:
-            gradient = node._pass
-            node._pass = None
-            old = node.grad
-            if old is None:  # PyTorch's set_to_none habit: None counts as 0
-                old = 0.0
-            # With create_graph, a fresh node keeps the Value itself (0 + g would be a new node).
-            node.grad = gradient if old == 0.0 and type(gradient) is not float else old + gradient
+        for node, total in zip(order, totals):
+            node.grad = total
+
+
+def _accumulated(node: Value) -> Any:
+    """What ``node.grad`` will hold after this pass: its old ``.grad`` plus this pass's
+    gradient (in ``node._pass``); OverflowError, naming the node, if that is not finite."""
+    gradient = node._pass
+    old = node.grad
+    if old is None:  # PyTorch's set_to_none habit: None counts as 0
+        old = 0.0
+    if isinstance(gradient, Value):
+        if old == 0.0:  # keep the Value itself (0 + g would be one more node)
+            return gradient
+        try:
+            return old + gradient
+        except OverflowError:
+            raise _accumulation_overflow(node, old, gradient) from None
+    total = old + gradient
+    if not isfinite(total):
+        raise _accumulation_overflow(node, old, gradient)
+    return total
+
+
+def _accumulation_overflow(node: Value, old: Any, gradient: Any) -> OverflowError:
+    return OverflowError(
+        f"the gradient of {_describe(node)} would overflow: its .grad {float(old):g} plus "
+        f"this pass's {float(gradient):g} is not a finite float (call autograd.zero_grad "
+        "between passes, or lower the starting gradient); no .grad was changed")

@@ -60,7 +60,16 @@ def _divide(a: float, b: float) -> float:
 def _remainder(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError("the remainder of a division by zero")
-    return a % b
+    return (a % b) + 0.0  # + 0.0 turns Python's -0.0 (of 0.0 % -1.0) into torch's +0.0
+
+
+def _quotient(a: Any, b: Any) -> float:
+    """a // b: the whole number q with a = q·b + (a mod b), as the forward's % used it.
+
+    Not floor(a / b): 1.0 / 0.1 rounds up to exactly 10.0, while 1.0 // 0.1 is 9.0
+    (0.1 is a little more than a tenth), and 1.0 % 0.1 is 1.0 - 9·0.1.
+    """
+    return float(_number(a) // _number(b))
 
 
 def _power(base: float, exponent: float) -> float:
@@ -147,10 +156,13 @@ def _dot(*args: float) -> float:
 
 
 def _pow_exponent_derivative(a: Any, b: Any, out: Any) -> Any:
-    """∂(a^b)/∂b = a^b · ln a. Needs a > 0 (it is 0 at a = 0 for b > 0)."""
+    """∂(a^b)/∂b = a^b · ln a. Needs a > 0 (it is 0 at a = 0 for b > 0).
+
+    (``a == 0`` would compare Values by identity: the numbers are compared.)
+    """
     if a > 0:
         return out * log(a)
-    if a == 0 and b > 0:
+    if _number(a) == 0 and b > 0:
         return 0.0
     raise ValueError(
         f"the derivative of a**b with respect to b needs a > 0, got a = {_number(a):g}; "
@@ -185,9 +197,8 @@ DIV = _built_in(Op(
 ))
 MOD = _built_in(Op(
     "mod", _remainder, symbol="%", operator=True,
-    derivatives=[lambda a, b, out: 1.0,
-                 lambda a, b, out: -float(math.floor(_number(a) / _number(b)))],
-    formulas=["d(a mod b)/da = 1", "d(a mod b)/db = -floor(a/b)"],
+    derivatives=[lambda a, b, out: 1.0, lambda a, b, out: -_quotient(a, b)],
+    formulas=["d(a mod b)/da = 1", "d(a mod b)/db = -(a // b)"],
     # a mod b = a - b·floor(a/b) (the sign of b, like Python and torch.remainder);
     # it jumps where a/b is an integer: these inputs keep |a/b| strictly inside (0, 1).
     domain=Domain(inputs=(nonzero(0.1, 0.9), nonzero(1.0, 3.0))),

@@ -180,6 +180,11 @@ def record(root: Value, grad: float | Value = 1.0) -> Trace:
     for node, gradient in gradients.items():
         if not isfinite(gradient):
             raise OverflowError(f"the gradient of {names[node]} overflows to {gradient}")
+        if not isfinite(before[node] + gradient):  # what backward() would write to .grad
+            raise OverflowError(
+                f"the gradient of {names[node]} would overflow: its .grad "
+                f"{float(before[node]):g} plus this pass's {gradient:g} is not a finite "
+                "float (call autograd.zero_grad between passes); no .grad was changed")
     return Trace(root=root, grad=seed, order=order, names=names, steps=tuple(steps),
                  gradients=gradients, before=before)
 

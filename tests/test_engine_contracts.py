@@ -1,0 +1,207 @@
+"""What every pass promises, whatever path it takes: a clear error for an output that is
+not a Value, one rule for out-of-date graphs, no nan or inf ever written, rules evaluated
+on Values as faithfully as on floats, and the same result types every time.
+
+Each test here failed on the engine before issue 24 fixed it (the issue's numbers are in
+the comments). Expected numbers are worked out by hand, never by the engine.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd import StaleGraphError, Value, backward_steps, grad, jvp
+
+# ------------------------------------------------------ grad() needs an output Value
+
+
+@pytest.mark.parametrize("output, shown", [
+    ([Value(1.0), Value(2.0)], "list"),  # a multi-output model's result
+    (None, "NoneType"),
+    ("x", "str"),
+    (True, "bool"),
+])
+def test_grad_of_something_that_is_not_a_value_is_a_type_error(output, shown):
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=rf"grad: the output must be a Value.*got {shown}"):
+        grad(output, [x])
+
+
+def test_grad_of_a_list_says_to_sum_or_call_once_per_output():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="one output at a time"):
+        grad([x * 3, x * 4], [x])  # before: (0.0,), silently
+
+
+def test_grad_of_a_plain_number_is_zero_as_documented():
+    x = Value(2.0)
+    assert grad(3.0, [x]) == (0.0,)  # a constant function of x
+    (zero,) = grad(3, [x], create_graph=True)
+    assert isinstance(zero, Value) and zero.data == 0.0
+
+
+def test_grad_of_a_numpy_array_is_a_type_error():
+    np = pytest.importorskip("numpy")
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="got ndarray"):
+        grad(np.array([x * 3, x * 4], dtype=object), [x])
+
+
+# ------------------------------------------------ the remainder's rule and its forward
+
+
+def test_remainder_derivative_uses_the_quotient_the_forward_used():
+    # 1.0 % 0.1: Python's quotient is 1.0 // 0.1 = 9 (0.1 is a bit more than 1/10), the
+    # remainder 1.0 - 9·0.1 ≈ 0.1. d(a - q·b)/db = -q = -9; the old rule said -10.
+    a, b = Value(1.0), Value(0.1)
+    (a % b).backward()
+    assert (a.grad, b.grad) == (1.0, -9.0)
+
+
+def test_remainder_rule_agrees_with_the_forward_on_many_decimal_pairs():
+    # d(a mod b)/db = -q where a = q·b + (a mod b): so q = (a - r)/b is a whole number
+    for i in range(1, 60):
+        for j in range(1, 50):
+            a, b = Value(i / 10), Value(j / 100)
+            r = a % b
+            r.backward()
+            q = round((a.data - r.data) / b.data)
+            assert b.grad == -q, (a.data, b.data)
+
+
+def test_remainder_of_zero_is_positive_zero_like_torch():
+    r = Value(0.0) % Value(-1.0)  # Python's float % gives -0.0; torch.remainder +0.0
+    assert math.copysign(1.0, r.data) == 1.0
+    assert math.atan2(r.data, -1.0) == math.pi  # -0.0 would give -π
+
+
+# -------------------------------------- one rule for every pass: no out-of-date graphs
+
+
+def _stale_graph() -> tuple[Value, Value, Value, Value]:
+    a, b, x = Value(2.0), Value(3.0), Value(1.0)
+    w = a * b
+    y = x * w
+    a.data = 10.0  # w still holds 6, but a·b is now 30
+    return a, x, w, y
+
+
+def test_grad_refuses_a_graph_out_of_date_off_the_paths_it_differentiates():
+    _, x, _, y = _stale_graph()
+    with pytest.raises(StaleGraphError, match=r"mul\(10, 3\) holds 6"):
+        grad(y, [x])  # before: (6.0,), the derivative at the old point
+
+
+def test_jvp_refuses_a_function_that_uses_an_out_of_date_node():
+    _, _, w, _ = _stale_graph()
+    with pytest.raises(StaleGraphError, match=r"mul\(10, 3\) holds 6"):
+        jvp(lambda t: t * w, [1.0], [1.0])  # before: (6.0, 6.0)
+
+
+def test_backward_refuses_the_same_stale_graph():
+    a, x, _, y = _stale_graph()
+    with pytest.raises(StaleGraphError):
+        y.backward()
+    assert (a.grad, x.grad) == (0.0, 0.0)
+
+
+# ---------------------------------------------- no nan or inf is ever written to .grad
+
+
+def test_a_second_backward_that_would_overflow_grad_raises_and_changes_nothing():
+    w, c = Value(1e-10, label="w"), Value(1.5e308, label="c")
+    y = w * c
+    y.backward()  # w.grad = 1.5e308
+    with pytest.raises(OverflowError, match="'w'"):
+        y.backward()  # 1.5e308 + 1.5e308 = inf: before, w.grad became inf silently
+    assert (w.grad, c.grad, y.grad) == (1.5e308, 1e-10, 1.0)
+
+
+def test_overflowing_accumulation_with_create_graph_changes_nothing_either():
+    w, c = Value(1e-10, label="w"), Value(1.5e308, label="c")
+    y = c * w  # c comes first in the pass's order: it must not be written before w fails
+    y.backward()
+    with pytest.raises(OverflowError):
+        y.backward(create_graph=True)
+    assert (c.grad, w.grad, y.grad) == (1e-10, 1.5e308, 1.0)
+    assert all(type(v.grad) is float for v in (c, w, y))
+
+
+def test_backward_steps_refuse_an_accumulation_that_overflows_before_any_step():
+    w, c = Value(1e-10, label="w"), Value(1.5e308, label="c")
+    y = w * c
+    y.backward()
+    with pytest.raises(OverflowError, match="gradient of w would overflow"):
+        next(backward_steps(y))  # before: it printed "w.grad 1.5e+308 -> inf"
+    assert (w.grad, y.grad) == (1.5e308, 1.0)
+
+
+def test_jvp_refuses_tangents_of_one_input_that_add_up_to_inf():
+    v = Value(1.0)
+    with pytest.raises(OverflowError, match="tangent"):
+        jvp(lambda p, q: p, [v, v], [1e308, 1e308])  # before: (1.0, inf)
+
+
+# ------------------------------------------ rules evaluated on Values: no identity slips
+
+
+def test_derivative_of_zero_to_a_value_power_with_create_graph_is_zero():
+    y = Value(0.5)
+    # d(0^y)/dy = 0^y · ln 0 is taken as 0 for y > 0 (0^y is constant 0 there); the float
+    # pass gave 0, but with Values the rule compared a == 0 by identity and raised
+    (d,) = grad(0.0 ** y, [y], create_graph=True)
+    assert isinstance(d, Value) and d.data == 0.0
+    (plain,) = grad(0.0 ** y, [y])
+    assert plain == 0.0
+
+
+def test_jvp_of_zero_to_a_value_power_with_create_graph():
+    value, tangent = jvp(lambda t: 0.0 ** t, [0.5], [1.0], create_graph=True)
+    assert (value.data, tangent.data) == (0.0, 0.0)
+
+
+def test_no_built_in_rule_compares_its_arguments_with_equals():
+    # == on Values is identity, so a rule must compare numbers: x > 0, or _number(x) == 0
+    import ast
+    import inspect
+
+    from autograd import ops
+
+    tree = ast.parse(inspect.getsource(ops))
+    rules: list[ast.AST] = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+                            and node.name.endswith("_derivative")]
+    for call in ast.walk(tree):
+        for keyword in getattr(call, "keywords", []):
+            if keyword.arg in ("derivatives", "local"):
+                rules += [n for n in ast.walk(keyword.value) if isinstance(n, ast.Lambda)]
+    assert len(rules) >= 40  # every op's rules were found
+
+    def bare_names(node: ast.AST) -> set[str]:  # names outside a _number(...) call
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_number":
+            return set()
+        if isinstance(node, ast.Name):
+            return {node.id}
+        return set().union(*(bare_names(child) for child in ast.iter_child_nodes(node)))
+
+    slips = []
+    for rule in rules:
+        arguments = {a.arg for a in rule.args.args} - {"n", "slope", "low", "high"}  # settings
+        for compare in ast.walk(rule):
+            if (isinstance(compare, ast.Compare)
+                    and any(isinstance(o, (ast.Eq, ast.NotEq)) for o in compare.ops)
+                    and bare_names(compare) & arguments):
+                slips.append(ast.unparse(compare))
+    assert slips == []
+
+
+# ------------------------------------------------------- the same result types always
+
+
+def test_jvp_with_create_graph_returns_value_tangents_even_for_constant_rules():
+    value, tangent = jvp(lambda a: a + 1.0, [Value(2.0)], [1.0], create_graph=True)
+    assert isinstance(value, Value) and isinstance(tangent, Value)  # before: tangent 1.0
+    assert (value.data, tangent.data) == (3.0, 1.0)
+    value, tangent = jvp(lambda a: a, [2.0], [3.0], create_graph=True)
+    assert isinstance(tangent, Value) and tangent.data == 3.0
