@@ -86,4 +86,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The names of the module, those imported on first use included (tab completion)."""
+    return sorted({*globals(), *_LAZY, "strategies"})
+
+
 __all__ += ["check_against_torch", "draw_graph", "player_html", "save_player"]  # noqa: F405 - _LAZY

@@ -97,7 +97,11 @@ def as_float(data: object, what: str = "Value") -> float:
         raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
                         f"write {float(data)} if you mean the number")
     elif isinstance(data, numbers.Real):
-        number = float(data)
+        try:
+            number = float(data)
+        except OverflowError:  # an int beyond 1.8e308
+            raise OverflowError(f"{what} needs a finite number, got {_big_int(data)}, "
+                                "too large for a float") from None
     elif isinstance(data, Value):
         raise TypeError(f"{what} needs a real number, got a Value; use v.detach() for "
                         "a new leaf with the same data, or v.data for the number")
@@ -111,6 +115,23 @@ def as_float(data: object, what: str = "Value") -> float:
         raise ValueError(f"{what} needs a finite number, got {number}: "
                          "a Value never holds nan or inf")
     return number
+
+
+def _big_int(n: Any) -> str:
+    """E.g. "an int of 401 digits" (str() of an int refuses more than 4300 digits)."""
+    try:
+        return f"an int of {len(str(abs(n)))} digits"
+    except ValueError:
+        return "an int of more than 4000 digits"
+
+
+def error_reason(error: BaseException) -> str:
+    """The text of a domain error for a message; an overflow of Python's float ``**``
+    says ``(34, 'Numerical result out of range')``, which tells a learner nothing."""
+    if isinstance(error, OverflowError) and len(error.args) == 2 \
+            and isinstance(error.args[0], int):
+        return "the result is too large for a float"
+    return str(error)
 
 
 # ---------------------------------------------------------------------------
@@ -181,6 +202,10 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """``if v:`` tests the number, like a PyTorch scalar tensor: False only for 0."""
+        return self.data != 0.0
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
@@ -490,6 +515,12 @@ class Op:
         self.name = name
         self.forward = forward
         self.symbol = symbol if symbol is not None else name
+        try:  # drawings format the symbol with the settings: it may use no others
+            self.symbol.format(*[1.0] * num_settings)
+        except (IndexError, KeyError, ValueError) as error:
+            raise ValueError(f"op {name!r}: symbol {self.symbol!r} cannot be shown with "
+                             f"{num_settings} setting(s) ({error}); use {{0}}, {{1}}, ... "
+                             "only for settings the op has, and {{ }} for braces") from None
         self.num_settings = num_settings
         self.setting_names = tuple(setting_names) or tuple(
             f"setting {i + 1}" for i in range(num_settings))
@@ -591,7 +622,7 @@ class Op:
         try:
             result = self.forward(*args)
         except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call(args)}: {error}") from None
+            raise type(error)(f"{self.describe_call(args)}: {error_reason(error)}") from None
         if type(result) is not float:
             result = as_float(result, f"{self.name}'s forward")
         if not isfinite(result):
@@ -677,7 +708,7 @@ class Op:
         try:
             data = self.forward(x.data)
         except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call([x.data])}: {error}") from None
+            raise type(error)(f"{self.describe_call([x.data])}: {error_reason(error)}") from None
         if type(data) is not float or not isfinite(data):
             data = self.evaluate([x.data])  # rare: an int from a custom op, or an error
         return self._node(data, (x,), self)
@@ -694,7 +725,8 @@ class Op:
         try:
             data = self.forward(a.data, b.data)
         except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call([a.data, b.data])}: {error}") from None
+            raise type(error)(f"{self.describe_call([a.data, b.data])}: "
+                              f"{error_reason(error)}") from None
         if type(data) is not float or not isfinite(data):
             data = self.evaluate([a.data, b.data])
         return self._node(data, (a, b), self)
@@ -734,7 +766,8 @@ class Op:
             result = list(self.local(args, out))
         except DOMAIN_ERRORS as error:
             raise type(error)(
-                f"cannot differentiate {self.describe_call(args)}: {error}") from None
+                f"cannot differentiate {self.describe_call(args)}: "
+                f"{error_reason(error)}") from None
         count = len(args) - self.num_settings
         if len(result) != count:
             raise ValueError(f"op {self.name!r}: its derivative rule returned {len(result)} "
@@ -758,7 +791,7 @@ class Op:
             return (rule(x_data, node.data),)
         except DOMAIN_ERRORS as error:
             raise type(error)(f"cannot differentiate {self.describe_call([x_data])}: "
-                              f"{error}") from None
+                              f"{error_reason(error)}") from None
 
     def _binary_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
         a, b = node.parents
@@ -774,7 +807,7 @@ class Op:
                     None if b._pass is None else d_b(a_data, b_data, out))
         except DOMAIN_ERRORS as error:
             raise type(error)(f"cannot differentiate {self.describe_call([a_data, b_data])}: "
-                              f"{error}") from None
+                              f"{error_reason(error)}") from None
 
     def _binary_constant_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
         a, b = node.parents

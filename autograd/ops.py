@@ -523,9 +523,39 @@ def define_op(
         if not isinstance(rule, (int, float)):  # a number is a constant derivative
             _check_signature(name, f"derivative rule {i}", rule,
                              len(derivatives) + num_settings + 1)
-    op = Op(name, forward, derivatives, formulas, symbol=symbol, num_settings=num_settings,
+    rules = [rule if isinstance(rule, (int, float)) else _checked_rule(name, i, rule)
+             for i, rule in enumerate(derivatives)]
+    op = Op(name, forward, rules, formulas, symbol=symbol, num_settings=num_settings,
             setting_names=setting_names, domain=domain)
     return register(op)
+
+
+def _checked_rule(name: str, i: int, rule: Callable[..., Any]) -> Callable[..., Any]:
+    """`rule`, made to return what the passes need, or to say clearly why it cannot.
+
+    A rule of your own gets floats (an ordinary pass) or Values (``create_graph``,
+    forward mode) and must return a number, or a Value for Value arguments. A Value
+    returned to a float pass (a Value from outside the graph used in the rule) gives
+    its number; an int gives its float; anything else is a TypeError naming the op.
+    """
+    def checked(*args: Any) -> Any:
+        local = rule(*args)
+        if type(local) is float:
+            return local
+        if isinstance(local, Value):
+            return local if any(isinstance(a, Value) for a in args) else local.data
+        call = f"{name}({', '.join(f'{float(a):g}' for a in args[:-1])})"
+        if isinstance(local, bool) or not isinstance(local, (int, float)):
+            raise TypeError(f"cannot differentiate {call}: derivative rule {i} returned "
+                            f"{type(local).__name__}, not a number; a rule returns "
+                            "∂out/∂input as a float (a Value when given Values)")
+        try:
+            return float(local)
+        except OverflowError:
+            raise OverflowError(f"derivative rule {i} returned an int too large for a "
+                                "float") from None
+
+    return checked
 
 
 def _check_signature(name: str, what: str, function: Callable[..., Any], count: int) -> None:

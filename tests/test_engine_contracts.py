@@ -205,3 +205,81 @@ def test_jvp_with_create_graph_returns_value_tangents_even_for_constant_rules():
     assert (value.data, tangent.data) == (3.0, 1.0)
     value, tangent = jvp(lambda a: a, [2.0], [3.0], create_graph=True)
     assert isinstance(tangent, Value) and tangent.data == 3.0
+
+
+# ------------------------------------------- errors that name the op and the value (14)
+
+
+def test_an_int_too_large_for_a_float_is_named():
+    with pytest.raises(OverflowError, match=r"Value needs a finite number.*401 digits"):
+        Value(10**400)  # before: "int too large to convert to float"
+    with pytest.raises(OverflowError, match=r"mul's operand .*401 digits"):
+        Value(1.0) * 10**400
+
+
+def test_a_derivative_too_large_for_a_float_says_so_without_errno_text():
+    x = Value(1e-200)
+    y = x ** -1  # dy/dx = -x^-2 = -1e400: not a float
+    with pytest.raises(OverflowError) as caught:
+        y.backward()
+    message = str(caught.value)
+    assert "pow(1e-200, -1)" in message and "too large for a float" in message
+    assert "34" not in message and "Numerical result" not in message
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("returned, words", [
+    (None, "returned None"),
+    ("s", "returned str"),
+    (10**400, "too large for a float"),
+], ids=["None", "str", "huge-int"])
+def test_a_custom_rule_that_returns_no_number_is_named(returned, words):
+    from autograd import define_op
+
+    op = define_op(f"rule_returns_{type(returned).__name__}", lambda x: x * x,
+                   [lambda x, out: returned], ["d(x^2)/dx = 2x"])
+    x = Value(2.0)
+    y = op(x)
+    for compute in (y.backward, lambda: grad(y, [x]), lambda: jvp(op, [2.0], [1.0]),
+                    lambda: list(backward_steps(y))):
+        with pytest.raises((TypeError, OverflowError), match=rf"{op.name}\(2\).*{words}"):
+            compute()
+    assert x.grad == 0.0
+
+
+def test_a_symbol_that_uses_settings_the_op_does_not_have_is_refused_at_declaration():
+    from autograd import define_op
+
+    with pytest.raises(ValueError, match=r"symbol '\{0\}'.*0 setting"):
+        define_op("symbol_without_setting", lambda x: x, [1.0], ["d x/dx = 1"], symbol="{0}")
+
+
+# --------------------------------------------------------- smaller contract breaks (15)
+
+
+def test_a_custom_rule_returning_a_value_in_a_plain_backward_leaves_a_float():
+    from autograd import define_op
+
+    two = Value(2.0)  # a Value from outside the graph, used by the rule
+    op = define_op("square_with_outside_value", lambda x: x * x,
+                   [lambda x, out: two * x], ["d(x^2)/dx = 2x"])
+    x = Value(3.0)
+    op(x).backward()
+    assert type(x.grad) is float and x.grad == 6.0  # before: a Value in .grad
+
+
+# ------------------------------------------------------ what a newcomer expects (17)
+
+
+def test_truth_of_a_value_is_that_of_its_number_like_a_torch_scalar():
+    assert not Value(0.0) and not Value(-0.0)  # before: always True
+    assert Value(0.5) and Value(-3.0)
+
+
+def test_dir_of_autograd_lists_the_names_imported_on_first_use():
+    import autograd
+
+    listed = dir(autograd)
+    for name in ("draw_graph", "player_html", "save_player", "check_against_torch",
+                 "strategies", "Value", "grad"):
+        assert name in listed
