@@ -2,18 +2,28 @@
 
 A save must never leave half a file (a crash, a full disk, Ctrl-C), never
 write somewhere else than asked (a symlink planted where a temporary file
-will be), and never change who may read the file. So `write_atomically`:
+will be), never change who may read the file, and never replace something
+that is not a file. So `write_atomically`:
 
-1. creates a new temporary file in the target's directory under a random
+1. looks at the target (`check_target`): a regular file is replaced; a
+   symlink to a regular file, or to nothing, is replaced by the file (not
+   followed); anything else that exists is refused, naming it, before
+   anything is written: a directory (IsADirectoryError) or a FIFO, a device,
+   a socket (``shutil.SpecialFileError``), or a symlink to one of those, such
+   as ``/dev/stdout``. Renaming a file over ``/dev/null`` as root would
+   otherwise turn the device into a plain file;
+2. creates a new temporary file in the target's directory under a random
    name, with ``O_CREAT | O_EXCL``: if anything already exists under that
    name (a symlink included) the creation fails and another name is drawn,
    so nothing is ever written through a link;
-2. gives it the target's permission bits if the target is a regular file,
-   else the mode a new file normally gets (0o666 minus the umask: the kernel
-   applies it, as for ``open(path, "w")``);
-3. writes the data, flushes it to the disk (``fsync``), and renames it over
-   the target (``os.replace``, atomic on POSIX and Windows). A symlink at the
-   target itself is replaced by the file, not followed.
+3. if the target is a regular file, gives the temporary file its owner and
+   group, as far as the process may (root may give both; another user may
+   keep the group when it is one of theirs, else the file becomes theirs), and
+   its permission bits; else the mode a new file normally gets (0o666 minus
+   the umask: the kernel applies it, as for ``open(path, "w")``). A symlink's
+   own owner and bits mean nothing: the new file gets the new file's;
+4. writes the data, flushes it to the disk (``fsync``), and renames it over
+   the target (``os.replace``, atomic on POSIX and Windows).
 
 Readers see either the old file or the new one, whole. Threads or processes
 saving the same path at once each write their own temporary file; the last
@@ -31,9 +41,10 @@ import errno
 import os
 import pathlib
 import secrets
+import shutil
 import stat
 
-__all__ = ["write_atomically"]
+__all__ = ["check_target", "write_atomically"]
 
 # Longest part of the target's name kept in the temporary name, in bytes: the
 # whole temporary name (".", this, ".", 8 hex digits, ".tmp") stays far below
@@ -47,21 +58,23 @@ _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> pathlib.Path:
     """Replace the file at `path` with `data` (a str is written as UTF-8), atomically.
 
-    See the module docstring for the guarantees. Errors are the usual OSErrors
-    (FileNotFoundError for a missing directory, PermissionError, ...), naming
-    `path`. Returns `path` as a `pathlib.Path`.
+    See the module docstring for the guarantees. Errors are OSErrors naming
+    `path`: the usual ones (FileNotFoundError for a missing directory,
+    PermissionError, ...), and those of `check_target` for a target that is not
+    a regular file. Returns `path` as a `pathlib.Path`.
     """
     target = pathlib.Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else data
     if not isinstance(content, (bytes, bytearray, memoryview)):
         raise TypeError(f"write_atomically writes bytes or str, got {type(data).__name__}")
-    mode = _mode_to_keep(target)
+    existing = check_target(target)
     temporary = ""
     try:
         fd, temporary = _create_temporary(target)
         try:
-            if mode is not None:
-                _set_mode(fd, temporary, mode)
+            if existing is not None:
+                _keep_owner(fd, existing)
+                _set_mode(fd, temporary, stat.S_IMODE(existing.st_mode))
             _write_all(fd, content)
         finally:
             os.close(fd)
@@ -79,16 +92,48 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> pathlib
     return target
 
 
-def _mode_to_keep(target: pathlib.Path) -> int | None:
-    """The permission bits of `target` if it is a regular file; None otherwise.
+def check_target(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """Whether `write_atomically` may replace what is at `path`, and what it is.
 
-    ``lstat``: a symlink's own bits mean nothing (the link is replaced by the file).
+    Returns the ``lstat`` of a regular file (whose owner, group and mode the
+    new file keeps), or None when there is nothing there, or a symlink to a
+    regular file or to nothing (a link is replaced, never followed). Raises,
+    naming `path` and what it is, IsADirectoryError for a directory and
+    ``shutil.SpecialFileError`` (an OSError) for a FIFO, a device or a socket,
+    or for a symlink to any of these: ``/dev/stdout`` is a symlink to a FIFO
+    or a terminal.
     """
+    target = pathlib.Path(path)
     try:
         info = target.lstat()
-    except OSError:
+    except OSError:  # nothing there, or a path the creation will refuse with its own error
         return None
-    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+    if stat.S_ISREG(info.st_mode):
+        return info
+    if not stat.S_ISLNK(info.st_mode):
+        raise _not_a_regular_file(target, info.st_mode, "")
+    try:
+        pointed_at = target.stat()
+    except OSError:  # a dangling link, or a loop of links
+        return None
+    if not stat.S_ISREG(pointed_at.st_mode):
+        raise _not_a_regular_file(target, pointed_at.st_mode, "a symlink to ")
+    return None
+
+
+def _not_a_regular_file(target: pathlib.Path, mode: int, prefix: str) -> OSError:
+    """The error refusing `target`: ``[Errno 95] a FIFO, not a regular file: 'path'``."""
+    words = f"{prefix}a {_file_kind(mode)}, not a regular file"
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(errno.EISDIR, words, str(target))
+    return shutil.SpecialFileError(errno.EOPNOTSUPP, words, str(target))
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+             (stat.S_ISSOCK, "socket")]
+    return next((kind for test, kind in kinds if test(mode)), "special file")
 
 
 def _create_temporary(target: pathlib.Path) -> tuple[int, str]:
@@ -112,6 +157,23 @@ def _write_all(fd: int, content: bytes | bytearray | memoryview) -> None:
     while view:
         view = view[os.write(fd, view):]
     os.fsync(fd)
+
+
+def _keep_owner(fd: int, existing: os.stat_result) -> None:
+    """Give the open file the owner and group of `existing`, as far as this process may.
+
+    Root may give both. Another user may not give a file away, but may give it
+    to a group of theirs: then only the group is kept. Otherwise the file stays
+    the process's own; never an error.
+    """
+    if not hasattr(os, "fchown"):  # Windows
+        return
+    for owner in (existing.st_uid, -1):  # -1: leave the owner as it is
+        try:
+            os.fchown(fd, owner, existing.st_gid)
+            return
+        except OSError:
+            continue
 
 
 def _set_mode(fd: int, name: str, mode: int) -> None:

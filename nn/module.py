@@ -33,9 +33,10 @@ Models are saved as JSON (never pickle): ``model.save(path)`` and
 into an existing model of the same architecture. The file holds the class, the
 constructor arguments (``config``) and ``{name: number}`` for every parameter.
 Loading checks the file before it builds or changes anything: a regular file
-of at most `MAX_FILE_BYTES`, valid JSON, as many parameters as the config
-implies, every one a finite number. Any problem is a `ModelFileError` and
-leaves the model unchanged.
+of at most `MAX_FILE_BYTES`, valid JSON, version 1, a config holding only
+arguments the class's constructor takes, each of the right type, as many
+parameters as the config implies, every one a finite number. Any problem is a
+`ModelFileError` naming what is wrong and leaves the model unchanged.
 """
 
 from __future__ import annotations
@@ -185,6 +186,8 @@ class Module(Generic[Output]):
         ModelFileError and leave this model unchanged.
         """
         document = _read_document(Path(path))
+        if document["class"] in _CONFIG_CHECKS:
+            _check_config(path, document["class"], document["config"])
         if (document["class"] != type(self).__name__
                 or _architecture(document["config"]) != _architecture(self.config())):
             raise ModelFileError(
@@ -198,29 +201,22 @@ def load(path: str | os.PathLike[str]) -> Module[Any]:
     """Rebuild the model saved in `path` (architecture and weights).
 
     Raises ModelFileError for a corrupt file or an unknown architecture,
-    FileNotFoundError if there is no file. The config is checked against the
-    number of weights in the file before the model is built, so a small file
-    cannot ask for a huge model.
+    FileNotFoundError if there is no file. Every key of the config is checked,
+    and the config against the number of weights in the file, before the model
+    is built, so a small file cannot ask for a huge model.
     """
     document = _read_document(Path(path))
     name, config, weights = document["class"], document["config"], document["parameters"]
     cls = _MODEL_CLASSES.get(name)
     if cls is None:
-        raise ModelFileError(f"{path}: unknown model class {name!r}; this program "
-                             f"reads {', '.join(_MODEL_CLASSES)}")
-    try:
-        count = _parameter_count(name, config)
-    except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: bad architecture {name}({_describe(config)}): "
-                             f"{error}") from None
+        raise ModelFileError(f"{path}: unknown model class {validate.shown(name)}; this "
+                             f"program reads {', '.join(_MODEL_CLASSES)}")
+    _check_config(path, name, config)
+    count = _parameter_count(name, config)
     if count != len(weights):
         raise ModelFileError(f"{path}: {name}({_describe(config)}) has {count:,} parameters "
                              f"but the file holds {len(weights):,}")
-    try:
-        model = cls(**config)
-    except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: bad architecture {name}({_describe(config)}): "
-                             f"{error}") from None
+    model = cls(**config)
     model.load_state_dict(weights)
     return model
 
@@ -335,6 +331,8 @@ class MLP(Module[Value | list[Value]]):
         sizes = [nin] + [validate.integer(size, "layer size", minimum=1) for size in nouts]
         validate.choice(activation, "activation", ACTIVATIONS)
         validate.choice(init, "init", INITS)
+        # an int (saved in the config, which a file may only give as an int or null)
+        seed = None if seed is None else validate.integer(seed, "seed")
         self.nin = nin
         self.nouts = sizes[1:]
         self.activation = activation
@@ -371,19 +369,96 @@ class MLP(Module[Value | list[Value]]):
 _MODEL_CLASSES: dict[str, type[Module[Any]]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
 
 
+# ---------------------------------------------------------------------------
+# The config of a saved model: only what the constructor takes, each type-checked
+# ---------------------------------------------------------------------------
+
+# The longest `name` (a prefix of the labels) a model file may give a Layer or Neuron.
+_LONGEST_NAME = 1000
+
+
+def _check_size(value: object, key: str) -> None:
+    """A number of inputs or neurons. Each parameter takes more than one byte of the
+    file, so no file of at most MAX_FILE_BYTES has a layer wider than that."""
+    size = validate.integer(value, key, minimum=1)
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{key} must be at most {MAX_FILE_BYTES:,}, got {validate.shown(value)}")
+
+
+def _check_sizes(value: object, key: str) -> None:
+    if not isinstance(value, list) or not value:
+        raise TypeError(f"{key} must be a non-empty list of layer sizes, got "
+                        f"{validate.shown(value)}")
+    for i, size in enumerate(value):
+        _check_size(size, f"{key}[{i}]")
+
+
+def _check_activation(value: object, key: str) -> None:
+    validate.choice(value, key, ACTIVATIONS)
+
+
+def _check_init(value: object, key: str) -> None:
+    validate.choice(value, key, INITS)
+
+
+def _check_seed(value: object, key: str) -> None:
+    if value is not None and not validate.is_integer(value):
+        raise TypeError(f"{key} must be an int or null, got {type(value).__name__} "
+                        f"{validate.shown(value)}")
+
+
+def _check_name(value: object, key: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{key} must be a str, got {type(value).__name__} "
+                        f"{validate.shown(value)}")
+    if len(value) > _LONGEST_NAME:
+        raise ValueError(f"{key} must be at most {_LONGEST_NAME} characters, got {len(value):,}")
+
+
+_Check = Callable[[object, str], None]
+_COMMON_CHECKS: dict[str, _Check] = {"activation": _check_activation, "init": _check_init,
+                                     "seed": _check_seed}
+#: The constructor arguments a model file may give each class (`rng` cannot be
+#: written in JSON, so no file gives it), each with its check.
+_CONFIG_CHECKS: dict[str, dict[str, _Check]] = {
+    "Neuron": {"nin": _check_size, **_COMMON_CHECKS, "name": _check_name},
+    "Layer": {"nin": _check_size, "nout": _check_size, **_COMMON_CHECKS, "name": _check_name},
+    "MLP": {"nin": _check_size, "nouts": _check_sizes, **_COMMON_CHECKS},
+}
+#: The arguments without a default, and what each must be.
+_REQUIRED = {"nin": "an int >= 1", "nout": "an int >= 1",
+             "nouts": "a non-empty list of layer sizes"}
+
+
+def _check_config(path: str | os.PathLike[str], class_name: str,
+                  config: Mapping[str, Any]) -> None:
+    """Raise ModelFileError, naming the key, unless ``class_name(**config)`` can be built:
+    only keys the constructor takes, the required ones present, each of the right type."""
+    checks = _CONFIG_CHECKS[class_name]
+    for key in config:
+        if key not in checks:
+            raise ModelFileError(f"{path}: unknown key {validate.shown(key)} in the config of "
+                                 f"{class_name} (it takes {', '.join(checks)})")
+    for key, wanted in _REQUIRED.items():
+        if key in checks and key not in config:
+            raise ModelFileError(f"{path}: the config of {class_name} has no {key!r} "
+                                 f"({key} must be {wanted})")
+    for key, value in config.items():
+        try:
+            checks[key](value, key)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"{path}: bad config of {class_name}: {error}") from None
+
+
 def _parameter_count(class_name: str, config: Mapping[str, Any]) -> int:
-    """How many parameters ``class_name(**config)`` would have, without building it."""
+    """How many parameters ``class_name(**config)`` would have, without building it
+    (`config` checked by `_check_config`)."""
     if class_name == "Neuron":
-        return validate.integer(config.get("nin"), "nin", minimum=1) + 1
+        return int(config["nin"]) + 1
     if class_name == "Layer":
-        nin = validate.integer(config.get("nin"), "nin", minimum=1)
-        return (nin + 1) * validate.integer(config.get("nout"), "nout", minimum=1)
-    nouts = config.get("nouts")
-    if not isinstance(nouts, list) or not nouts:
-        raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-    sizes = [validate.integer(config.get("nin"), "nin", minimum=1)]
-    sizes += [validate.integer(size, "layer size", minimum=1) for size in nouts]
-    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
+        return (int(config["nin"]) + 1) * int(config["nout"])
+    sizes: list[int] = [config["nin"], *config["nouts"]]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
 
 
 # ---------------------------------------------------------------------------
@@ -429,9 +504,10 @@ def _read_document(path: Path) -> dict[str, Any]:
         raise ModelFileError(f"{path}: not a saved model (invalid JSON: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a saved model (no \"format\": \"{FORMAT}\")")
-    if document.get("version") != FORMAT_VERSION:
+    version = document.get("version")
+    if not validate.is_integer(version) or version != FORMAT_VERSION:  # not True, not 1.0
         raise ModelFileError(f"{path}: unsupported version "
-                             f"{validate.shown(document.get('version'))}, "
+                             f"{validate.shown(version)}, "
                              f"this program reads version {FORMAT_VERSION}")
     for key, kind in (("class", str), ("config", dict), ("parameters", dict)):
         if not isinstance(document.get(key), kind):

@@ -17,8 +17,10 @@ Labels and outputs:
   SVM loss, ``"cross_entropy"`` the softmax loss, ``"mse"`` the squared error
   to the one-hot vector.
 
-`fit` checks every label before the first update. `loss` may also be your own
-function ``loss(output, label) -> Value`` (its labels are not checked).
+`fit` checks every input and every label before the first update, and names
+the first bad one (``X[30][0] must be finite, got nan``, ``y[7]: ...``). `loss`
+may also be your own function ``loss(output, label) -> Value`` (its labels are
+not checked).
 
 Epochs are counted from 1, as the progress bar counts them: "epoch k" is the
 state after k passes over the data, and ``history.losses[k - 1]`` its loss.
@@ -66,10 +68,13 @@ def _hinge(output: Any, label: Any) -> Any:
     return losses.binary_hinge(output, _binary_target(label))
 
 
+_ONE_OUTPUT_CROSS_ENTROPY = ("cross_entropy needs a model with at least 2 outputs (one per "
+                             "class); use hinge or mse for a single output")
+
+
 def _cross_entropy(output: Any, label: Any) -> Any:
     if not isinstance(output, list):
-        raise ValueError("cross_entropy needs a model with at least 2 outputs (one per class); "
-                         "use hinge or mse for a single output")
+        raise ValueError(_ONE_OUTPUT_CROSS_ENTROPY)
     return losses.cross_entropy(output, label)
 
 
@@ -192,16 +197,20 @@ def fit(
 
     After each epoch the loss and accuracy are measured with the epoch's final
     weights (see `History`); this costs one forward pass over the data, without
-    a graph. Bad arguments or labels raise before the first update. If training
-    diverges (a number of the forward or backward pass overflows, or the loss or
-    a parameter would stop being finite), FloatingPointError names the epoch (and
-    the parameter); the model keeps its last finite weights.
+    a graph. Bad arguments, inputs (a row of X or X_test that is not `nin`
+    finite numbers) or labels raise before the first update, naming the row or
+    the label (``X[30][0] must be finite, got nan``). If training diverges (a
+    number of the forward or backward pass overflows, or the loss or a parameter
+    would stop being finite), FloatingPointError names the epoch (and the
+    parameter); the model keeps its last finite weights.
     """
     _check_data(X, y)
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
+    _check_inputs(model, X)
     if X_test is not None and y_test is not None:
         _check_data(X_test, y_test, "X_test")
+        _check_inputs(model, X_test, "X_test")
     loss_fn = loss_function(loss)
     validate.integer(epochs, "epochs", minimum=1)
     if record_every is not None:
@@ -212,7 +221,7 @@ def fit(
     if isinstance(loss, str):
         _check_labels(model, loss_fn, X, y)
         if X_test is not None and y_test is not None:
-            _check_labels(model, loss_fn, X_test, y_test)
+            _check_labels(model, loss_fn, X_test, y_test, "y_test")
     named = model.named_parameters()
     params = [p for _, p in named]
     if optimizer is None:
@@ -530,12 +539,57 @@ def _check_data(X: Sequence[Any], y: Sequence[Any], name: str = "X") -> None:
         raise ValueError("no samples" + (f" in {name}" if name != "X" else ""))
 
 
+def _check_inputs(model: Module[Any], X: Sequence[Any], name: str = "X") -> None:
+    """Refuse, naming the first bad row, inputs `model` cannot be trained on: a row
+    that is not a sequence, has not the model's `nin` entries (when it has a `nin`),
+    or holds anything but finite real numbers (and Values)."""
+    nin = getattr(model, "nin", None)
+    for i, row in enumerate(X):
+        _check_row(row, nin if validate.is_integer(nin) else None, f"{name}[{i}]")
+
+
+def _check_row(row: Any, nin: int | None, name: str) -> None:
+    """Refuse one row of inputs (`name` is ``X[30]``); `nin` None: any length."""
+    try:
+        size = len(row)
+    except TypeError:
+        wanted = "numbers" if nin is None else f"{nin} numbers"
+        raise TypeError(f"{name} must be a sequence of {wanted}, got {type(row).__name__} "
+                        f"{validate.shown(row)}") from None
+    if nin is not None and size != nin:
+        raise ValueError(f"{name} has {size} number{'' if size == 1 else 's'}, "
+                         f"the model reads {nin}")
+    if _plain_and_finite(row):  # the usual row, checked in one pass
+        return
+    for j, v in enumerate(row):
+        if not isinstance(v, Value):  # a Value is always finite
+            validate.finite(v, f"{name}[{j}]")
+
+
+def _plain_and_finite(row: Any) -> bool:
+    """True for a row of floats (numpy's too) and ints whose sum as floats is finite;
+    then each one is finite (a nan or an inf makes the sum nan or inf) and fits a float."""
+    if not all(isinstance(v, float) or type(v) is int for v in row):  # not a bool
+        return False
+    try:
+        return math.isfinite(sum(map(float, row)))
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def _check_labels(model: Module[Any], loss_fn: LossFunction, X: Sequence[Sequence[float]],
-                  y: Sequence[Any]) -> None:
+                  y: Sequence[Any], name: str = "y") -> None:
     """Run a named loss on a zero output of the model's shape for every label, so a
-    bad label (1.5 for a 3-class model) is refused before any update."""
+    bad label (1.5 for a 3-class model) is refused before any update, named by its
+    index: ``y[7]: ...``."""
     with no_grad():
         output = model(X[0])
+    if loss_fn is _cross_entropy and not isinstance(output, list):
+        raise ValueError(_ONE_OUTPUT_CROSS_ENTROPY)  # the model's fault, not a label's
     zeros: Any = [0.0] * len(output) if isinstance(output, list) else 0.0
-    for label in y:
-        loss_fn(zeros, label)
+    for i, label in enumerate(y):
+        try:
+            loss_fn(zeros, label)
+        except (TypeError, ValueError) as error:
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{name}[{i}]: {error}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterator
@@ -253,3 +254,119 @@ def test_an_interrupt_while_writing_removes_the_temporary_file(tmp_path, monkeyp
         files.write_atomically(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+# ---------------------------------------------------------------------------
+# Special files and owners (issue 24, items 8 and 9)
+# ---------------------------------------------------------------------------
+
+as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                             reason="needs root (mknod, chown to another user)")
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _null_device(path: Path) -> None:  # what /dev/null is, made where it can do no harm
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+
+
+def _make_directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _through_a_symlink(make: Callable[[Path], None]) -> Callable[[Path], None]:
+    def make_link(path: Path) -> None:
+        make(path.with_name("real-thing"))
+        path.symlink_to(path.with_name("real-thing"))
+    return make_link
+
+
+SPECIAL_FILES = {  # what is at the target -> (how to make it, what the error says)
+    "FIFO": (_fifo, "a FIFO, not a regular file"),
+    "device": (_null_device, "a character device, not a regular file"),
+    "symlink to a FIFO": (_through_a_symlink(_fifo), "a symlink to a FIFO, not a regular file"),
+    "symlink to a device": (_through_a_symlink(_null_device),
+                            "a symlink to a character device, not a regular file"),
+}
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[int, int, int]]:
+    """What each entry of `directory` is (type and mode, device number, inode): unchanged
+    means nothing was replaced or added."""
+    return {p.name: (p.lstat().st_mode, p.lstat().st_rdev, p.lstat().st_ino)
+            for p in directory.iterdir()}
+
+
+@as_root
+@pytest.mark.parametrize("kind", list(SPECIAL_FILES))
+def test_fifos_and_devices_at_the_target_are_refused_and_left_alone(kind, tmp_path) -> None:
+    make, words = SPECIAL_FILES[kind]
+    target = tmp_path / "out.json"
+    make(target)
+    before = _snapshot(tmp_path)
+    with pytest.raises(shutil.SpecialFileError) as caught:
+        files.write_atomically(target, "{}")
+    assert str(caught.value).endswith(f"{words}: '{target}'")
+    assert caught.value.strerror == words and caught.value.filename == str(target)
+    assert _snapshot(tmp_path) == before
+
+
+@as_root
+def test_every_writer_refuses_a_device_and_leaves_it(writer, tmp_path) -> None:
+    write, suffix = writer
+    target = tmp_path / f"null{suffix}"
+    _null_device(target)
+    before = _snapshot(tmp_path)
+    with pytest.raises(OSError, match=f"a character device, not a regular file: '{target}'"):
+        write(target)
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_symlink_to_a_directory_is_refused_and_left_alone(tmp_path) -> None:
+    target = tmp_path / "out.json"
+    _through_a_symlink(_make_directory)(target)
+    before = _snapshot(tmp_path)
+    with pytest.raises(IsADirectoryError,
+                       match=f"a symlink to a directory, not a regular file: '{target}'"):
+        files.write_atomically(target, "{}")
+    assert _snapshot(tmp_path) == before and target.is_symlink()
+
+
+@as_root
+def test_an_existing_file_keeps_its_owner_and_group(writer, tmp_path) -> None:
+    write, suffix = writer
+    target = tmp_path / f"out{suffix}"
+    target.write_bytes(b"old")
+    os.chown(target, 1234, 5678)
+    target.chmod(0o640)
+    write(target)
+    info = target.stat()
+    assert target.read_bytes() != b"old"
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 5678, 0o640)
+
+
+@as_root
+def test_the_group_is_kept_when_only_the_group_may_be_given(tmp_path, monkeypatch) -> None:
+    # a user who is not root may give a file to a group of theirs, never to another user
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    os.chown(target, 1234, 5678)
+    real_fchown = os.fchown
+
+    def fchown_as_a_user(fd: int, uid: int, gid: int) -> None:
+        if uid != -1:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real_fchown(fd, uid, gid)
+
+    monkeypatch.setattr(os, "fchown", fchown_as_a_user)
+    files.write_atomically(target, "new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (0, 5678)
+
+    def fchown_refused(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", fchown_refused)
+    files.write_atomically(target, "newer")  # keeping the owner is a wish, not a must
+    assert target.read_text() == "newer" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]

@@ -393,7 +393,7 @@ def test_load_checks_the_parameter_count_before_building_the_model(tmp_path,
 
 @pytest.mark.parametrize("config, words", [
     ({"nin": "2", "nouts": [1]}, "nin must be an int"),
-    ({"nin": 2, "nouts": [0]}, "layer size must be an int >= 1"),
+    ({"nin": 2, "nouts": [0]}, r"nouts\[0\] must be an int >= 1"),
     ({"nin": 2, "nouts": 3}, "nouts must be a non-empty list"),
     ({"nin": 2}, "nouts must be a non-empty list"),
     ({"nin": 2, "nouts": [1], "colour": "red"}, "colour"),
@@ -489,3 +489,88 @@ def test_fifos_devices_and_directories_are_refused_without_reading(tmp_path) -> 
 def test_a_missing_file_is_file_not_found(tmp_path) -> None:
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "nothing.json")
+
+
+# ---------------------------------------------------------------------------
+# Every problem of a config is a ModelFileError naming its key (issue 24, item 10)
+# ---------------------------------------------------------------------------
+
+HUGE = int("1" * 4001)  # JSON reads it; its message could not be formatted
+
+
+def model_file(tmp_path, class_name: str, config: dict, count: int, **fields) -> object:
+    """A model file of `class_name` with `config` and `count` zero parameters p0, p1, ..."""
+    document = {"format": "backprop-lab model", "version": 1, "class": class_name,
+                "config": config, "parameters": {f"p{i}": 0.0 for i in range(count)}}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({**document, **fields}))
+    return path
+
+
+@pytest.mark.parametrize("class_name, config, count, words", [
+    ("Neuron", {"nin": 2, "rng": 5}, 3, r"unknown key 'rng' in the config of Neuron \(it "
+                                         r"takes nin, activation, init, seed, name\)"),
+    ("Layer", {"nin": 2, "nout": 1, "rng": {"uniform": 1}}, 3, "unknown key 'rng'"),
+    ("Neuron", {"nin": HUGE}, 3, r"nin must be at most 67,108,864, got an int of 13288 bits"),
+    ("Layer", {"nin": HUGE, "nout": HUGE}, 3, "nin must be at most 67,108,864"),
+    ("MLP", {"nin": 2, "nouts": [2, HUGE]}, 3, r"nouts\[1\] must be at most 67,108,864"),
+    ("MLP", {"nin": 2, "nouts": [1], "seed": True}, 3, "seed must be an int or null, got "
+                                                       "bool True"),
+    ("MLP", {"nin": 2, "nouts": [1], "seed": 1.5}, 3, "seed must be an int or null"),
+    ("Layer", {"nin": 2, "nout": 1, "name": 5}, 3, "name must be a str, got int 5"),
+    ("Neuron", {"nin": 2, "name": "n" * 1001}, 3, "name must be at most 1000 characters"),
+])
+def test_every_config_key_is_checked_before_the_model_is_built(tmp_path, monkeypatch,
+                                                               class_name, config, count,
+                                                               words) -> None:
+    path = model_file(tmp_path, class_name, config, count)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was built before its config was checked")
+
+    monkeypatch.setattr(nn.module._MODEL_CLASSES[class_name], "__init__", never)
+    with pytest.raises(ModelFileError, match=words) as caught:
+        nn.load(path)
+    assert str(caught.value).startswith(f"{path}: ") and len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("version", [True, 1.0])
+def test_the_version_must_be_the_int_1(tmp_path, version) -> None:
+    path = model_file(tmp_path, "Neuron", {"nin": 2}, 3, version=version)
+    with pytest.raises(ModelFileError, match=f"unsupported version {version}"):
+        nn.load(path)
+    with pytest.raises(ModelFileError, match=f"unsupported version {version}"):
+        Neuron(2).load(path)
+
+
+def test_loading_into_a_model_checks_the_config_too(tmp_path) -> None:
+    # True == 1, so {"nin": true} once passed for the config of Neuron(1)
+    model = Neuron(1, seed=0)
+    before = model.state_dict()
+    document = {"format": "backprop-lab model", "version": 1, "class": "Neuron",
+                "config": {"nin": True, "activation": "relu", "init": "uniform"},
+                "parameters": {"w0": 0.5, "b": 0.25}}
+    (tmp_path / "m.json").write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match="nin must be an int, got bool True"):
+        model.load(tmp_path / "m.json")
+    assert model.state_dict() == before
+
+
+def test_a_huge_class_name_is_shown_cut(tmp_path) -> None:
+    path = model_file(tmp_path, "M" * 100_000, {"nin": 2}, 3)
+    with pytest.raises(ModelFileError, match="unknown model class 'MMM") as caught:
+        nn.load(path)
+    assert len(str(caught.value)) < 300
+
+
+def test_an_mlp_seed_is_an_int_so_that_every_saved_model_loads(tmp_path) -> None:
+    # the seed is saved in the config, and a file may only hold an int or null there
+    with pytest.raises(TypeError, match="seed must be an int, got float 1.5"):
+        MLP(2, [1], seed=1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="seed must be an int, got bool True"):
+        MLP(2, [1], seed=True)
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [1], seed=np.int64(3))  # saved as the int 3 (json cannot write an int64)
+    model.save(tmp_path / "m.json")
+    again = nn.load(tmp_path / "m.json")
+    assert again.config()["seed"] == 3 and again.state_dict() == MLP(2, [1], seed=3).state_dict()

@@ -401,3 +401,86 @@ def test_an_overflow_is_divergence_that_names_the_epoch(X, y, loss, batch_size, 
                              rf"learning rate \(lr={re.escape(f'{lr:g}')}\)$"):
         fit(model, X, y, loss=loss, optimizer=SGD(model, lr=lr), epochs=3,
             batch_size=batch_size, progress=False)
+
+
+# ---------------------------------------------------------------------------
+# Every input and label is checked before the first update (issue 24, item 11)
+# ---------------------------------------------------------------------------
+
+
+def _with(rows: list, index: int, row: object) -> list:
+    return [*rows[:index], row, *rows[index + 1:]]
+
+
+@pytest.mark.parametrize("where, row, error, words", [
+    ("X", [float("nan"), 0.0], ValueError, r"^X\[30\]\[0\] must be finite, got nan$"),
+    ("X", [0.0, float("-inf")], ValueError, r"^X\[30\]\[1\] must be finite, got -inf$"),
+    ("X", [0.0, 0.0, 0.0], ValueError, r"^X\[30\] has 3 numbers, the model reads 2$"),
+    ("X", [0.0], ValueError, r"^X\[30\] has 1 number, the model reads 2$"),
+    ("X", [0.0, "1"], TypeError, r"^X\[30\]\[1\] must be a real number, got str '1'$"),
+    ("X", [0.0, True], TypeError, r"^X\[30\]\[1\] must be a real number, got bool True$"),
+    ("X", 0.5, TypeError, r"^X\[30\] must be a sequence of 2 numbers, got float 0.5$"),
+    ("X", [0, 10**400], ValueError, r"^X\[30\]\[1\] is too large for a float"),
+    ("X_test", [float("nan"), 0.0], ValueError, r"^X_test\[3\]\[0\] must be finite, got nan$"),
+    ("X_test", [1.0], ValueError, r"^X_test\[3\] has 1 number, the model reads 2$"),
+])
+def test_a_bad_input_is_refused_naming_its_row_before_any_update(where, row, error,
+                                                                 words) -> None:
+    X, y = make_moons(40, seed=0)
+    X_test, y_test = make_moons(8, seed=1)
+    if where == "X":
+        X = _with(X, 30, row)
+    else:
+        X_test = _with(X_test, 3, row)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=words):
+        fit(model, X, y, batch_size=1, epochs=2, progress=False, X_test=X_test, y_test=y_test)
+    assert model.state_dict() == before
+
+
+def test_a_model_without_nin_has_its_numbers_checked_not_its_row_lengths() -> None:
+    class Sum(nn.Module[Value]):  # reads rows of any length
+        def __init__(self) -> None:
+            self.w = Value(0.5, "w")
+
+        def forward(self, x):
+            return self.w * sum(x)
+
+        def named_parameters(self):
+            return [("w", self.w)]
+
+    model = Sum()
+    X = [[1.0, 0.0], [0.0, -1.0, 0.5], [Value(2.0)], [1.0, float("nan")]]
+    with pytest.raises(ValueError, match=r"^X\[3\]\[1\] must be finite, got nan$"):
+        fit(model, X, [1, 0, 1, 1], batch_size=1, progress=False)
+    assert model.w.data == 0.5
+    fit(model, X[:3], [1, 0, 1], batch_size=1, epochs=1, progress=False)
+    assert model.w.data != 0.5
+
+
+@pytest.mark.parametrize("where, label, error, words", [
+    ("y", 5, ValueError, r"^y\[30\]: a one-output model needs labels 0/1 or -1/\+1, got int 5$"),
+    ("y", None, ValueError, r"^y\[30\]: a one-output model needs labels"),
+    ("y_test", 0.5, ValueError, r"^y_test\[3\]: a one-output model needs labels"),
+])
+def test_a_bad_label_is_refused_naming_its_index(where, label, error, words) -> None:
+    X, y = make_moons(40, seed=0)
+    X_test, y_test = make_moons(8, seed=1)
+    if where == "y":
+        y = _with(y, 30, label)
+    else:
+        y_test = _with(y_test, 3, label)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=words):
+        fit(model, X, y, batch_size=1, progress=False, X_test=X_test, y_test=y_test)
+    assert model.state_dict() == before
+
+
+def test_a_bad_class_label_names_its_index() -> None:
+    X, y = make_blobs(30, n_classes=3, seed=0)
+    with pytest.raises(TypeError, match=r"^y\[29\]: cross_entropy: target must be a class "
+                                        r"index \(int\), got float 1.5"):
+        fit(MLP(2, [4, 3], seed=0), X, _with(y, 29, 1.5), loss="cross_entropy",
+            progress=False)
