@@ -903,18 +903,55 @@ _DONE = object()  # on the stack of `marked_order`: "the parents of the node bel
 NOTHING_YET = 0.0
 
 
+# A rule of your own (define_op) may do anything, even wait for another thread that
+# wants a pass: a deadlock, since passes run one at a time. The pass holding the lock
+# counts the rules of yours it runs, so a waiting thread can tell "busy" from "stuck".
+_RULE_WAIT_SECONDS = 1.0
+_rules = {"calls": 0, "running": 0}  # written only by the thread holding the pass lock
+
+
 @contextmanager
 def one_pass() -> Iterator[None]:
     """Hold the pass lock: passes in other threads wait; a nested pass is an error."""
     if _in_a_pass.get():
         raise RuntimeError("a backward or forward pass cannot start while another one is "
                            "running in this thread (e.g. from inside a derivative rule)")
-    with _pass_lock:
-        token = _in_a_pass.set(True)
-        try:
-            yield
-        finally:
-            _in_a_pass.reset(token)
+    _acquire_pass_lock()
+    token = _in_a_pass.set(True)
+    try:
+        yield
+    finally:
+        _in_a_pass.reset(token)
+        _pass_lock.release()
+
+
+def _acquire_pass_lock() -> None:
+    """Wait for the pass of another thread to end; RuntimeError if it is stuck in one of
+    your rules (the same call for over a second: most likely waiting for this thread)."""
+    while True:
+        calls, running = _rules["calls"], _rules["running"]
+        if _pass_lock.acquire(timeout=_RULE_WAIT_SECONDS):
+            return
+        if running and _rules["running"] and _rules["calls"] == calls:
+            raise RuntimeError(
+                "a pass cannot start in this thread: another thread's pass has been running "
+                "one derivative rule of your own for over a second. Does that rule wait for "
+                "this thread? Passes run one at a time, so a rule must not wait for a pass "
+                "in another thread; compute what it needs before the pass or without one")
+
+
+@contextmanager
+def running_your_rule() -> Iterator[None]:
+    """Around a call of a rule of `define_op`, inside a pass: counted for `one_pass`."""
+    if not _in_a_pass.get():
+        yield
+        return
+    _rules["calls"] += 1
+    _rules["running"] += 1
+    try:
+        yield
+    finally:
+        _rules["running"] -= 1
 
 
 def marked_order(root: Value, include_constants: bool) -> list[Value]:

@@ -30,7 +30,17 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd.core import FUNCTIONS, Domain, Op, Value, between, is_built_in, nonzero, register
+from autograd.core import (
+    FUNCTIONS,
+    Domain,
+    Op,
+    Value,
+    between,
+    is_built_in,
+    nonzero,
+    register,
+    running_your_rule,
+)
 
 
 def _built_in(op: Op) -> Op:
@@ -539,7 +549,8 @@ def _checked_rule(name: str, i: int, rule: Callable[..., Any]) -> Callable[..., 
     its number; an int gives its float; anything else is a TypeError naming the op.
     """
     def checked(*args: Any) -> Any:
-        local = rule(*args)
+        with running_your_rule():
+            local = rule(*args)
         if type(local) is float:
             return local
         if isinstance(local, Value):

@@ -283,3 +283,57 @@ def test_dir_of_autograd_lists_the_names_imported_on_first_use():
     for name in ("draw_graph", "player_html", "save_player", "check_against_torch",
                  "strategies", "Value", "grad"):
         assert name in listed
+
+
+def test_a_rule_waiting_for_a_pass_in_another_thread_gets_an_error_not_a_deadlock():
+    import threading
+
+    from autograd import define_op
+
+    seen: list[BaseException] = []
+
+    def worker() -> None:
+        z = Value(2.0)
+        try:
+            grad(z * z, [z])  # the pass of the main thread holds the engine
+        except RuntimeError as error:
+            seen.append(error)
+
+    def rule(x: float, out: float) -> float:
+        thread = threading.Thread(target=worker, daemon=True)
+        thread.start()
+        thread.join(30)  # before the fix: a deadlock, the test hung here
+        return 1.0
+
+    op = define_op("rule_with_a_worker", lambda x: x, [rule], ["d x/dx = 1"])
+    x = Value(1.0)
+    op(x).backward()
+    assert x.grad == 1.0
+    assert len(seen) == 1 and "another thread" in str(seen[0])
+
+
+def test_passes_in_two_threads_still_wait_for_each_other_without_error():
+    import threading
+
+    from autograd import define_op
+
+    started, results = threading.Event(), []
+
+    def slow_rule(x: float, out: float) -> float:
+        started.set()
+        threading.Event().wait(0.3)  # a slow rule, not waiting for any pass
+        return 2.0
+
+    op = define_op("slow_rule", lambda x: 2 * x, [slow_rule], ["d 2x/dx = 2"])
+
+    def other() -> None:
+        started.wait(5)
+        z = Value(3.0)
+        results.append(grad(z * z, [z]))  # waits until the first pass ends, then runs
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    x = Value(1.0)
+    op(x).backward()
+    thread.join(30)
+    assert x.grad == 2.0 and results == [(6.0,)]
