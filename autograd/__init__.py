@@ -20,7 +20,7 @@ The package has three parts (docs/development.md has the map):
 
 from typing import Any
 
-from autograd.backprop import grad, jvp, local_derivatives, zero_grad
+from autograd.backprop import grad, jvp, local_derivatives, recompute, zero_grad
 from autograd.checks.checking import (
     CheckEntry,
     GradcheckReport,
@@ -53,8 +53,8 @@ abs = absolute  # noqa: A001 - autograd.abs, like torch.abs (not in __all__: no 
 
 __all__ = [
     "FUNCTIONS", "OPS", "Constant", "Domain", "Op", "StaleGraphError", "Value", "backward",
-    "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "topological_order",
-    "zero_grad", *_functions,
+    "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "recompute",
+    "topological_order", "zero_grad", *_functions,
 ]
 __all__ += [  # gradient checking (autograd.checks.checking, local_check, hand_backward)
     "CheckEntry", "GradcheckReport", "HandBackwardReport", "check_graph", "check_hand_backward",

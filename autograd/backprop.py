@@ -38,8 +38,8 @@ from autograd.core import (
     topological_order,
 )
 
-__all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "topological_order",
-           "zero_grad"]
+__all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "recompute",
+           "topological_order", "zero_grad"]
 
 
 def grad(
@@ -264,6 +264,43 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
                                 f"with respect to its input {i + 1} is {local}, not a "
                                 "finite float")
     return found
+
+
+def recompute(root: Value) -> None:
+    """Run every node's forward again, from the leaves' current ``.data``.
+
+    Change an input or a parameter (``x.data = 0.3``), call ``recompute(y)``, and every
+    node of y's graph holds what building the graph again at the new point would give;
+    the graph is current again, so ``y.backward()`` works. Nodes are visited parents
+    first (topological order), each computed with its op's forward on its parents'
+    new data and its settings. All new numbers are worked out before any is written:
+    an error (a leaf's data set to nan or a str; ``log`` of a number now negative; an
+    overflow) names the leaf, or the op and its inputs, and leaves every node as it
+    was. ``.grad`` is not touched.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"recompute needs a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    new: dict[Value, float] = {}
+    for node in order:
+        operation = node.operation
+        if operation is None:
+            new[node] = _leaf_data(node)
+        else:
+            args = [new[parent] for parent in node.parents]
+            args.extend(node.settings)
+            new[node] = operation.evaluate(args)  # errors name the op and its inputs
+    for node, data in new.items():
+        node.data = data
+
+
+def _leaf_data(leaf: Value) -> float:
+    """A leaf's data as a finite float (a user may have set it to anything)."""
+    data = leaf.data
+    if type(data) is float and isfinite(data):
+        return data
+    name = repr(leaf.label) if leaf.label else "a leaf"
+    return as_float(data, f"recompute: the leaf {name}")
 
 
 def zero_grad(root: Value) -> None:
