@@ -17,6 +17,13 @@ and their gradients in the network, and for the neuron you click, the
 gradient on each of its weights, ``dL/dw_j = x_j · dL/da`` (the chain rule:
 ``∂a/∂w_j`` is the input ``x_j``).
 
+A label is shown as it is (``3``, ``1.5``, ``"cat"``: any label `fit` takes), and a
+point is right or wrong as `fit`'s accuracy counts it: a one-output model predicts
+class 1 for a score > 0 and its label is class 1 when it equals 1 (class 0 otherwise);
+a model with K outputs predicts the index of the largest, and a label is class k when it
+equals k. A label that is no class index (``"cat"``, ``1.5`` for K outputs) is drawn in
+grey and never counted right, as `fit` counts it.
+
 Everything shown is computed here by the engine: for each snapshot, the model
 is loaded with the snapshot's weights; for each point its loss graph is built
 and `autograd.backprop.gradients` gives the gradient of every node. A point's
@@ -36,7 +43,7 @@ import base64
 import math
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,14 +51,13 @@ from autograd import Value, no_grad, topological_order, validate
 from autograd import sum as value_sum
 from autograd.backprop import gradients
 from autograd.files import write_atomically
-from autograd.views.drawing import Picture
+from autograd.views.drawing import Picture, visible
 from nn import replay_page
 from nn.module import Module
 from nn.replay_page import Recording
 from nn.train import (
     History,
     LossFunction,
-    class_index,
     loss_function,
     measure,
     plane_bounds,
@@ -183,9 +189,14 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
             y: Sequence[Any], X_test: Sequence[Sequence[float]] | None,
             y_test: Sequence[Any] | None, loss_fn: LossFunction, two_d: bool, limit: int,
             resolution: int) -> Recording:
-    points = _chosen_points(X, y, X_test, y_test, limit, two_d)
     first_epoch, first_state = history.snapshots[0]
     model.load_state_dict(first_state)
+    outputs = _output_count(model, X[0])
+
+    def class_of(label: Any) -> int | None:
+        return _class_of(label, outputs)
+
+    points = _chosen_points(X, y, X_test, y_test, limit, two_d, class_of)
     drawing = _Drawing(model, points[0], loss_fn)
     static: dict[str, Any] = {
         "model": str(model),
@@ -195,11 +206,11 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
         "snapshot_epochs": _epochs_text([epoch for epoch, _ in history.snapshots]),
         "epochs": len(history.losses),
         "steps_per_epoch": history.steps_per_epoch,
-        "parameters": [name for name, _ in drawing.named],
-        "points": [{"x": _rounded(p.x), "y": class_index(p.label), "label": _label_text(p.label),
+        "parameters": [visible(name) for name, _ in drawing.named],
+        "points": [{"x": _rounded(p.x), "y": class_of(p.label), "label": _label_text(p.label),
                     "split": p.split, "index": p.index} for p in points],
         "two_d": two_d,
-        "classes": _class_count(model, points, y, y_test),
+        "classes": max(outputs, 2),
         **drawing.static(),
         "loss": _loss_text(history),
         "curves": _curves(model, history, X, y, X_test, y_test, loss_fn, first_epoch,
@@ -211,10 +222,11 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
     others: list[Point] = []  # 2-D points drawn without a backward pass (beyond max_points)
     if bounds is not None:
         chosen = {(p.split, p.index) for p in points}
-        others = [p for p in _chosen_points(X, y, X_test, y_test, len(X_every), True)
+        others = [p for p in _chosen_points(X, y, X_test, y_test, len(X_every), True,
+                                            class_of)
                   if (p.split, p.index) not in chosen]
         static.update(bounds=bounds, resolution=resolution,
-                      others=[{"x": _rounded(p.x), "y": class_index(p.label), "split": p.split}
+                      others=[{"x": _rounded(p.x), "y": class_of(p.label), "split": p.split}
                               for p in others])
     else:
         static.update(class_set="test" if X_test is not None else "training",
@@ -235,7 +247,7 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
                 frame["others_predicted"] = [predict(model(p.x)) for p in others]
         else:
             frame["class_accuracy"] = _class_accuracy(model, X_classes, y_classes,
-                                                      static["classes"])
+                                                      static["classes"], class_of)
         frames.append(frame)
     last = frames[-1]["points"]
     static["start_point"] = max(range(len(points)), key=lambda i: last[i][0])  # worst at the end
@@ -267,7 +279,7 @@ class _Drawing:
                 rows.append([role, len(self.tracked)])
                 self.tracked.append(node)
             self.neurons.append({
-                "id": picture.group_ids[key], "name": group.name,
+                "id": picture.group_ids[key], "name": visible(group.name),
                 "activation": group.activation, "rows": rows,
                 "output": any(node in group.nodes for node in self.root.parents),
                 **_weighted_inputs(group.nodes, group.shown, self.parameter_index, picture,
@@ -283,7 +295,7 @@ class _Drawing:
         return {
             "tracked": [picture.unit[node] for node in self.tracked],
             "neurons": self.neurons,
-            "inputs": [{"id": picture.ids[node], "track": k, "name": node.label}
+            "inputs": [{"id": picture.ids[node], "track": k, "name": visible(node.label)}
                        for k, node in enumerate(self.tracked)
                        if node in picture.ids and picture.unit[node] == picture.ids[node]],
             "root": picture.ids[self.root],
@@ -357,10 +369,12 @@ def _edge_weights(picture: Picture, parameter_index: dict[int, int]) -> list[dic
 
 def _chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
                    X_test: Sequence[Sequence[float]] | None, y_test: Sequence[Any] | None,
-                   limit: int, two_d: bool) -> list[Point]:
+                   limit: int, two_d: bool,
+                   class_of: Callable[[Any], int | None]) -> list[Point]:
     """2-D data: every point (training, then test), or an even spread of `limit` of them.
     Other data: up to `limit` samples of the test set (else the training set), the first
-    of each class in turn, so that every class is shown."""
+    of each class in turn (each label that is no class index counts as a class of its
+    own), so that every class is shown."""
     train = [Point(list(map(float, x)), label, "train", i) for i, (x, label) in
              enumerate(zip(X, y))]
     test = [Point(list(map(float, x)), label, "test", i) for i, (x, label) in
@@ -373,9 +387,11 @@ def _chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
         share = min(max(share, 1), limit - (1 if test else 0))
         return _spread(train, share) + _spread(test, limit - share)
     pool = test or train
-    by_class: dict[Any, list[Point]] = {}
+    by_class: dict[tuple[int, int, str], list[Point]] = {}
     for point in pool:
-        by_class.setdefault(class_index(point.label), []).append(point)
+        k = class_of(point.label)
+        key = (0, k, "") if k is not None else (1, 0, _label_text(point.label))
+        by_class.setdefault(key, []).append(point)
     chosen: list[Point] = []
     queues = [by_class[k] for k in sorted(by_class)]
     depth = 0
@@ -393,13 +409,20 @@ def _spread(points: list[Point], count: int) -> list[Point]:
     return [points[math.floor(k * len(points) / count)] for k in range(count)]
 
 
-def _class_count(model: Module[Any], points: list[Point], y: Sequence[Any],
-                 y_test: Sequence[Any] | None) -> int:
+def _output_count(model: Module[Any], x: Sequence[float]) -> int:
+    """How many outputs the model has: 1 for a single score."""
     with no_grad():
-        output = model(points[0].x)
-    outputs = len(output) if isinstance(output, list) else 2
-    labels = [class_index(label) for label in [*y, *(y_test if y_test is not None else [])]]
-    return max(outputs, max(labels) + 1)
+        output = model(list(map(float, x)))
+    return len(output) if isinstance(output, list) else 1
+
+
+def _class_of(label: Any, outputs: int) -> int | None:
+    """The class `fit`'s accuracy compares a prediction with: for one output, 1 if the label
+    equals 1, else 0 (as labels 0/1 and -1/+1 are counted); for K outputs, the k in 0..K-1
+    the label equals, else None (a label such as "cat" or 1.5 that no prediction equals)."""
+    if outputs == 1:
+        return 1 if label == 1 else 0
+    return next((k for k in range(outputs) if label == k), None)
 
 
 def _epochs_text(epochs: list[int]) -> str:
@@ -440,11 +463,15 @@ def _grid_points(bounds: tuple[tuple[float, float], tuple[float, float]],
 
 
 def _class_accuracy(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
-                    classes: int) -> list[float | None]:
+                    classes: int, class_of: Callable[[Any], int | None]) -> list[float | None]:
+    """The share of each class's samples predicted right (None for a class without any);
+    a label that is no class index is in no class."""
     right, seen = [0] * classes, [0] * classes
     with no_grad():
         for x, label in zip(X, y):
-            k = class_index(label)
+            k = class_of(label)
+            if k is None:
+                continue
             seen[k] += 1
             right[k] += predict(model(x)) == k
     return [None if n == 0 else round(r / n, 4) for r, n in zip(right, seen)]
@@ -483,8 +510,11 @@ def _loss_text(history: History) -> str:
 
 
 def _label_text(label: Any) -> str:
-    return str(int(label)) if isinstance(label, (int, float)) and float(label).is_integer() \
-        else str(label)
+    """A label as the page shows it: ``1`` for 1 and 1.0, anything else as str() writes it
+    (``1.5``, ``cat``), its control characters escaped (`visible`)."""
+    if isinstance(label, (int, float)) and float(label).is_integer():
+        return str(int(label))
+    return visible(str(label))
 
 
 def _pixel_range(points: list[Point]) -> list[float]:

@@ -14,6 +14,9 @@ The page holds two blocks of JSON data and one picture of the network:
 
 The script shows a frame: it writes numbers into the SVG's texts, colours and
 widens its edges, draws the boundary in a canvas and moves the curves' marker.
+Until it runs, the page shows its title, what the run was, and a line saying that
+it needs JavaScript: the rest is hidden, since the picture is laid out with the
+widest number of each field, which would look like real numbers.
 """
 
 from __future__ import annotations
@@ -26,13 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.views.drawing import NEGATIVE, NO_FLOW, POSITIVE, Picture, render
+from autograd.views.drawing import NEGATIVE, NO_FLOW, POSITIVE, Picture, render, visible
 from autograd.views.player import json_in_html
 from autograd.views.stepper import number
 from nn.train import CLASS_COLOURS
 
 CHART_WIDTH, CHART_HEIGHT = 330, 150
 CHART_MARGIN = {"left": 46, "right": 10, "top": 12, "bottom": 30}
+NO_CLASS = "#94a3b8"  # the grey of a point whose label is no class index ("cat", 1.5)
+NEEDS_JAVASCRIPT = ("This replay needs JavaScript, which is off here (or the notebook is not "
+                    "trusted): turn it on to see the boundary, the curves and the network "
+                    "move with the epochs.")
 
 
 
@@ -56,25 +63,27 @@ def page(recording: Recording, title: str) -> str:
     charts, markers = _charts(static, [frame["epoch"] for frame in frames])
     static["markers"] = markers
     static["colours"] = {"positive": POSITIVE, "negative": NEGATIVE, "mixed": NO_FLOW,
-                         "classes": list(CLASS_COLOURS)}
+                         "classes": list(CLASS_COLOURS), "no_class": NO_CLASS}
     static["anchors"] = recording.picture.anchors()
+    title = html.escape(visible(title))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
+        f"<title>{title}</title>",
         "</head><body>",
         f'<div class="training-replay" id="{replay_id}" tabindex="0" '
         f'data-frames="{len(frames)}">',
         f"<style>{_CSS.replace('REPLAY', '#' + replay_id)}</style>",
-        f"<h2>{html.escape(title)}</h2>",
+        f"<h2>{title}</h2>",
         f'<p class="run">{html.escape(_run_text(static))}</p>',
-        _controls(len(frames)),
-        '<div class="top">',
+        f'<p class="needs-js">{NEEDS_JAVASCRIPT}</p>',
+        _controls(len(frames)),  # these three are hidden until the script shows a frame
+        '<div class="top" hidden>',
         _data_view(static),
         f'<figure class="curves">{charts}<figcaption class="numbers"></figcaption></figure>',
         _point_view(static),
         "</div>",
-        '<div class="bottom">',
+        '<div class="bottom" hidden>',
         '<section class="network-view">',
         f'<p class="legend">{_network_legend(static)}</p>',
         f'<div class="picture">{_svg(recording, prefix)}</div>',
@@ -104,7 +113,7 @@ def _run_text(static: dict[str, Any]) -> str:
 
 
 def _controls(count: int) -> str:
-    return ('<div class="controls">'
+    return ('<div class="controls" hidden>'
             '<button type="button" class="play" title="play / pause (space)">&#9654; Play'
             "</button>"
             '<button type="button" class="previous" title="previous snapshot (left arrow)">'
@@ -120,6 +129,9 @@ def _data_view(static: dict[str, Any]) -> str:
     classes = static["classes"]
     swatches = "".join(f'<span class="swatch" style="background:{CLASS_COLOURS[k % 10]}">'
                        f"</span>class {k} " for k in range(classes))
+    if any(point["y"] is None for point in static["points"]):
+        swatches += (f'<span class="swatch" style="background:{NO_CLASS}"></span>a label '
+                     "that is no class index (never predicted) ")
     if static["two_d"]:
         (x_min, x_max), (y_min, y_max) = static["bounds"]
         width = 360
@@ -326,6 +338,8 @@ def _log_ticks(low: float, high: float) -> list[float]:
 _CSS = """
 REPLAY { font-family: Helvetica, Arial, sans-serif; font-size: 14px; color: #0f172a;
          outline: none; max-width: 1960px; }
+REPLAY [hidden] { display: none !important; }
+REPLAY .needs-js { color: #b91c1c; }
 REPLAY h2 { margin: 0.2em 0; font-size: 1.3em; }
 REPLAY .run { color: #475569; margin: 0.2em 0 0.5em; }
 REPLAY .controls { display: flex; gap: 0.5em; align-items: center; margin: 0.4em 0;
@@ -385,6 +399,8 @@ REPLAY .weights td.product { color: #334155; }
 _SCRIPT = r"""
 (function () {
   const replay = document.getElementById("REPLAY_ID");
+  replay.querySelectorAll("[hidden]").forEach(function (e) { e.removeAttribute("hidden"); });
+  replay.querySelector(".needs-js").remove();
   const data = JSON.parse(replay.querySelector("script.replay-static").textContent);
   const frames = JSON.parse(replay.querySelector("script.frames").textContent);
   const slider = replay.querySelector(".slider");
@@ -601,7 +617,10 @@ _SCRIPT = r"""
     return [(x[0] - b[0][0]) / (b[0][1] - b[0][0]) * canvas.width,
             (b[1][1] - x[1]) / (b[1][1] - b[1][0]) * canvas.height];
   }
-  function classColour(k) { return data.colours.classes[k % data.colours.classes.length]; }
+  function classColour(k) {  // null: a label that is no class index
+    const classes = data.colours.classes;
+    return k === null ? data.colours.no_class : classes[k % classes.length];
+  }
   function drawBoundary(frame) {
     const n = data.resolution;
     grid.width = n; grid.height = n;

@@ -5,6 +5,7 @@ system `dot` hidden from PATH). The network view (collapse=) is in test_network_
 from __future__ import annotations
 
 import html
+import json
 import math
 import pathlib
 import re
@@ -437,6 +438,51 @@ def test_any_label_stays_text_in_jupyter_and_the_player_page(label, collapse):
     assert "</" not in "".join(frames)  # the frames' texts cannot close their script element
     shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", jupyter)))
     assert label.rsplit(".", 1)[0] in shown
+
+
+# issue 24, item 14: a label is user input; one with a NUL or an escape character broke the
+# renderer ("syntax error in line 8") and a lone surrogate raised UnicodeEncodeError. They are
+# drawn escaped: a control character as its Python escape, a lone surrogate as U+FFFD.
+ODD_LABELS = [("nul\x00here", "nul\\x00here"), ("esc\x1b[31m", "esc\\x1b[31m"),
+              ("half\ud800", "half\ufffd"), ("tab\tand\nline", "tab\\tand\\nline"),
+              ("bell\x07\x7f\x85", "bell\\x07\\x7f\\x85")]
+
+
+@pytest.mark.parametrize("label, shown", ODD_LABELS)
+@pytest.mark.parametrize("collapse", [None, 1])
+def test_a_label_with_control_characters_or_a_lone_surrogate_is_drawn_escaped(
+        label, shown, collapse, tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    # the label twice: as a Value's own name, and as the box (or group) of a parameter
+    out = (Value(1.0, label=label) * Value(0.5, label=f"{label}.w0")).tanh()
+    options = {} if collapse is None else {"collapse": collapse}
+    svg = drawing.render(draw_graph(out, **options), "svg").decode("utf-8")
+    root = ElementTree.fromstring(svg)  # a valid SVG file: no control character in it
+    drawn = [text.text or "" for text in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert shown in drawn  # the Value named `label`
+    assert sum(shown in text for text in drawn) >= 2  # and its box, or its group
+    if collapse is None:
+        assert "w0" in drawn  # in its box, the parameter is named by its last part only
+    page = autograd.save_player(out, tmp_path / "player.html", **options).read_text("utf-8")
+    markup = re.sub(r'<script type="application/json"[^>]*>.*?</script>', "", page, flags=re.S)
+    assert html.escape(shown, quote=False) in markup
+    for frame in json.loads(re.search(r'class="frames">(.*?)</script>', page, re.S)[1]):
+        assert all(label not in str(change) for change in frame["t"])  # set as drawn
+        assert label not in frame["c"]  # the captions name it as the picture does
+
+
+def test_an_op_whose_symbol_needs_settings_it_does_not_have_is_named_not_an_index_error():
+    # issue 24, item 14: symbol="{0}" on an op without settings raised IndexError from the
+    # drawing. Op.__init__ should refuse such a symbol; here it is changed after declaring
+    # the op, so the drawing's own message is what shows.
+    op = autograd.Op("braces", lambda a: 2 * a, [lambda a, out: 2.0], ["d(2a)/da = 2"])
+    op.symbol = "{0}"
+    out = op(Value(1.0, label="a"))
+    for compact in (False, True):
+        with pytest.raises(ValueError, match=r"op 'braces': its symbol '\{0\}' cannot be "
+                                             r"shown with 0 setting\(s\)"):
+            draw_graph(out, compact=compact)
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import autograd
 import nn
 from autograd import Value, backward_steps, player_html, save_player, tanh
 from autograd.views.drawing import Picture
+from autograd.views.trace import record
 from nn import losses
 from tests.test_performance_behaviour import random_graphs
 
@@ -162,10 +163,62 @@ def test_a_collapsed_player_has_one_frame_per_neuron(demo_net):
     neurons = [f for f in frames if f["cur"] and f["cur"][0].startswith("g")]
     assert len(neurons) == 33  # every neuron once, all its steps in one frame
     assert len(frames) == 1 + 33 + 3  # the start, the neurons, mul/sub/relu of the loss
-    first = next(f for f in neurons if f["c"].startswith("layer2.neuron5:"))
+    first = next(f for f in neurons if f["c"].startswith("layer2.neuron14:"))
     assert "gradient sent back to what feeds it: layer1.neuron0" in first["c"]
+    dead = next(f for f in neurons if f["c"].startswith("layer2.neuron5:"))  # relu at a < 0
+    assert "nothing flows back to the 16 before it" in dead["c"]
     done = frames[-1]["c"].split("Done. ")[1]
     assert re.match(r"x0\.grad = \S+, x1\.grad = \S+, layer", done)  # inputs first
+
+
+def test_a_collapsed_players_captions_name_values_as_the_picture_shows_them(demo_net):
+    # issue 24, item 17: captions said relu#295 where the picture shows a and h, and frame 0
+    # said "101 step(s) follow" beside a slider of 36 frames
+    _, _, loss = demo_net
+    frames = frames_of(player_html(loss, collapse=2))
+    steps = len(record(loss).steps)
+    assert f"{steps} steps follow in {len(frames) - 1} frames" in frames[0]["c"]
+    neurons = [f["c"] for f in frames if f["cur"] and f["cur"][0].startswith("g")]
+    assert len(neurons) == 33
+    for caption in neurons:
+        assert not re.search(r"\b(relu|add|dot)#\d+", caption), caption
+    hidden = next(c for c in neurons if c.startswith("layer2.neuron5:")).splitlines()
+    assert hidden[1].startswith("  h = relu(a) = ") and hidden[2].startswith("  a = add(w·x, b) = ")
+    assert hidden[3].startswith("  w·x = dot(w0, ..., layer1.neuron15) = ")
+    assert "; sends a " in hidden[1] and "; sends w·x " in hidden[2] and ", b " in hidden[2]
+    assert "; sends w0 " in hidden[3]
+
+
+def _frame_flows(loss: Value) -> tuple[Picture, dict[tuple[Value, int], float]]:
+    """The collapsed picture of `loss` and what each (node, input) link carries in its
+    backward pass, from the recorded pass (not from the player)."""
+    picture = Picture(loss, collapse=2)
+    carried = {(step.node, item.position): item.contribution
+               for step in record(loss).steps for item in step.contributions}
+    return picture, carried
+
+
+def test_a_frame_draws_red_only_the_edges_that_carry_a_gradient(demo_net):
+    # issue 24, item 17: a dead neuron's frame drew all 16 incoming edges thick red (and
+    # every neuron before it orange) while its caption said it sends 0
+    _, _, loss = demo_net
+    picture, carried = _frame_flows(loss)
+    frames = frames_of(player_html(loss, collapse=2))
+    links = {link.id: link for link in picture.links}
+    dead = 0
+    for frame in frames[1:]:
+        current = frame["cur"][0]
+        if not current.startswith("g"):
+            continue
+        mine = [link for link in picture.links if link.target == current]
+        flow = {link.id: sum(carried.get(pair, 0.0) for pair in link.links) for link in mine}
+        assert sorted(frame["act"]) == sorted(i for i, f in flow.items() if f != 0)
+        assert sorted(frame.get("zero", [])) == sorted(i for i, f in flow.items() if f == 0)
+        assert sorted(frame["rec"]) == sorted({links[i].source for i in frame["act"]})
+        if mine and not frame["act"]:
+            dead += 1
+            assert "nothing flows back" in frame["c"], frame["c"]
+    assert dead >= 3  # the untrained net has dead ReLUs in both hidden layers
 
 
 def test_the_budgets_hold_for_the_demo_net(demo_net):
@@ -343,3 +396,50 @@ def test_the_collapsed_player_updates_a_neuron_in_headless_chromium(browser, tmp
     assert page.shown()[0] == k and "current" in page.classes_of(group)
     after = page.texts_of(group)
     assert before != after and after == texts_at(frames, k)[group]  # its gradients arrived
+
+
+def test_a_dead_neurons_frame_draws_no_red_edge_in_headless_chromium(browser, tmp_path, demo_net):
+    # issue 24, item 17: the frame of a neuron that sends 0 drew its 16 edges thick red
+    _, _, loss = demo_net
+    picture, carried = _frame_flows(loss)
+    path = save_player(loss, tmp_path / "network.html", collapse=2)
+    frames = frames_of(path.read_text(encoding="utf-8"))
+    k, edges = next((i, [link.id for link in mine]) for i, f in enumerate(frames) if f["cur"]
+                    and (mine := [link for link in picture.links if link.target == f["cur"][0]])
+                    and not any(carried.get(pair, 0.0) for link in mine for pair in link.links))
+    page = browser(path, f"#frame={k}")
+    assert page.shown()[0] == k
+    assert len(edges) == 16 and frames[k]["cur"][0].startswith("g")  # a neuron of layer 2
+    strokes = page.evaluate(
+        f"{json.dumps(edges)}.map(id => getComputedStyle("
+        "document.querySelector('[id$=\"-' + id + '\"] path')).stroke)")
+    assert len(strokes) == 16 and "rgb(214, 39, 40)" not in strokes  # not the red of .active
+    assert page.evaluate("document.querySelectorAll('.receiving').length") == 0
+
+
+def without_javascript(page: Any) -> Any:
+    """Reload the page with JavaScript turned off, as a reader who blocks scripts sees it."""
+    page.call("Emulation.setScriptExecutionDisabled", value=True)
+    page.call("Page.reload")
+    time.sleep(0.2)
+    while page.evaluate("document.readyState") != "complete":
+        time.sleep(0.05)
+    return page
+
+
+RENDERED = ("(s => { const e = document.querySelector(s);"
+            " return !!e && e.getClientRects().length > 0; })")  # is it drawn on the page?
+
+
+def test_without_javascript_the_player_says_it_needs_it_and_shows_no_numbers(browser, tmp_path):
+    # issue 24, item 17 (training.html, and the player alike): without JavaScript the picture
+    # showed the widest number of every field, which looked real
+    path = save_player(neuron(), tmp_path / "player.html")
+    page = browser(path)
+    assert not page.evaluate(f"{RENDERED}('.needs-js')")  # with JavaScript: the player
+    assert page.evaluate(f"{RENDERED}('.picture')") and page.evaluate(f"{RENDERED}('.controls')")
+    without_javascript(page)
+    assert page.evaluate(f"{RENDERED}('.needs-js')")
+    assert "needs JavaScript" in page.evaluate("document.querySelector('.needs-js').textContent")
+    for part in (".picture", ".controls", ".caption"):
+        assert not page.evaluate(f"{RENDERED}('{part}')"), part

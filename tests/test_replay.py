@@ -19,6 +19,7 @@ import pytest
 import autograd
 import nn
 from autograd import Value
+from nn import losses
 from nn.replay import TrainingPlayer, save_training_player, training_player_html
 from tests import test_player
 
@@ -295,6 +296,61 @@ def test_other_inputs_show_sample_images_and_the_accuracy_of_each_class():
     assert 'id="training-replay' in page and "64 inputs" in page
 
 
+def right_share(page: str) -> list[float]:
+    """For each frame, the share of the page's points it marks right (predicted == y)."""
+    static, frames = data_of(page, "replay-static"), data_of(page, "frames")
+    points = static["points"]
+    return [sum(frame["predicted"][i] == p["y"] for i, p in enumerate(points)) / len(points)
+            for frame in frames]
+
+
+@pytest.fixture(scope="module")
+def words() -> dict[str, Any]:
+    """A run whose labels are words, as fit takes them with a loss of your own."""
+    X, y = nn.make_moons(16, noise=0.1, seed=1)
+    names = ["cat", "dog"]
+    labels = [names[t] for t in y]
+
+    def loss(output: list[Value], label: str) -> Value:
+        return losses.cross_entropy(output, names.index(label))
+
+    model = nn.MLP(2, [3, 2], seed=1)
+    history = nn.fit(model, X, labels, loss=loss, epochs=2, record_every=1, progress=False)
+    return {"model": model, "history": history, "X": X, "labels": labels, "loss": loss,
+            "page": str(training_player_html(model, history, X, labels))}
+
+
+def test_labels_that_are_words_work_as_fit_takes_them(words):
+    # issue 24, item 15: int('cat') failed; a label is shown as it is, and a point is right
+    # or wrong as fit's accuracy counts it (a model's prediction is a class index)
+    page, labels = words["page"], words["labels"]
+    static = data_of(page, "replay-static")
+    assert [p["label"] for p in static["points"]] == labels
+    assert "class cat at (" in page and "class dog at (" in page
+    assert right_share(page)[1:] == words["history"].accuracies
+    X3 = [[*x, x[0] * x[1]] for x in words["X"]]  # not 2-D: sample images, per class
+    model = nn.MLP(3, [3, 2], seed=1)
+    history = nn.fit(model, X3, labels, loss=words["loss"], epochs=1, record_every=1,
+                     progress=False)
+    static = data_of(str(training_player_html(model, history, X3, labels)), "replay-static")
+    assert {p["label"] for p in static["points"]} == {"cat", "dog"}
+
+
+def test_a_label_that_is_no_class_index_is_kept_as_it_is_not_truncated():
+    # issue 24, item 15: a label of 1.5 was shown as class 1; fit takes it (with a loss of
+    # your own) and its accuracy counts a one-output model's label 1.5 as not the class 1
+    X, y = nn.make_moons(16, noise=0.1, seed=1)
+    targets = [1.5 if label == 1 else -0.5 for label in y]
+    model = nn.MLP(2, [3, 1], seed=2)
+    history = nn.fit(model, X, targets, loss=lambda s, t: (s - t) ** 2, epochs=3,
+                     optimizer=nn.SGD(model, lr=0.05), record_every=1, progress=False)
+    page = str(training_player_html(model, history, X, targets))
+    static = data_of(page, "replay-static")
+    assert [p["label"] for p in static["points"]] == [f"{t:g}" for t in targets]
+    assert "class 1.5 at (" in page
+    assert right_share(page)[1:] == history.accuracies
+
+
 # ---------------------------------------------------------------------------
 # In a real browser (headless Chromium; skipped without it)
 # ---------------------------------------------------------------------------
@@ -443,3 +499,29 @@ def test_choosing_a_point_from_the_list_works_too(browser, run, tmp_path):
     assert node_texts(page, "loss")[1] == f"data {four(mine['loss'].data)}"
     text = page.evaluate("document.querySelector('.point-text').textContent")
     assert f"loss L = {four(mine['loss'].data)}" in text
+
+
+def test_without_javascript_the_replay_says_it_needs_it_and_shows_no_numbers(browser, run,
+                                                                            tmp_path):
+    # issue 24, item 17: without JavaScript the network showed placeholder numbers that
+    # looked real (h 0.002334 for an a of -0.0005462)
+    path = tmp_path / "replay.html"
+    path.write_text(run["page"], encoding="utf-8")
+    page = browser(path)
+    rendered = test_player.RENDERED
+    assert not page.evaluate(f"{rendered}('.needs-js')")
+    assert page.evaluate(f"{rendered}('.picture')") and page.evaluate(f"{rendered}('.controls')")
+    test_player.without_javascript(page)
+    assert page.evaluate(f"{rendered}('.needs-js')")
+    assert "needs JavaScript" in page.evaluate("document.querySelector('.needs-js').textContent")
+    for part in (".controls", ".top", ".picture", ".neuron-view"):
+        assert not page.evaluate(f"{rendered}('{part}')"), part
+
+
+def test_a_page_with_words_for_labels_plays_in_headless_chromium(browser, words, tmp_path):
+    path = tmp_path / "words.html"
+    path.write_text(words["page"], encoding="utf-8")
+    page = browser(path, "#epoch=2")
+    text = page.evaluate("document.querySelector('.point-text').textContent")
+    assert re.search(r"\(wrong: the label is (cat|dog)\)", text), text
+    assert page.evaluate("document.querySelector('.training-replay').dataset.epoch") == "2"

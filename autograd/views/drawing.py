@@ -13,6 +13,10 @@ Colours:
 - red: the node of the highlighted backward step and the edges along which
   it sends its contributions (labelled ``local × upstream = contribution``).
 
+Labels are shown as text, whatever they hold (`visible`): markup stays text, a
+control character shows as its escape (``\x00``, ``\n``) and a lone surrogate as
+U+FFFD, so any label draws, and a saved SVG is valid XML.
+
 Nodes labelled ``layer1.neuron0.*`` are boxed together, nested layer1 > neuron0,
 and unlabelled nodes computed from a neuron's parameters join that box, so an
 MLP reads as layers of neurons. A whole network is drawn with ``collapse=2``:
@@ -218,7 +222,7 @@ class Picture:
                             f"['layer2.neuron5'], got {expand!r}")
         self.root, self.rankdir, self.show_grad, self.digits = root, rankdir, show_grad, digits
         self.order = topological_order(root)
-        self.names = node_names(self.order)
+        self.names = {node: visible(name) for node, name in node_names(self.order).items()}
         self.ids = {node: f"v{k}" for k, node in enumerate(self.order)}
         self.ids_set = set(self.ids.values())
         paths = paths_of(self.order)
@@ -308,10 +312,11 @@ class Picture:
             return [self.number(node.data)]
         title = self.names[node]
         if self.compact and node.operation is not None:
-            symbol = node.operation.display(node.settings)
+            symbol = _symbol(node)
             title = symbol if not node.label else f"{title} = {symbol}"
         if self.boxes.get(node) and node.label:  # inside box layer1 > neuron0, "w0" says enough
-            title = title.replace(node.label, node.label.split(".")[-1], 1)
+            label = visible(node.label)
+            title = title.replace(label, label.split(".")[-1], 1)
         fields = [title, f"data {self.number(node.data)}"]
         if self.show_grad:
             fields.append(f"grad {self.number(_grad(node, grads))}")
@@ -320,7 +325,7 @@ class Picture:
     def group_fields(self, group: Group, grads: Grads) -> list[str]:
         """The texts of a group's node: its name (and activation), a header, a row per
         value shown (role, data, grad), a summary of its parameters."""
-        fields = [group.name, "data"]
+        fields = [visible(group.name), "data"]
         if self.show_grad:
             fields.append("grad")
         for role, node in group.shown:
@@ -351,7 +356,7 @@ class Picture:
             texts[self.group_ids[key]] = self.group_fields(group, grads)
         if self.summarised:
             texts["inputs"] = self.inputs_fields(grads)
-        return texts
+        return {node_id: [visible(text) for text in fields] for node_id, fields in texts.items()}
 
     def anchors(self) -> dict[str, str]:
         """For each drawn node, how each of its texts is aligned in its cell: ``m``
@@ -459,7 +464,7 @@ class Picture:
 
     def _op_attributes(self, node: Value, current: bool) -> dict[str, str]:
         assert node.operation is not None
-        symbol = node.operation.display(node.settings)
+        symbol = _symbol(node)
         count = len(node.parents)
         attributes = {"id": f"{self.ids[node]}_op", "fontsize": "11", "margin": "0.02"}
         colour = HIGHLIGHT if current else "#000000"
@@ -538,6 +543,39 @@ def _float(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
+# What a drawing cannot show as it is: control characters (C0, DEL, C1), the two
+# non-characters U+FFFE and U+FFFF (none of them may appear in an SVG file), and lone
+# surrogates (which no file can hold: encoding them to UTF-8 fails).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """`text` as drawings and pages show it: a control character as its Python escape
+    (``\\x00``, ``\\n``, ``\\x1b``), a lone surrogate as U+FFFD (the replacement
+    character), anything else as it is. Labels are user input: this way any label draws,
+    reads as what it holds, and a saved SVG or page is valid (XML, UTF-8)."""
+    if _INVISIBLE.search(text) is None:
+        return text
+    return _INVISIBLE.sub(
+        lambda found: "\ufffd" if "\ud800" <= found[0] <= "\udfff" else repr(found[0])[1:-1],
+        text)
+
+
+def _symbol(node: Value) -> str:
+    """The text of a node's op in drawings (``×``, ``^2``), or a ValueError naming the op
+    when its symbol asks for settings it does not have (``{0}`` without settings)."""
+    op = node.operation
+    assert op is not None
+    try:
+        return op.display(node.settings)
+    except (IndexError, KeyError, ValueError, TypeError) as error:
+        raise ValueError(
+            f"op {op.name!r}: its symbol {op.symbol!r} cannot be shown with "
+            f"{len(node.settings)} setting(s) ({type(error).__name__}: {error}); a symbol "
+            "uses {0}, {1}, ... only for the op's settings (num_settings), and writes a "
+            "brace as {{ or }}") from None
+
+
 def _some(names: list[str], limit: int = 6) -> str:
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
@@ -581,14 +619,19 @@ def _sockets_label(inputs: Sequence[str], symbol: str, across: bool, colour: str
     return table + rows + "</TABLE>>"
 
 
+def _escaped(text: str) -> str:
+    """`text` for an HTML-like label: shown as it is (`visible`), never read as markup."""
+    return html.escape(visible(text))
+
+
 def _coloured(text: str, colour: str) -> str:
-    escaped = html.escape(text)
+    escaped = _escaped(text)
     return escaped if colour == "#000000" else f'<FONT COLOR="{colour}">{escaped}</FONT>'
 
 
 def _html_text(text: str) -> str:
     """`text` as an HTML-like label: Graphviz shows it as it is, whatever it holds."""
-    return f"<{html.escape(text)}>"
+    return f"<{_escaped(text)}>"
 
 
 def _group_label(fields: Sequence[str], show_grad: bool) -> str:
@@ -600,7 +643,7 @@ def _group_label(fields: Sequence[str], show_grad: bool) -> str:
     for start in range(0, len(values), width):
         cells = []
         for k, cell in enumerate(values[start:start + width]):
-            text = html.escape(cell)
+            text = _escaped(cell)
             if start == 0:
                 text = f"<B>{text}</B>" if k == 0 else f'<FONT COLOR="#64748b">{text}</FONT>'
             elif k == 0:
@@ -609,14 +652,14 @@ def _group_label(fields: Sequence[str], show_grad: bool) -> str:
             cells.append(f'<TD ALIGN="{"LEFT" if k == 0 else "RIGHT"}"{size}>{text}</TD>')
         rows.append("<TR>" + "".join(cells) + "</TR>")
     rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{width}"><FONT POINT-SIZE="8" COLOR="#475569">'
-                f"{html.escape(summary)}</FONT></TD></TR>")
+                f"{_escaped(summary)}</FONT></TD></TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="0">'
             + "".join(rows) + "</TABLE>>")
 
 
 def _cluster_name(path: tuple[str, ...]) -> str:
     """A Graphviz cluster id that no two paths share (net-1 and net_1 stay apart)."""
-    return "cluster_" + "_".join(part.encode("utf-8").hex() for part in path)
+    return "cluster_" + "_".join(part.encode("utf-8", "surrogatepass").hex() for part in path)
 
 
 def _add_boxes(graph: graphviz.Digraph,

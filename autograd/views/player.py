@@ -4,9 +4,11 @@ Frame 0 shows the graph before backpropagation (only the output's gradient is
 seeded with 1); frame k shows it after step k of the pass, with that step
 highlighted and its text underneath. With ``collapse=2`` a frame is one whole
 group (a neuron): the gradient that arrives and what the group sends back to
-each group before it. Move with the Previous/Next buttons, the slider, or the
-arrow keys (Home/End jump to the first/last frame); ``#frame=K`` in the URL
-opens frame K.
+each group before it, its values named as its node shows them (``a``, ``h``);
+the edges that carry a gradient are red, those that carry 0 dashed grey. Move
+with the Previous/Next buttons, the slider, or the arrow keys (Home/End jump to
+the first/last frame); ``#frame=K`` in the URL opens frame K. Without
+JavaScript the page says that it needs it, and shows no numbers.
 
 The page needs no network. The graph is laid out and drawn ONCE, as one inline
 SVG; each frame is data (which node is highlighted, which texts change, which
@@ -21,6 +23,7 @@ The graph's ``.grad`` values are not touched: the pass is recorded
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -33,7 +36,8 @@ from typing import Any
 from autograd import validate
 from autograd.core import Constant, Value
 from autograd.files import write_atomically
-from autograd.views.drawing import Picture, render, step_labels
+from autograd.views.drawing import Picture, render, step_labels, visible
+from autograd.views.network import Group
 from autograd.views.stepper import format_step, number
 from autograd.views.trace import Step, record
 
@@ -63,6 +67,7 @@ class Frame:
     current: list[str] = field(default_factory=list)  # drawn node ids in red
     receiving: list[str] = field(default_factory=list)  # the units its gradient goes to
     active: list[str] = field(default_factory=list)  # edge ids of this frame's contributions
+    silent: list[str] = field(default_factory=list)  # its edges between units that carry 0
     grads: dict[Value, float] = field(default_factory=dict)
 
 
@@ -70,9 +75,6 @@ def player_frames(root: Value, picture: Picture) -> list[Frame]:
     """The frames of root's backward pass, played from zero gradients."""
     trace = record(root)
     grads: dict[Value, float] = {} if type(root) is Constant else {root: trace.grad}
-    frames = [Frame([], (
-        "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
-        f"every other gradient is 0. {len(trace.steps)} step(s) follow."), grads=dict(grads))]
     units: list[list[Step]] = []
     for step in trace.steps:  # a group's steps come one after the other: one frame
         unit = picture.unit[step.node]
@@ -80,14 +82,28 @@ def player_frames(root: Value, picture: Picture) -> list[Frame]:
             units[-1].append(step)
         else:
             units.append([step])
+    count = len(trace.steps)
+    follow = (f"{count} step(s) follow, one per frame." if len(units) == count else
+              f"{count} steps follow in {len(units)} frames: each group's steps in one frame.")
+    frames = [Frame([], (
+        "Before backpropagation: the output's gradient is seeded with d out/d out = 1, "
+        f"every other gradient is 0. {follow}"), grads=dict(grads))]
     for steps in units:
         for step in steps:
             for item in step.contributions:
                 grads[item.parent] = grads.get(item.parent, 0.0) + item.contribution
         frame = Frame(steps, _caption(picture, steps), grads=dict(grads))
-        carried = {(step.node, item.position) for step in steps for item in step.contributions}
+        carried = {(step.node, item.position): item.contribution
+                   for step in steps for item in step.contributions}
         for link in picture.links:
-            if any(pair in carried for pair in link.links):
+            if not any(pair in carried for pair in link.links):
+                continue
+            # an edge between units is red only when it carries a gradient; a scalar edge
+            # is the step's own, labelled (``0 × 1 = 0``) in any case
+            if link.id.startswith("a") and not sum(carried.get(pair, 0.0)
+                                                   for pair in link.links):
+                frame.silent.append(link.id)
+            else:
                 frame.active.append(link.id)
                 frame.receiving.append(link.source)
         frame.current = [picture.unit[steps[0].node]]
@@ -110,18 +126,21 @@ def player_frames(root: Value, picture: Picture) -> list[Frame]:
 def _caption(picture: Picture, steps: list[Step]) -> str:
     """A scalar step's text; for a group, what arrives and what it sends back."""
     if len(steps) == 1 and picture.unit[steps[0].node] not in picture.group_id_set:
-        return format_step(steps[0], picture.digits)
+        return format_step(_shown_step(steps[0]), picture.digits)
     n = picture.number
     group = next(g for key, g in picture.groups.items()
                  if picture.group_ids[key] == picture.unit[steps[0].node])
-    lines = [f"{group.name}: steps {steps[0].index + 1}-{steps[-1].index + 1} of "
+    name = _names_in_group(picture, group)
+    lines = [f"{visible(group.name)}: steps {steps[0].index + 1}-{steps[-1].index + 1} of "
              f"{steps[0].total}, {len(steps)} node(s) inside the group"]
     for step in steps:
-        sent = [f"{step.parent_names[item.position]} {n(item.contribution)}"
-                for item in step.contributions]
+        sent = [f"{name(item.parent)} {n(item.contribution)}" for item in step.contributions]
         shown = ", ".join(sent[:4]) + (f", ... ({len(sent)} in all)" if len(sent) > 4 else "")
-        lines.append(f"  {step.name} = {step.node.op}(...) = {n(step.node.data)}: upstream "
-                     f"{n(step.upstream)}; sends {shown}")
+        parents = [name(parent) for parent in step.node.parents]
+        if len(parents) > 3:
+            parents = [parents[0], "...", parents[-1]]
+        lines.append(f"  {name(step.node)} = {step.node.op}({', '.join(parents)}) = "
+                     f"{n(step.node.data)}: upstream {n(step.upstream)}; sends {shown}")
     inside = set(group.nodes)
     to_units: dict[str, float] = {}
     for step in steps:
@@ -129,8 +148,11 @@ def _caption(picture: Picture, steps: list[Step]) -> str:
             if item.parent not in inside:
                 unit = picture.unit[item.parent]
                 to_units[unit] = to_units.get(unit, 0.0) + item.contribution
-    if to_units:
-        names = {**{picture.group_ids[k]: g.name for k, g in picture.groups.items()},
+    if to_units and not any(to_units.values()):
+        lines.append(f"  nothing flows back to the {len(to_units)} before it: "
+                     f"{_why_nothing(steps, name, n)}")
+    elif to_units:
+        names = {**{picture.group_ids[k]: visible(g.name) for k, g in picture.groups.items()},
                  **{picture.ids[v]: picture.names[v] for v in picture.scalars}, "inputs": "inputs"}
         parts = [f"{names[unit]} {n(value)}" for unit, value in to_units.items()]
         shown = ", ".join(parts[:8]) + (f", ... ({len(parts)} in all)" if len(parts) > 8 else "")
@@ -138,7 +160,51 @@ def _caption(picture: Picture, steps: list[Step]) -> str:
     return "\n".join(lines)
 
 
-def _labels(picture: Picture, frames: Sequence[Frame]) -> dict[str, str]:
+def _shown_step(step: Step) -> Step:
+    """The step with its names and formulas as the picture shows them (`visible`)."""
+    return dataclasses.replace(
+        step, name=visible(step.name),
+        parent_names=tuple(visible(name) for name in step.parent_names),
+        contributions=tuple(dataclasses.replace(item, formula=visible(item.formula))
+                            for item in step.contributions))
+
+
+def _names_in_group(picture: Picture, group: Group) -> Any:
+    """How a group's caption names a node, as the picture shows it: a value the group's
+    node shows by its row (``a``, ``h``), a parameter by its last name (``w0``, ``b``), a
+    neuron's one dot node ``w·x``, a node outside by what draws it (``layer1.neuron3``,
+    ``x0``); anything else by its name in the pass (``mul#7``)."""
+    names = {node: visible(role) for role, node in group.shown}
+    for parameter in group.parameters:
+        names.setdefault(parameter, visible(parameter.label.split(".")[-1]))
+    dots = [node for node in group.nodes if node.op == "dot" and node not in names]
+    if len(dots) == 1:
+        names[dots[0]] = "w·x"
+    inside = set(group.nodes)
+    units = {picture.group_ids[key]: visible(g.name) for key, g in picture.groups.items()}
+
+    def name(node: Value) -> str:
+        if node in names:
+            return names[node]
+        if node not in inside and picture.unit.get(node) in units:
+            return units[picture.unit[node]]
+        return picture.names[node]
+    return name
+
+
+def _why_nothing(steps: list[Step], name: Any, n: Any) -> str:
+    """Why a group sends 0 back: the local derivative that stops the gradient, or no
+    gradient reaching it."""
+    for step in steps:
+        if step.upstream and step.contributions and not any(
+                item.contribution for item in step.contributions):
+            item = step.contributions[0]
+            return (f"the local derivative of {name(step.node)} is 0 here "
+                    f"({visible(item.formula)} = {n(item.local)}), so it sends 0")
+    return "no gradient reached it (upstream 0), so it sends 0"
+
+
+def edge_labels(picture: Picture, frames: Sequence[Frame]) -> dict[str, str]:
     """Every scalar edge's label: the contribution of its step (shown in that frame only)."""
     labels: dict[str, str] = {}
     for frame in frames:
@@ -168,7 +234,7 @@ def _svg(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str, li
               for node_id, fields in texts[0].items()}
     # Every step's labels are in the picture (the page shows one step's at a time).
     # A small graph makes room for them; a big one lays out much faster without.
-    digraph = picture.digraph(widest=widest, edge_labels=_labels(picture, frames),
+    digraph = picture.digraph(widest=widest, edge_labels=edge_labels(picture, frames),
                               label_all=True, flows=flows,
                               as_xlabels=len(picture.links) > ROOMY_LABELS)
     svg = render(digraph, "svg").decode("utf-8")
@@ -204,16 +270,20 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
     texts = [picture.texts(frame.grads) for frame in frames]  # each frame's, once
     flows = _flows(picture, frames)
     data = _frame_data(frames, texts, flows)
+    title = html.escape(visible(title))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
+        f"<title>{title}</title>",
         "</head><body>",
         f'<div class="backprop-player" id="{player_id}" tabindex="0" '
         f'data-frames="{len(frames)}">',
         f"<style>{_CSS.replace('PLAYER', '#' + player_id)}</style>",
-        f"<h3>{html.escape(title)}</h3>",
-        '<div class="controls">',
+        f"<h3>{title}</h3>",
+        f"<p class=\"needs-js\">{NEEDS_JAVASCRIPT}</p>",
+        # hidden until the script shows the first frame: without it, the picture would
+        # show the widest number of each field, which looks real
+        '<div class="controls" hidden>',
         '<button type="button" class="previous" title="previous (left arrow)">'
         "&#9664; Previous</button>",
         f'<input type="range" class="slider" min="0" max="{len(frames) - 1}" value="0" '
@@ -221,8 +291,8 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         '<button type="button" class="next" title="next (right arrow)">Next &#9654;</button>',
         f'<span class="position">frame 0 of {len(frames) - 1}</span>',
         "</div>",
-        '<pre class="caption"></pre>',
-        f'<div class="picture">{_svg(picture, frames, texts, flows, prefix)}</div>',
+        '<pre class="caption" hidden></pre>',
+        f'<div class="picture" hidden>{_svg(picture, frames, texts, flows, prefix)}</div>',
         f'<script type="application/json" class="frames">{json_in_html(data)}</script>',
         f'<script type="application/json" class="anchors">'
         f"{json_in_html(picture.anchors())}</script>",
@@ -244,11 +314,12 @@ def _frame_data(frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
                    for k, text in enumerate(fields)
                    if node_id not in previous or previous[node_id][k] != text]
         previous = shown
-        new_flows = [edge for edge in frame.active if edge in flows and edge not in started]
+        new_flows = [edge for edge in frame.active + frame.silent
+                     if edge in flows and edge not in started]
         started.update(new_flows)
         data.append({"c": frame.caption, "t": changes, "cur": frame.current,
                      "rec": sorted(set(frame.receiving) - set(frame.current)),
-                     "act": frame.active, "on": new_flows})
+                     "act": frame.active, "zero": frame.silent, "on": new_flows})
     return data
 
 
@@ -267,8 +338,13 @@ def save_player(root: Value, path: str | os.PathLike[str], **options: Any) -> pa
     return write_atomically(path, str(page).encode("utf-8"))
 
 
+NEEDS_JAVASCRIPT = ("This player needs JavaScript, which is off here (or the notebook is not "
+                    "trusted): turn it on to step through the pass.")
+
 _CSS = """
 PLAYER { font-family: Helvetica, Arial, sans-serif; outline: none; }
+PLAYER [hidden] { display: none !important; }
+PLAYER .needs-js { color: #b91c1c; }
 PLAYER .controls { display: flex; gap: 0.6em; align-items: center; margin: 0.4em 0; }
 PLAYER .slider { flex: 1; max-width: 30em; }
 PLAYER .picture svg { max-width: 100%; height: auto; }
@@ -278,6 +354,8 @@ PLAYER .edge text { visibility: hidden; }
 PLAYER .edge.active text { visibility: visible; fill: #d62728; }
 PLAYER .edge.active path, PLAYER .edge.active polygon { stroke: #d62728; stroke-width: 2.5; }
 PLAYER .edge.active polygon { fill: #d62728; }
+PLAYER .edge.silent path { stroke: #64748b; stroke-width: 1; stroke-dasharray: 4 3; }
+PLAYER .edge.silent polygon { stroke: #64748b; fill: #64748b; }
 PLAYER .edge.waiting path { stroke: #cbd5e1; stroke-width: 0.6; }
 PLAYER .edge.waiting polygon { stroke: #cbd5e1; fill: #cbd5e1; }
 PLAYER .node.current polygon, PLAYER .node.current ellipse, PLAYER .node.current path
@@ -291,6 +369,8 @@ PLAYER .node.receiving polygon, PLAYER .node.receiving ellipse, PLAYER .node.rec
 _SCRIPT = """
 (function () {
   const player = document.getElementById("PLAYER_ID");
+  player.querySelectorAll("[hidden]").forEach(function (e) { e.removeAttribute("hidden"); });
+  player.querySelector(".needs-js").remove();
   const frames = JSON.parse(player.querySelector("script.frames").textContent);
   const anchors = JSON.parse(player.querySelector("script.anchors").textContent);
   const slider = player.querySelector(".slider");
@@ -329,8 +409,8 @@ _SCRIPT = """
       });
       frames[k].on.forEach(function (id) { started.add(id); });
     }
-    player.querySelectorAll(".current, .receiving, .active").forEach(function (e) {
-      e.classList.remove("current", "receiving", "active");
+    player.querySelectorAll(".current, .receiving, .active, .silent").forEach(function (e) {
+      e.classList.remove("current", "receiving", "active", "silent");
     });
     flowing.forEach(function (id) {
       const edge = element(id);
@@ -343,6 +423,7 @@ _SCRIPT = """
     mark(frame.cur, "current");
     mark(frame.rec, "receiving");
     mark(frame.act, "active");
+    mark(frame.zero, "silent");
     caption.textContent = frame.c;
     slider.value = String(current);
     position.textContent = "frame " + current + " of " + (frames.length - 1);
