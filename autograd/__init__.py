@@ -73,6 +73,7 @@ _LAZY = {
     "player_html": "autograd.views.player",
     "save_player": "autograd.views.player",
     "check_against_torch": "autograd.checks.torch_check",
+    "widget": "autograd.views.widget",  # needs anywidget
 }
 
 
@@ -91,4 +92,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY, "strategies"})
 
 
-__all__ += ["check_against_torch", "draw_graph", "player_html", "save_player"]  # noqa: F405 - _LAZY
+__all__ += ["check_against_torch", "draw_graph", "player_html", "save_player", "widget"]  # noqa: F405 - _LAZY
