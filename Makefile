@@ -17,8 +17,8 @@ test: lint
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check autograd nn tests benchmarks
-	$(BIN)/mypy autograd nn
+	$(BIN)/ruff check autograd nn tests benchmarks backprop_entry.py
+	$(BIN)/mypy autograd nn backprop_entry.py
 
 demo: $(STAMP)
 	$(BIN)/backprop demo

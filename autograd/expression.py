@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterable, Mapping
+import textwrap
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from autograd import FUNCTIONS, OPS, Value
+from autograd import FUNCTIONS, OPS, Op, Value
 
 MAX_LENGTH = 10_000  # characters of an expression
 SHOWN = 60  # characters of an expression that an error message repeats
@@ -72,13 +74,19 @@ def shorten(text: str, limit: int = SHOWN) -> str:
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
-    """``["x=0.5", "w=-1.5"]`` -> ``{"x": 0.5, "w": -1.5}``, with clear errors."""
+    """``["x=0.5", "w=-1.5"]`` -> ``{"x": 0.5, "w": -1.5}``, with clear errors.
+
+    Names are normalised as Python normalises the names of the formula (NFKC),
+    so a variable typed in fullwidth letters, ``ｘ=1``, is the formula's ``ｘ``.
+    """
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name.isidentifier():
             raise ExpressionError(f"expected name=number, got {shorten(item)!r}")
+        # as Python reads a name in the formula: ｘ (fullwidth) is x, ﬁ is fi
+        name = unicodedata.normalize("NFKC", name)
         if name in FUNCTIONS:
             raise ExpressionError(f"{name!r} is a function name; pick another variable name")
         if name in values:
@@ -94,27 +102,61 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     return values
 
 
+class Formula:
+    """A formula parsed once, to be evaluated at as many points as needed.
+
+    ``Formula("x*w + b")`` parses and checks the text's length and syntax
+    (`ExpressionError`), and turns the tree into one small function per node
+    (refusing what is not arithmetic); `evaluate` runs them at one point, building
+    the graph. A gradient check of n variables evaluates the formula 2n + 1 times:
+    the text is parsed, and its tree walked, only here, once.
+    """
+
+    def __init__(self, expression: str) -> None:
+        self.text = expression.strip()
+        self.tree = _parse(expression)
+        #: every name the formula mentions: its variables and the functions it calls
+        self.names = frozenset(node.id for node in ast.walk(self.tree)
+                               if isinstance(node, ast.Name))
+        try:
+            self._code = _Compiler(self.text).compile(self.tree.body)
+        except RecursionError:
+            raise ExpressionError("the expression is nested too deeply") from None
+
+    def __repr__(self) -> str:
+        return f"Formula({shorten(self.text)!r})"
+
+    def evaluate(self, variables: Mapping[str, float | Value]
+                 ) -> tuple[Value, dict[str, Value]]:
+        """Build the graph at `variables`; return its output and the input Values it uses.
+
+        Each variable given as a number becomes a leaf labelled with its name;
+        one given as a Value is used as it is (so a check can hand in its own
+        leaves). Variables the formula does not mention are left out of the
+        inputs returned. Errors in the formula raise `ExpressionError`; domain
+        errors of the engine (``log(-1)``) propagate as the engine's own
+        ValueError, ZeroDivisionError or OverflowError.
+        """
+        inputs = {name: value if isinstance(value, Value) else Value(value, label=name)
+                  for name, value in variables.items()}
+        try:
+            output = self._code(inputs)
+        except RecursionError:
+            raise ExpressionError("the expression is nested too deeply") from None
+        if not isinstance(output, Value):
+            raise ExpressionError(f"the expression {shorten(self.text)!r} uses no variable")
+        used = {name: value for name, value in inputs.items() if name in self.names}
+        return output, used
+
+
 def evaluate(expression: str,
              variables: Mapping[str, float | Value]) -> tuple[Value, dict[str, Value]]:
     """Build the graph of `expression`; return its output and the input Values it uses.
 
-    Each variable given as a number becomes a leaf labelled with its name; one
-    given as a Value is used as it is (so a check can hand in its own leaves).
-    Errors in the expression raise `ExpressionError`; domain errors of the
-    engine (``log(-1)``) propagate as the engine's own ValueError,
-    ZeroDivisionError or OverflowError.
+    The same as ``Formula(expression).evaluate(variables)``: to evaluate one
+    formula at many points, make the `Formula` once.
     """
-    tree = _parse(expression)
-    inputs = {name: value if isinstance(value, Value) else Value(value, label=name)
-              for name, value in variables.items()}
-    try:
-        output = _Evaluator(inputs, expression.strip()).visit(tree.body)
-    except RecursionError:
-        raise ExpressionError("the expression is nested too deeply") from None
-    if not isinstance(output, Value):
-        raise ExpressionError(f"the expression {shorten(expression)!r} uses no variable")
-    used = {name: value for name, value in inputs.items() if _names_in(tree, name)}
-    return output, used
+    return Formula(expression).evaluate(variables)
 
 
 def _parse(expression: str) -> ast.Expression:
@@ -135,15 +177,39 @@ def _parse(expression: str) -> ast.Expression:
             f"the expression {shorten(expression)!r} holds bytes that are not text") from None
 
 
-def _names_in(tree: ast.AST, name: str) -> bool:
-    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(tree))
-
-
 def _power(base: Value | float, exponent: Value | float) -> Value | float:
     """``x ** 2``: a number exponent is pow's setting; a Value one is pow_value."""
     if isinstance(exponent, Value):
         return OPS["pow_value"](base, exponent)
     return OPS["pow"](base, exponent)
+
+
+def formula_syntax(width: int = 79) -> str:
+    """What a formula may use, for a command's help, in lines of at most `width`
+    characters: the operators, then every function with its arguments
+    (``clamp(x, low, high)``), none cut in two."""
+    intro = textwrap.fill(
+        f"A formula uses numbers, variables, the operators {_operators()}, parentheses and "
+        "these functions (their settings, such as low and high, are fixed numbers; those "
+        "in [ ] may be left out):", width)
+    lines = [intro]
+    line = " "
+    for signature in (_signature(name, op) for name, op in sorted(FUNCTIONS.items())):
+        if len(line) > 1 and len(line) + len(signature) + 2 >= width:  # room for a comma
+            lines.append(line + ",")
+            line = " "
+        line += (", " if len(line) > 1 else " ") + signature
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _signature(name: str, op: Any) -> str:
+    """How a function is called: ``exp(x)``, ``atan2(a, b)``, ``leaky_relu(x[, slope])``."""
+    arity = op.arity or 1
+    inputs = ["x"] if arity == 1 else [chr(ord("a") + i) for i in range(arity)]
+    required = len(op.setting_names) - len(op.defaults)
+    optional = "".join(f"[, {setting}]" for setting in op.setting_names[required:])
+    return f"{name}({', '.join([*inputs, *op.setting_names[:required]])}{optional})"
 
 
 def _operators() -> str:
@@ -159,34 +225,41 @@ def _refuse_operator(kind: type[ast.AST]) -> ExpressionError:
     return ExpressionError(f"the operator {symbol} is not allowed: {hint}")
 
 
-class _Evaluator:
-    """Walks the whitelisted node types; everything else is refused."""
+_Code = Callable[[Mapping[str, Value]], "Value | float"]  # inputs -> the node's value
 
-    def __init__(self, inputs: Mapping[str, Value], source: str) -> None:
-        self.inputs = inputs
+
+class _Compiler:
+    """Turns the whitelisted node types into closures, once; everything else is refused.
+
+    Each closure takes the inputs (name -> Value) and returns the node's value:
+    a Value, or a plain number where no variable is involved (``2*3`` is 6).
+    What depends on the inputs is found out when the closures run: a variable
+    without a value, an engine's domain error (``log(-1)``), a setting such as
+    clamp's low that depends on a variable.
+    """
+
+    def __init__(self, source: str) -> None:
         self.source = source  # the parsed text, to quote a number as it was written
 
-    def visit(self, node: ast.AST) -> Value | float:
+    def compile(self, node: ast.AST) -> _Code:
         if isinstance(node, ast.Constant):
-            return _number(node.value, ast.get_source_segment(self.source, node))
+            number = _number(node, self.source)
+            return lambda inputs: number
         if isinstance(node, ast.Name):
-            if node.id in self.inputs:
-                return self.inputs[node.id]
-            if node.id in FUNCTIONS:
-                raise ExpressionError(f"{node.id} is a function: call it, e.g. {node.id}(x)")
-            raise ExpressionError(f"no value given for variable {node.id!r} (add {node.id}=...)")
+            return _variable(node.id)
         if isinstance(node, ast.BinOp):
             kind = type(node.op)
-            if kind is ast.Pow:
-                return _power(self.visit(node.left), self.visit(node.right))
-            if _BINARY_OPS.get(kind) not in OPS:
+            if kind is not ast.Pow and _BINARY_OPS.get(kind) not in OPS:
                 raise _refuse_operator(kind)
-            return OPS[_BINARY_OPS[kind]](self.visit(node.left), self.visit(node.right))
+            left, right = self.compile(node.left), self.compile(node.right)
+            if kind is ast.Pow:
+                return lambda inputs: _power(left(inputs), right(inputs))
+            return _binary(OPS[_BINARY_OPS[kind]], left, right)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
-                return OPS["neg"](self.visit(node.operand))
+                return _unary(OPS["neg"], self.compile(node.operand))
             if isinstance(node.op, ast.UAdd):
-                return self.visit(node.operand)
+                return self.compile(node.operand)
             raise _refuse_operator(type(node.op))
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -196,7 +269,7 @@ class _Evaluator:
             f"the functions {', '.join(sorted(FUNCTIONS))}"
         )
 
-    def _call(self, node: ast.Call) -> Value | float:
+    def _call(self, node: ast.Call) -> _Code:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
             raise ExpressionError(
@@ -205,22 +278,71 @@ class _Evaluator:
         name = node.func.id
         if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise ExpressionError(f"{name}: write the arguments in order, e.g. {name}(x)")
-        args = [self.visit(arg) for arg in node.args]
+        codes = [self.compile(arg) for arg in node.args]
         op = FUNCTIONS[name]
         arity = op.arity or 1
         fewest, most = arity + op.num_settings - len(op.defaults), arity + op.num_settings
-        if not fewest <= len(args) <= most:
-            raise ExpressionError(f"{name} takes {_arguments(op)}, got {len(args)}")
-        for setting_name, setting in zip(op.setting_names, args[arity:]):
-            if isinstance(setting, Value):
-                raise ExpressionError(
-                    f"{name}: its {setting_name} must be a fixed number, not depend on "
-                    "a variable")
-        return op(*args)
+        if not fewest <= len(codes) <= most:
+            raise ExpressionError(f"{name} takes {_arguments(op)}, got {len(codes)}")
+        if op.arity == len(codes) == 1 and not op.num_settings:
+            return _unary(op, codes[0])
+        if op.arity == len(codes) == 2 and not op.num_settings:
+            return _binary(op, codes[0], codes[1])
+        settings = list(zip(op.setting_names, range(arity, len(codes))))
+
+        def call(inputs: Mapping[str, Value]) -> Value | float:
+            args = [code(inputs) for code in codes]
+            for setting_name, i in settings:
+                if isinstance(args[i], Value):
+                    raise ExpressionError(
+                        f"{name}: its {setting_name} must be a fixed number, not depend on "
+                        "a variable")
+            return op(*args)
+
+        return call
 
 
-def _number(value: object, written: str | None) -> float:
-    """A number written in the expression: it stays a number (``x**2`` is pow(x; 2))."""
+def _variable(name: str) -> _Code:
+    """The input named `name`; an error naming it if it has no value."""
+    def load(inputs: Mapping[str, Value]) -> Value:
+        try:
+            return inputs[name]
+        except KeyError:
+            if name in FUNCTIONS:
+                raise ExpressionError(f"{name} is a function: call it, e.g. {name}(x)") from None
+            raise ExpressionError(
+                f"no value given for variable {name!r} (add {name}=...)") from None
+
+    return load
+
+
+def _unary(op: Op, operand: _Code) -> _Code:
+    """``op(x)``; on a Value, by the op's fast path for one input (as ``x.exp()`` is)."""
+    def apply(inputs: Mapping[str, Value]) -> Value | float:
+        x = operand(inputs)
+        return op.apply1(x) if isinstance(x, Value) else op(x)
+
+    return apply
+
+
+def _binary(op: Op, left: _Code, right: _Code) -> _Code:
+    """``op(a, b)``; on a Value, by the op's fast path for two inputs (as ``a + b`` is)."""
+    def apply(inputs: Mapping[str, Value]) -> Value | float:
+        a, b = left(inputs), right(inputs)
+        if isinstance(a, Value) or isinstance(b, Value):
+            return op.apply2(a, b)
+        return op(a, b)
+
+    return apply
+
+
+def _number(node: ast.Constant, source: str) -> float:
+    """A number written in the expression: it stays a number (``x**2`` is pow(x; 2)).
+
+    A number too large for a float is quoted as written in `source` (looked up
+    only then: finding a node's text reads the source from its start).
+    """
+    value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ExpressionError(f"only numbers are allowed, got {shorten(repr(value))}")
     try:
@@ -228,8 +350,8 @@ def _number(value: object, written: str | None) -> float:
     except OverflowError:  # an int literal of more than 308 digits
         number = math.inf
     if not math.isfinite(number):
-        raise ExpressionError(
-            f"the number {shorten(written or str(value))} is too large for a float")
+        written = ast.get_source_segment(source, node) or str(value)
+        raise ExpressionError(f"the number {shorten(written)} is too large for a float")
     return number
 
 

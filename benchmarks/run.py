@@ -6,7 +6,8 @@
 Every (workload, engine) pair runs in a fresh subprocess (`measure.py`), so
 memory and garbage-collector state never leak from one to the next. The ratio
 "vs micrograd" is micrograd's best time divided by the engine's, from this
-same run; "memory vs micrograd" is bytes per node divided by micrograd's.
+same run ("2.5x faster"; an engine that takes longer is "2.5x slower");
+"memory vs micrograd" is bytes per node divided by micrograd's.
 micrograd's backward recurses once per level of the graph: the row "micrograd"
 runs with the recursion limit raised (so it completes wherever memory allows and
 is the reference for the ratios), the row "micrograd, default limit" shows the
@@ -88,7 +89,7 @@ def table(results: list[dict[str, Any]]) -> str:
             elif engine.startswith("micrograd"):
                 speed = "—"
             elif seconds and micro.get("seconds"):
-                speed = f"{micro['seconds'] / seconds:.1f}x faster"
+                speed = speed_text(micro["seconds"], seconds)
             per_node = r.get("bytes_per_node")
             memory_text = f"{per_node:.0f}" if per_node is not None else "n/a"
             memory_ratio = "—"
@@ -104,6 +105,15 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"| {memory_text} | {memory_ratio} | {peak} | {agreement(r, reference)} |"
             )
     return "\n".join(lines)
+
+
+def speed_text(reference_seconds: float, seconds: float) -> str:
+    """How an engine's time compares with the reference's: "2.5x faster" or, for an
+    engine that takes longer, "2.5x slower" (never "0.4x faster")."""
+    ratio = reference_seconds / seconds
+    if ratio >= 1:
+        return f"{ratio:.1f}x faster"
+    return f"{1 / ratio:.1f}x slower"
 
 
 def environment() -> str:

@@ -23,6 +23,7 @@ import autograd
 from nn.cli import command as cli
 from nn.cli import common as cli_common
 from nn.cli import training as cli_train
+from nn.train import History
 
 SCRIPT = Path(sys.executable).with_name("backprop")
 
@@ -369,10 +370,12 @@ def _fit_interrupted_after(epochs_done: int):
     half-way through an update (the parameters are left half-changed)."""
 
     def fit(model, X, y, *, callback, **options):
+        history = History()
         for epoch in range(epochs_done):
             for p in model.parameters():
                 p.data += 1.0
-            callback(epoch, None)
+            history.losses.append(0.5)  # measured after the epoch, as fit does
+            callback(epoch, history)
         model.parameters()[0].data = 1e6  # the step being cut short
         raise KeyboardInterrupt
 
@@ -427,6 +430,9 @@ def test_20_an_expression_may_start_with_a_minus(tmp_path, argv, expected):
 @pytest.mark.parametrize("argv, words", [
     (["check", "--bogus", "x", "x=1"], ["unrecognized arguments: --bogus"]),
     (["graph", "x", "x=1", "-o", "-g.svg"], ["-o/--output", "expected one argument"]),
+    # issue 24: a formula may start with --, but an unknown option is still named
+    (["check", "--bogus", "x=1"], ["unrecognized arguments: --bogus"]),
+    (["check", "x", "x=1", "--eps"], ["--eps", "expected one argument"]),
 ])
 def test_20_options_are_still_options(tmp_path, argv, words):
     refused(backprop(*argv, cwd=tmp_path), *words)

@@ -6,12 +6,15 @@ checks) in `nn.cli.common`.
 
 Every user error (a bad expression, an unknown name, a missing variable, a bad
 option, a file that cannot be written) prints one line to stderr and exits
-with status 2; Ctrl-C prints one line and exits with 130; no traceback.
+with status 2; Ctrl-C prints one line and exits with 130; no traceback. What
+the user should know but does not stop the command (a variable given a value
+the formula does not use) is a warning line on stderr; the status is unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -32,48 +35,92 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 COMMANDS: tuple[Command, ...] = (*training.COMMANDS, *expressions.COMMANDS)
 
 
+DISTRIBUTION = "backprop-lab"  # the name pip knows the project by
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line on stderr and exit status 2."""
+    """argparse, but a bad option is one line on stderr and exit status 2.
+
+    The parser of `make_parser` also keeps each command's parser in `commands`.
+    """
+
+    commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         command = self.prog.removeprefix("backprop").strip()  # "train" or ""
         raise UsageError(f"{command}: {message}" if command else message)
 
 
-def make_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version of backprop-lab (read when asked)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 help: str | None = None) -> None:  # noqa: A002 (argparse's name)
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"{parser.prog} {installed_version()}")
+        parser.exit()
+
+
+def installed_version() -> str:
+    """The version of backprop-lab that pip installed (its metadata, not a copy here)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return f"(version unknown: {DISTRIBUTION} is not installed)"
+
+
+def make_parser() -> _Parser:
     parser = _Parser(prog="backprop", description="Learn and check backpropagation.",
                      epilog="Run 'backprop COMMAND --help' for the options of a command.")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
+    parser.commands = {}
     for command in COMMANDS:
         subparser = sub.add_parser(command.name, help=command.summary,
                                    description=command.summary)
-        subparser.set_defaults(run=command.run)
+        subparser.set_defaults(run=command.run, command=command.name)
         command.add_arguments(subparser)
+        parser.commands[command.name] = subparser
     return parser
 
 
-def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
-    """`parser.parse_args(argv)`, where an expression may start with a minus.
+def parse_arguments(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``backprop COMMAND ...``: options may come before, between or after the
+    command's other arguments, and an expression may start with ``-`` or ``--``.
 
-    argparse reads ``-log(sigmoid(x))`` as an unknown option. When parsing
-    fails, each argument that starts with a single ``-`` is tried as the
-    expression (hidden behind a space, which argparse never reads as an
-    option); the first try that parses and puts it in the expression's place
-    wins. Otherwise the first error stands.
+    The command's arguments are parsed with argparse's intermixed parsing, so
+    ``graph "x*x" -o f.svg x=1`` gives x=1 to the expression. argparse reads
+    ``-log(sigmoid(x))`` and ``--x`` as unknown options: when parsing fails, each
+    argument that starts with ``-`` is tried as the expression (hidden behind a
+    space, which argparse never reads as an option); the first try that parses
+    and puts it in the expression's place wins. One shaped like an option
+    (``--bogus``) wins only if every name in it is given a value (``--x x=1``).
+    Otherwise the first error stands. Without a command (``--help``,
+    ``--version``, a misspelt command), the whole parser answers.
     """
-    try:
+    command = parser.commands.get(argv[0]) if argv else None
+    if command is None:
         return parser.parse_args(argv)
+    rest = argv[1:]
+    try:
+        return command.parse_intermixed_args(rest)
     except UsageError:
-        for i, text in enumerate(argv):
-            if i == 0 or not text.startswith("-") or text.startswith("--") or len(text) < 2:
+        for i, text in enumerate(rest):
+            if not text.startswith("-") or len(text) < 2 or text == "--":
                 continue
             hidden = " " + text
             try:
-                args = parser.parse_args([*argv[:i], hidden, *argv[i + 1:]])
+                args = command.parse_intermixed_args([*rest[:i], hidden, *rest[i + 1:]])
             except UsageError:
                 continue
-            if getattr(args, "expression", None) == hidden:
+            if getattr(args, "expression", None) == hidden and (
+                    not text.startswith("--")
+                    or expressions.meant_as_formula(text, args.assignments)):
                 args.expression = text
                 return args
         raise
@@ -90,7 +137,11 @@ def print_usage(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `backprop` console script; returns the exit status."""
+    """The `backprop` command on `argv` (default: the command line); returns the exit status.
+
+    The console script calls it through `backprop_entry.main`, which turns a Ctrl-C
+    while this module is still being imported into one line as well.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     _never_fail_on_characters()
     try:

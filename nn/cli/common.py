@@ -20,6 +20,7 @@ import argparse
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -61,6 +62,16 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     """
     text = re.sub(r"\(\d+, '([^']*)'\)", r"\1", " ".join(text.split()))
     return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def warning_line(text: str) -> None:
+    """Print ``backprop: <text>`` as one line on stderr, after what stdout holds so far.
+
+    For something the user should know that does not stop the command (a variable
+    given a value but not used); the exit status is not changed.
+    """
+    sys.stdout.flush()
+    print(f"backprop: {one_line(text)}", file=sys.stderr)
 
 
 def describe(error: BaseException) -> str:
@@ -217,6 +228,14 @@ def directory_problem(directory: Path) -> str | None:
         # the only sure test (permissions, read-only disks, root): create a file
         with tempfile.TemporaryFile(dir=directory):
             pass
+    except FileNotFoundError as error:
+        if not directory.is_dir():  # removed meanwhile
+            return f"cannot write in {show_path(directory)}: {reason(error)}"
+        # the directory is there, yet the system answers "No such file or directory"
+        # for a new file in it: a special file system such as /proc, whose files
+        # only the kernel makes
+        return (f"cannot write in {show_path(directory)}: it exists but does not accept "
+                "new files")
     except OSError as error:
         return f"cannot write in {show_path(directory)}: {reason(error)}"
     return None

@@ -8,11 +8,12 @@ steps through its gradient.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from autograd import Value, topological_order
 from autograd.checks import checking
-from autograd.expression import ExpressionError, evaluate, parse_assignments
+from autograd.expression import ExpressionError, Formula, formula_syntax, parse_assignments
 from autograd.views import drawing, player
 from autograd.views.stepper import backward_steps, format_steps, number
 from nn.cli.common import (
@@ -24,26 +25,65 @@ from nn.cli.common import (
     real_option,
     reason,
     show_path,
+    warning_line,
 )
 
 GRAPH_MAX_VALUES = 1000  # a bigger picture is unreadable and slow to lay out
 
 
-def build_graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
-    """The graph of ``args.expression`` at ``args.assignments`` (UsageError if bad)."""
+def build_graph(args: argparse.Namespace) -> tuple[Formula, Value, dict[str, Value]]:
+    """The formula ``args.expression`` parsed, and its graph at ``args.assignments``.
+
+    Returns the formula (to evaluate again without parsing again), its output
+    and the input Values it uses. Mistakes are a UsageError; variables given a
+    value but not used by the formula are a warning line on stderr (their values
+    cannot change any number shown, so the command goes on).
+    """
     try:
-        return evaluate(args.expression, parse_assignments(args.assignments))
+        values = parse_assignments(args.assignments)
+        formula = Formula(args.expression)
+        output, inputs = formula.evaluate(values)
     except ExpressionError as error:
         raise UsageError(f"{args.command}: {error}") from None
     except (ArithmeticError, ValueError) as error:  # the engine refuses a number: log(-1)
         raise engine_error(args.command, error) from None
+    unused = [name for name in values if name not in inputs]
+    if unused:
+        one = len(unused) == 1
+        warning_line(f"{args.command}: warning: {', '.join(unused)} {'is' if one else 'are'} "
+                     f"not used by the formula ({'its value is' if one else 'their values are'}"
+                     " ignored)")
+    return formula, output, inputs
+
+
+_OPTION_SHAPED = re.compile(r"--[A-Za-z_][\w-]*")  # --x, --bogus, --no-grad
+
+
+def meant_as_formula(text: str, assignments: list[str]) -> bool:
+    """Whether an argument starting with ``--`` that argparse did not know is the formula.
+
+    ``--x`` (that is -(-x)) and ``--bogus`` look alike: one shaped like an option
+    is taken as the formula only if every name in it is given a value
+    (``backprop check --x x=1``); anything else (``--x*y``) is no option at all.
+    """
+    if not _OPTION_SHAPED.fullmatch(text):
+        return True
+    try:
+        names = Formula(text).names
+        given = parse_assignments(assignments)
+    except ExpressionError:
+        return False
+    return bool(names) and names <= given.keys()
 
 
 def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = formula_syntax()
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's lines as made
     parser.add_argument("expression",
                         help='a formula, e.g. "tanh(x*w + b)" (it may start with a minus)')
-    parser.add_argument("assignments", nargs="*", metavar="name=value",
-                        help="a value for each variable, e.g. x=0.5")
+    parser.add_argument("assignments", nargs="*", default=[], metavar="name=value",
+                        help="a value for each variable, e.g. x=0.5 (options may come before, "
+                             "between or after them)")
 
 
 # ---------------------------------------------------------------------------
@@ -71,14 +111,14 @@ def command_check(args: argparse.Namespace) -> int:
     (relu(x) at x = 0), or tolerances finer than finite differences can meet.
     A kink where the check still passes (abs(x) at x = 0) gets a note.
     """
-    output, inputs = build_graph(args)
+    formula, output, inputs = build_graph(args)
     names = list(inputs)
-    point: dict[str, float | Value] = {name: value.data for name, value in inputs.items()}
 
     def rebuilt(*values: Value) -> Value:
-        # the same expression on the checker's own leaves (for the gradient and for
-        # finite differences, which move one input at a time)
-        return evaluate(args.expression, {**point, **dict(zip(names, values))})[0]
+        # the same formula on the checker's own leaves (for the gradient and for finite
+        # differences, which move one input at a time): evaluated 2n + 1 times for n
+        # inputs, parsed once
+        return formula.evaluate(dict(zip(names, values)))[0]
 
     try:
         report = checking.gradcheck(rebuilt, [inputs[name] for name in names],
@@ -118,7 +158,7 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_graph(args: argparse.Namespace) -> int:
     """Draw the graph of an expression, after one backward pass, to an .svg/.png/.dot file."""
-    output, _ = build_graph(args)
+    _, output, _ = build_graph(args)
     size = len(topological_order(output))
     if size > GRAPH_MAX_VALUES:
         raise UsageError(f"graph: the expression makes {size} values; a picture shows at most "
@@ -155,7 +195,7 @@ def command_steps(args: argparse.Namespace) -> int:
     The player is written before the table is printed, so a failure prints
     only its error line.
     """
-    output, inputs = build_graph(args)
+    _, output, inputs = build_graph(args)
     try:
         steps = list(backward_steps(output))
     except (ArithmeticError, ValueError) as error:

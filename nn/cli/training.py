@@ -50,7 +50,16 @@ from nn.cli.common import (
 from nn.module import ACTIVATIONS, MLP
 from nn.optim import SGD, Adam, LinearDecay
 from nn.replay import save_training_player
-from nn.train import LOSSES, History, accuracy, fit, plot_decision_boundary, plot_history
+from nn.train import (
+    LOSSES,
+    History,
+    accuracy,
+    fit,
+    loss_function,
+    measure,
+    plot_decision_boundary,
+    plot_history,
+)
 
 # ---------------------------------------------------------------------------
 # backprop demo
@@ -262,6 +271,14 @@ BYTES_PER_NUMBER_OF_DATA = 50
 
 WHOLE_SET = 0  # --batch-size all: one step per epoch on the whole training set
 
+# Training has diverged when the loss after an epoch is over this many times the loss
+# before training (at least 1). Runs that learn stay far below: on moons and spirals,
+# SGD up to lr=100 and Adam up to lr=3 peak at most 160 times their first loss, while
+# lr=1e9 reaches 1e17 in the first epoch (and Adam at lr=10, 2,000-18,000 times: it
+# ends near chance).
+DIVERGENCE_GROWTH = 1000
+REFERENCE_SAMPLES = 64  # training samples the loss before training is measured on
+
 
 def _batch_size(text: str) -> int:
     """--batch-size: a positive integer, or "all" (`WHOLE_SET`) for the whole training set."""
@@ -427,13 +444,28 @@ def _write_replay(model: MLP, history: History, X_train: list[Any], y_train: lis
 
 def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
          s: dict[str, Any], args: argparse.Namespace) -> History:
-    """`fit`, with Ctrl-C and divergence each turned into one line (divergence: fit's
-    own message, "training diverged in epoch N: ...; lower the learning rate")."""
+    """`fit`, with Ctrl-C and divergence each turned into one line.
+
+    Divergence ends with "training diverged in epoch N: ...; lower the learning
+    rate": fit's own message (a number overflowed, an update was not finite), or
+    ours when the loss after an epoch is over `DIVERGENCE_GROWTH` times the loss
+    before training (taken as at least 1), or when a number of the forward pass
+    became nan once the weights had moved (huge weights: inf - inf).
+    """
     params = model.parameters()
-    done, weights = 0, [p.data for p in params]  # epochs finished, the weights after the last
+    initial = [p.data for p in params]
+    done, weights = 0, initial  # epochs finished, the weights after the last
+    before = _loss_before_training(model, X, y, s)
+    limit = DIVERGENCE_GROWTH * max(before, 1.0)
 
     def after_epoch(epoch: int, history: History) -> None:
         nonlocal done, weights
+        loss = history.losses[-1]
+        if loss > limit:
+            raise FloatingPointError(
+                f"training diverged in epoch {epoch + 1}: the loss grew from {before:.3g} "
+                f"before training to {loss:.3g}; lower the learning rate "
+                f"(lr={optimizer.lr:g})")
         done, weights = epoch + 1, [p.data for p in params]
 
     record_every = None if args.replay is None else math.ceil(s["epochs"] / REPLAY_SNAPSHOTS)
@@ -452,10 +484,24 @@ def _fit(model: MLP, optimizer: SGD | Adam, X: list[Any], y: list[Any],
                 _save(model, args.save, interrupted=True)
                 message += f"; saved the model after epoch {done} to {args.save}"
         raise Interrupted(message) from None
-    except (ArithmeticError, ValueError) as error:
-        # divergence is fit's FloatingPointError, whose message names the epoch and says
-        # to lower the learning rate: print it as it is, once; other errors, unlabelled
+    except ValueError as error:
+        if any(p.data != w for p, w in zip(params, initial)):
+            # after updates, a ValueError of the engine is a nan from huge weights
+            raise UsageError(f"train: training diverged in epoch {done + 1}: "
+                             f"{describe(error)}; lower the learning rate "
+                             f"(lr={optimizer.lr:g})") from None
         raise engine_error("train", error) from None
+    except ArithmeticError as error:
+        # divergence is fit's FloatingPointError (or ours, above), whose message names the
+        # epoch and says to lower the learning rate: print it as it is, once
+        raise engine_error("train", error) from None
+
+
+def _loss_before_training(model: MLP, X: list[Any], y: list[Any], s: dict[str, Any]) -> float:
+    """The loss (with its L2 term) of the untrained model on the first
+    `REFERENCE_SAMPLES` training samples: enough to tell a loss that explodes."""
+    return measure(model, X[:REFERENCE_SAMPLES], y[:REFERENCE_SAMPLES],
+                   loss_function(s["loss"]), s["l2"], model.parameters())[0]
 
 
 def _save(model: MLP, path: Path, interrupted: bool = False) -> None:
@@ -527,13 +573,19 @@ def _gigabytes(n_bytes: int) -> str:
 
 
 def _load_data(name: str, n_samples: int, seed: int) -> tuple[list[Any], list[Any]]:
-    loader, _ = DATASETS[name]
+    """The data set `name` with `n_samples` points (digits: a random subset)."""
+    loader, n_classes = DATASETS[name]
+    least = n_classes if loader is not None else 2  # a point per class; digits: train, test
+    if n_samples < least:
+        raise UsageError(f"train: --samples {n_samples}: {name} needs at least {least} "
+                         f"samples" + (" (one per class)" if loader is not None else ""))
     try:
         if loader is not None:
             return loader(n_samples, seed)
         X, y = datasets.load_digits()
     except (ImportError, ValueError) as error:
-        raise UsageError(f"train: {describe(error)}") from None
+        # the loaders name their argument n_samples: the user typed --samples
+        raise UsageError(f"train: {describe(error).replace('n_samples', '--samples')}") from None
     if n_samples > len(X):
         raise UsageError(f"train: --samples {n_samples}: digits has only {len(X)} samples")
     if n_samples < len(X):
