@@ -52,6 +52,7 @@ from autograd import sum as value_sum
 from autograd.backprop import gradients
 from autograd.files import write_atomically
 from autograd.views.drawing import Picture, visible
+from autograd.views.player import with_fresh_ids
 from nn import replay_page
 from nn.module import Module
 from nn.replay_page import Recording
@@ -78,7 +79,7 @@ class TrainingPlayer(str):
     """The replay's HTML (a str) that Jupyter displays as the page itself."""
 
     def _repr_html_(self) -> str:
-        return str(self)
+        return with_fresh_ids(self, "training-replay")
 
     def __repr__(self) -> str:
         return f"<training replay: {len(self):,} characters>"

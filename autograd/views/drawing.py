@@ -77,11 +77,16 @@ class DotNotFoundError(RuntimeError):
 
 class GraphDrawing(graphviz.Digraph):
     """A `graphviz.Digraph` that displays itself in Jupyter with the `dot` this
-    module finds (the system's, or graphviz-pure's), without its warnings."""
+    module finds (the system's, or graphviz-pure's), without its warnings.
+
+    As SVG, and as PNG too: a notebook opened from disk is untrusted, and JupyterLab
+    shows untrusted PNG but not untrusted SVG (it would show the text ``<GraphDrawing
+    at 0x...>`` instead)."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
-                          **kwargs: Any) -> dict[str, str]:
-        return {"image/svg+xml": render(self, "svg").decode("utf-8")}
+                          **kwargs: Any) -> dict[str, str | bytes]:
+        return {"image/svg+xml": render(self, "svg").decode("utf-8"),
+                "image/png": render(self, "png")}
 
 
 # ---------------------------------------------------------------------------

@@ -29,6 +29,8 @@ import html
 import json
 import os
 import pathlib
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +51,7 @@ class Player(str):
     """The player's HTML (a str) that Jupyter displays as the player itself."""
 
     def _repr_html_(self) -> str:
-        return str(self)
+        return with_fresh_ids(self, "backprop-player")
 
     def __repr__(self) -> str:  # short, so Jupyter does not also print the page as text
         return f"<backprop player: {self.count(_FRAME_MARK)} frames, {len(self)} characters>"
@@ -324,9 +326,20 @@ def _frame_data(frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
 
 
 def json_in_html(data: object) -> str:
-    """`data` as compact JSON to put inside a ``<script>`` element: ``</`` is written
-    ``<\\/`` (the same string to JSON), so no text in it can close the element."""
-    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    """`data` as compact JSON to put inside a ``<script>`` element: ``<``, ``>`` and ``&``
+    are written as JSON escapes (``\\u003c`` ...), the same strings to JSON, so no text
+    in it (a label such as ``<!--<script>`` or ``</script>``) is markup to the page."""
+    text = json.dumps(data, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def with_fresh_ids(page: str, kind: str) -> str:
+    """`page` with its id ``kind-<digest>`` (and every use of it) made new, so the same
+    page shown twice on one page (two Jupyter outputs) has two players that each work."""
+    found = re.search(rf"{re.escape(kind)}-[0-9a-f]+", page)
+    if found is None:
+        return page
+    return page.replace(found[0], f"{kind}-{secrets.token_hex(6)}")
 
 
 def save_player(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.Path:

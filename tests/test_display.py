@@ -1,0 +1,73 @@
+"""How drawings, players and replays display in Jupyter, where a learner opens them.
+
+A notebook opened from disk is untrusted: JupyterLab shows untrusted PNG but not SVG or
+scripts, so a drawing's output carries a PNG too. The same page displayed twice must work
+twice (its own ids each time), and no label can break the page's embedded data.
+(In a real JupyterLab: test_jupyterlab.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import autograd
+from autograd import Value
+from autograd.views.player import json_in_html
+
+
+def neuron() -> Value:
+    x, w = Value(0.5, label="x"), Value(-1.5, label="w")
+    y = (x * w + 2.0).tanh()
+    y.label = "y"
+    return y
+
+
+def test_a_drawing_displays_as_svg_and_as_png_for_untrusted_notebooks():
+    bundle = autograd.draw_graph(neuron())._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_same_player_displayed_twice_gets_its_own_ids_each_time():
+    player = autograd.player_html(neuron())
+    first, second = player._repr_html_(), player._repr_html_()
+    ids = [re.search(r'class="backprop-player" id="([^"]+)"', page)[1]
+           for page in (first, second)]
+    assert ids[0] != ids[1]
+    for page, own in zip((first, second), ids):
+        others = set(re.findall(r'backprop-player-[0-9a-z]+', page)) - {own}
+        assert not others, others  # every id and script reference renamed together
+    assert first.replace(ids[0], "X") == second.replace(ids[1], "X")
+
+
+def test_the_same_replay_displayed_twice_gets_its_own_ids_each_time():
+    import nn
+
+    X, y = nn.make_moons(20, noise=0.1, seed=0)
+    model = nn.MLP(2, [3, 1], seed=0)
+    history = nn.fit(model, X, y, epochs=2, record_every=1, progress=False)
+    page = nn.training_player_html(model, history, X, y)
+    first, second = page._repr_html_(), page._repr_html_()
+    ids = [re.search(r'class="training-replay" id="([^"]+)"', p)[1] for p in (first, second)]
+    assert ids[0] != ids[1]
+    assert first.replace(ids[0], "X") == second.replace(ids[1], "X")
+
+
+@pytest.mark.parametrize("text", ["<!--<script>", "</script><b>", "a<b&c>d", "\u2028"])
+def test_embedded_json_holds_no_character_the_html_parser_reads(text):
+    encoded = json_in_html({"label": text})
+    assert "<" not in encoded and ">" not in encoded and "&" not in encoded
+    assert json.loads(encoded) == {"label": text}
+
+
+def test_a_label_that_opens_a_comment_leaves_the_player_working():
+    x = Value(1.0, label="<!--<script>")
+    y = x * x
+    page = str(autograd.player_html(y))
+    data = re.findall(r'<script type="application/json" class="frames">(.*?)</script>', page,
+                      re.S)
+    assert len(data) == 1 and json.loads(data[0])  # the frames are intact JSON
+    assert "<!--" not in data[0]
