@@ -219,3 +219,19 @@ def test_16_a_directory_that_exists_but_takes_no_new_file_is_not_called_missing(
     assert status == 2 and out == ""
     one_error_line(err, "'/proc'", "does not accept new files")
     assert "No such file or directory" not in err
+
+
+def test_8_saving_to_a_symlink_to_a_fifo_is_refused_before_training(capsys, tmp_path,
+                                                                     monkeypatch):
+    # /dev/stdout is such a symlink: the library refuses it (autograd.files), and the
+    # command says so before any training, naming what the file is
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "stdout.json"
+    link.symlink_to(fifo)
+    trained: list[int] = []
+    monkeypatch.setattr("nn.cli.training.fit", lambda *a, **k: trained.append(1))
+    status, _, err = run(capsys, "train", "--epochs", "1", "--save", str(link))
+    assert status == 2 and not trained
+    one_error_line(err, "a symlink to a FIFO, not a regular file")
+    assert link.is_symlink() and fifo.exists()

@@ -26,6 +26,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograd.files import check_target
+
 USAGE_ERROR = 2
 INTERRUPTED = 130
 MAX_MESSAGE = 400  # characters of an error line; longer ones are cut
@@ -193,9 +195,8 @@ def output_file_problem(path: Path, suffixes: Collection[str] = ()) -> str | Non
         problem = _name_problem(path.parent, path.name)
         if problem is None and path.is_dir():
             problem = f"{show_path(path)} is a directory"
-        if problem is None and os.path.lexists(path) and not (path.is_symlink()
-                                                              or path.is_file()):
-            problem = f"{show_path(path)} exists and is not a regular file"
+        if problem is None:
+            check_target(path)  # what the library refuses: a FIFO, a device, /dev/stdout
     except OSError as error:
         problem = f"cannot use {show_path(path)}: {reason(error)}"
     return problem or directory_problem(path.parent)
