@@ -53,7 +53,7 @@ from autograd.backprop import gradients
 from autograd.files import write_atomically
 from autograd.views.drawing import Picture, visible
 from autograd.views.player import with_fresh_ids
-from nn import replay_page
+from nn import replay_page, train
 from nn.module import Module
 from nn.replay_page import Recording
 from nn.train import (
@@ -195,7 +195,7 @@ def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
     outputs = _output_count(model, X[0])
 
     def class_of(label: Any) -> int | None:
-        return _class_of(label, outputs)
+        return train.class_of(label, outputs)
 
     points = _chosen_points(X, y, X_test, y_test, limit, two_d, class_of)
     drawing = _Drawing(model, points[0], loss_fn)
@@ -415,15 +415,6 @@ def _output_count(model: Module[Any], x: Sequence[float]) -> int:
     with no_grad():
         output = model(list(map(float, x)))
     return len(output) if isinstance(output, list) else 1
-
-
-def _class_of(label: Any, outputs: int) -> int | None:
-    """The class `fit`'s accuracy compares a prediction with: for one output, 1 if the label
-    equals 1, else 0 (as labels 0/1 and -1/+1 are counted); for K outputs, the k in 0..K-1
-    the label equals, else None (a label such as "cat" or 1.5 that no prediction equals)."""
-    if outputs == 1:
-        return 1 if label == 1 else 0
-    return next((k for k in range(outputs) if label == k), None)
 
 
 def _epochs_text(epochs: list[int]) -> str:

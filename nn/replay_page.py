@@ -32,11 +32,11 @@ from typing import Any
 from autograd.views.drawing import NEGATIVE, NO_FLOW, POSITIVE, Picture, render, visible
 from autograd.views.player import json_in_html
 from autograd.views.stepper import number
-from nn.train import CLASS_COLOURS
+from nn.train import CLASS_COLOURS, NO_CLASS_COLOUR
 
 CHART_WIDTH, CHART_HEIGHT = 330, 150
 CHART_MARGIN = {"left": 46, "right": 10, "top": 12, "bottom": 30}
-NO_CLASS = "#94a3b8"  # the grey of a point whose label is no class index ("cat", 1.5)
+NO_CLASS = NO_CLASS_COLOUR  # the grey of a point whose label is no class index ("cat", 1.5)
 NEEDS_JAVASCRIPT = ("This replay needs JavaScript, which is off here (or the notebook is not "
                     "trusted): turn it on to see the boundary, the curves and the network "
                     "move with the epochs.")

@@ -384,8 +384,15 @@ def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequen
     gy = [y_min + (y_max - y_min) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
         grid = [[predict(model([a, b])) for a in gx] for b in gy]
-    classes = 1 + max(max(map(max, grid)), *(class_index(label) for label in [*y, *tests[1]]))
+        first = model([gx[0], gy[0]])
+    outputs = len(first) if isinstance(first, list) else 1
+    classes = max(2, outputs, 1 + max(map(max, grid)))
     colours = [class_colour(k) for k in range(classes)]
+
+    def colour(label: Any) -> str:  # a label no prediction equals ("cat", 1.5): grey
+        k = class_of(label, outputs)
+        return NO_CLASS_COLOUR if k is None else colours[k]
+
     figure = _figure(figsize=(5.6, 5))
     axes = figure.subplots()
     axes.contourf(gx, gy, grid, levels=[k - 0.5 for k in range(classes + 1)], colors=colours,
@@ -393,7 +400,7 @@ def _boundary_figure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequen
     for points, labels, marker, size in ((X, y, "o", 28), (*tests, "^", 44)):
         if len(points) > 0:  # a numpy array has no truth value
             axes.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=size,
-                         c=[colours[class_index(label)] for label in labels],
+                         c=[colour(label) for label in labels],
                          edgecolors="black", linewidths=0.6)
     axes.set_xlim(x_min, x_max)
     axes.set_ylim(y_min, y_max)
@@ -438,9 +445,16 @@ def _boundary_legend(colours: list[str], with_test: bool) -> list[Any]:
     return handles
 
 
-def class_index(label: Any) -> int:
-    """A label as the class index plots use (−1 becomes 0, like a one-output prediction)."""
-    return 0 if label == -1 else int(label)
+NO_CLASS_COLOUR = "#94a3b8"  # grey: a label that is no class index (always counted wrong)
+
+
+def class_of(label: Any, outputs: int) -> int | None:
+    """The class `fit`'s accuracy compares a prediction with: for one output, 1 if the label
+    equals 1, else 0 (as labels 0/1 and -1/+1 are counted); for K outputs, the k in 0..K-1
+    the label equals, else None (a label such as "cat" or 1.5 that no prediction equals)."""
+    if outputs == 1:
+        return 1 if label == 1 else 0
+    return next((k for k in range(outputs) if label == k), None)
 
 
 def epoch_axis_label(history: History) -> str:
@@ -469,11 +483,12 @@ def _history_figure(history: History) -> Any:
     epochs = range(1, len(history.losses) + 1)
     figure = _figure(figsize=(9, 3.5))
     left, right = figure.subplots(1, 2)
-    left.plot(epochs, history.losses, label="train")
-    right.plot(epochs, [100 * a for a in history.accuracies], label="train")
+    dot = {"marker": "o"} if len(history.losses) == 1 else {}  # a line of one point is none
+    left.plot(epochs, history.losses, label="train", **dot)
+    right.plot(epochs, [100 * a for a in history.accuracies], label="train", **dot)
     if history.test_losses:
-        left.plot(epochs, history.test_losses, "--", label="test")
-        right.plot(epochs, [100 * a for a in history.test_accuracies], "--", label="test")
+        left.plot(epochs, history.test_losses, "--", label="test", **dot)
+        right.plot(epochs, [100 * a for a in history.test_accuracies], "--", label="test", **dot)
         left.legend()
         right.legend(loc="lower right")  # accuracy curves end near the top
     all_losses = history.losses + history.test_losses

@@ -355,6 +355,32 @@ def test_the_history_plot_says_what_one_epoch_is() -> None:
     assert list(line.get_xdata()) == [1, 2] and list(line.get_ydata()) == full.losses
 
 
+def test_a_one_epoch_history_plot_marks_its_single_point() -> None:
+    # issue 24, item 16: a line through one point draws nothing (empty axes)
+    from nn.train import _history_figure
+
+    one = nn.History(losses=[0.7], accuracies=[0.5], test_losses=[0.8], test_accuracies=[0.4])
+    for axes in _history_figure(one).axes:
+        assert all(line.get_marker() not in (None, "None", "") for line in axes.get_lines())
+    two = nn.History(losses=[0.7, 0.6], accuracies=[0.5, 0.6])
+    assert _history_figure(two).axes[0].get_lines()[0].get_marker() in (None, "None", "")
+
+
+def test_the_boundary_plot_takes_word_labels_as_fit_counts_them() -> None:
+    # issue 24, item 15's rule for plots: int("cat") failed; a label no prediction equals
+    # is grey, and 1.5 is not class 1
+    from matplotlib.colors import to_hex
+
+    from nn.train import NO_CLASS_COLOUR, _boundary_figure, class_colour
+
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    model = MLP(2, [3, 2], seed=0)
+    axes = _boundary_figure(model, X, ["cat", 1, 1.5, 0], 10, None, None, None).axes[0]
+    (points,) = [c for c in axes.collections if len(c.get_offsets()) == 4]
+    assert [to_hex(c) for c in points.get_facecolors()] == [
+        NO_CLASS_COLOUR, class_colour(1), NO_CLASS_COLOUR, class_colour(0)]
+
+
 # ---------------------------------------------------------------------------
 # numpy arrays are data too; an overflow is divergence (review findings)
 # ---------------------------------------------------------------------------
