@@ -71,3 +71,21 @@ def test_a_label_that_opens_a_comment_leaves_the_player_working():
                       re.S)
     assert len(data) == 1 and json.loads(data[0])  # the frames are intact JSON
     assert "<!--" not in data[0]
+
+
+def test_a_networks_png_for_notebooks_is_scaled_to_the_output_width_and_small():
+    import io
+
+    from PIL import Image
+
+    import nn
+    from nn import losses
+
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    loss = losses.binary_hinge(model([Value(0.3, label="x0"), Value(-0.2, label="x1")]), 1)
+    loss.backward()
+    png = autograd.draw_graph(loss, collapse=2)._repr_mimebundle_()["image/png"]
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.width <= 12.5 * 96 + 1  # fits a notebook's output (about 1,200 px)
+        assert image.mode == "P"  # 256 colours
+    assert len(png) < 200_000  # bytes in the saved notebook (it was 580 KB)

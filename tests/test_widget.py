@@ -145,7 +145,7 @@ def test_without_a_dot_program_the_page_gets_the_dot_source_and_viz_js(monkeypat
     def no_dot(*args, **kwargs):
         raise drawing.DotNotFoundError("no dot here")
 
-    monkeypatch.setattr(widget, "render", no_dot)
+    monkeypatch.setattr(drawing, "find_dot", no_dot)  # as in browser Python
     _, y = neuron()
     view = autograd.widget(y)
     assert view.svg == "" and view.dot.startswith("digraph")

@@ -34,6 +34,7 @@ project), so ``pip install`` alone is enough. ``.dot`` files need no program.
 from __future__ import annotations
 
 import html
+import io
 import os
 import pathlib
 import re
@@ -86,7 +87,7 @@ class GraphDrawing(graphviz.Digraph):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, str | bytes]:
         return {"image/svg+xml": render(self, "svg").decode("utf-8"),
-                "image/png": render(self, "png")}
+                "image/png": display_png(self)}
 
 
 # ---------------------------------------------------------------------------
@@ -155,6 +156,26 @@ def render(digraph: graphviz.Digraph, format: str = "svg") -> bytes:  # noqa: A0
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"{binary} failed to render: {' '.join(message[-3:])}")
     return result.stdout
+
+
+DISPLAY_WIDTH = 12.5  # inches: at 96 dots per inch, about the width of a notebook's output
+
+
+def display_png(digraph: graphviz.Digraph, width: float = DISPLAY_WIDTH) -> bytes:
+    """A PNG of `digraph` to show in a notebook where SVG is not shown (an untrusted one):
+    scaled down to `width` inches if wider (Graphviz's ``size``), and in 256 colours when
+    Pillow is there (matplotlib brings it), so a network's picture stays small."""
+    limited = digraph.copy()
+    limited.attr(size=f"{width:g},{10 * width:g}")
+    png = render(limited, "png")
+    try:
+        from PIL import Image
+    except ImportError:  # the picture in full colour
+        return png
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").quantize(256).save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def save(digraph: graphviz.Digraph, path: str | os.PathLike[str]) -> pathlib.Path:

@@ -34,7 +34,7 @@ import traitlets
 
 from autograd.backprop import recompute, zero_grad
 from autograd.core import Constant, Value, as_float
-from autograd.views.drawing import Picture, render, visible
+from autograd.views.drawing import Picture, display_png, render, visible
 from autograd.views.player import ROOMY_LABELS, Frame, edge_labels, player_frames
 from autograd.views.trace import Trace, record
 
@@ -203,6 +203,7 @@ class GraphWidget(anywidget.AnyWidget):
     def _show(self, trace: Trace, frames: list[Frame] | None = None) -> None:
         frames = frames if frames is not None else self._frames()
         picture = self.picture
+        self._grads = frames[-1].grads  # the picture of the finished pass (a saved PNG)
         self.labels = edge_labels(picture, frames)
         self.frames = [{"texts": picture.texts(frame.grads), "caption": frame.caption,
                         "current": frame.current,
@@ -226,10 +227,10 @@ class GraphWidget(anywidget.AnyWidget):
         data: dict[str, Any] = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = f"{self!r} ({RUN_TO_INTERACT})"
         try:
-            picture = self.picture.digraph()
+            picture = self.picture.digraph(self._grads)
             picture.attr(label=RUN_TO_INTERACT, labelloc="b", fontsize="11",
                          fontcolor="#64748b")
-            data["image/png"] = render(picture, "png")
+            data["image/png"] = display_png(picture)
         except (OSError, RuntimeError):
             pass  # no dot: the widget alone
         return bundle
