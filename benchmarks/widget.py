@@ -20,10 +20,8 @@ from timing import REPEATS, best_wall_time
 import autograd
 import nn
 from autograd import Value
+from autograd.views import widget
 from nn import losses
-
-SYNCED = ("svg", "dot", "renderer", "anchors", "frames", "labels", "frame", "inputs", "asked",
-          "explain", "groups", "toggle", "error")
 
 
 def demo_net() -> Value:
@@ -48,7 +46,7 @@ def main() -> None:
         root = make()
         first, view = best_wall_time(lambda: autograd.widget(root, **options))  # noqa: B023
         changed, _ = best_wall_time(lambda: view.set(**change))  # noqa: B023
-        state = json.dumps({key: getattr(view, key) for key in SYNCED})
+        state = json.dumps({key: getattr(view, key) for key in widget.GraphWidget.STATE})
         bundle = view._repr_mimebundle_()
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         png = len(data.get("image/png", b""))

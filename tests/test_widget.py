@@ -176,6 +176,11 @@ def test_clicking_a_collapsed_group_opens_it(demo_net):
     drawn = {node.label for node in view.picture.scalars}  # its values, one by one now
     assert {"layer1.neuron0.w0", "layer1.neuron0.w1", "layer1.neuron0.b"} <= drawn
     assert view.svg.count('class="node"') > len(view.groups)
+    (box,) = [title for title, name in view.closable.items() if name == "layer1.neuron0"]
+    assert f"<title>{box}</title>" in view.svg  # the page finds the box by its title
+    view.toggle = "close:layer1.neuron0"  # a click on the box closes it again
+    assert view.expanded == [] and group_id in view.groups
+    assert not {"layer1.neuron0.w0"} & {node.label for node in view.picture.scalars}
 
 
 def test_bad_options_are_refused_by_name():

@@ -683,7 +683,7 @@ def _group_label(fields: Sequence[str], show_grad: bool) -> str:
             + "".join(rows) + "</TABLE>>")
 
 
-def _cluster_name(path: tuple[str, ...]) -> str:
+def cluster_name(path: tuple[str, ...]) -> str:
     """A Graphviz cluster id that no two paths share (net-1 and net_1 stay apart)."""
     return "cluster_" + "_".join(part.encode("utf-8", "surrogatepass").hex() for part in path)
 
@@ -700,7 +700,7 @@ def _add_boxes(graph: graphviz.Digraph,
     if rankdir in ("LR", "RL"):  # dot stacks the first box lowest: so neuron0 goes on top
         children.reverse()
     for child in children:
-        with graph.subgraph(name=_cluster_name(child)) as box:
+        with graph.subgraph(name=cluster_name(child)) as box:
             box.attr(label=_html_text(child[-1]), style="rounded,filled", color="#94a3b8",
                      fillcolor=CLUSTER_COLOURS[(len(child) - 1) % len(CLUSTER_COLOURS)],
                      fontname="Helvetica", fontsize="11")

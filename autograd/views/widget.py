@@ -34,7 +34,7 @@ import traitlets
 
 from autograd.backprop import recompute, zero_grad
 from autograd.core import Constant, Value, as_float
-from autograd.views.drawing import Picture, display_png, render, visible
+from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
 from autograd.views.player import ROOMY_LABELS, Frame, edge_labels, player_frames
 from autograd.views.trace import Trace, record
 
@@ -82,8 +82,14 @@ class GraphWidget(anywidget.AnyWidget):
     explain = traitlets.Dict().tag(sync=True)  # node id -> its chain rule, as text
     # ids of the collapsed groups (a click opens one)
     groups: traitlets.List[str] = traitlets.List().tag(sync=True)
-    toggle = traitlets.Unicode("").tag(sync=True)  # a group id the page asks to open/close
+    # the box (cluster) of each opened group, by its title in the SVG -> the group's name
+    closable = traitlets.Dict().tag(sync=True)
+    toggle = traitlets.Unicode("").tag(sync=True)  # a group the page asks to open or close
     error = traitlets.Unicode("").tag(sync=True)  # why the last change was refused
+
+    #: The state above, by name (what the page reads).
+    STATE = ("svg", "dot", "renderer", "anchors", "frames", "labels", "frame", "inputs",
+             "asked", "explain", "groups", "closable", "toggle", "error")
 
     def __init__(self, root: Value, *, collapse: int | None = None,
                  expand: Sequence[str] = (), digits: int = 4, rankdir: str = "LR") -> None:
@@ -153,14 +159,20 @@ class GraphWidget(anywidget.AnyWidget):
             self.error = ""
 
     def _on_toggle(self, change: dict[str, Any]) -> None:
-        group_id = change["new"]
-        if not group_id:
+        """The page asks to open a collapsed group (its id) or to close an opened one
+        (``close:`` and its name)."""
+        asked = change["new"]
+        if not asked:
             return
+        self.toggle = ""
         names = {self.picture.group_ids[key]: group.name
                  for key, group in self.picture.groups.items()}
-        if group_id in names:
-            self.expanded.append(names[group_id])
-        self.toggle = ""
+        if asked in names:
+            self.expanded.append(names[asked])
+        elif asked.startswith("close:") and asked[len("close:"):] in self.expanded:
+            self.expanded.remove(asked[len("close:"):])
+        else:
+            return
         self.picture = self._picture()
         self._lay_out()
 
@@ -183,6 +195,7 @@ class GraphWidget(anywidget.AnyWidget):
                          for edge, text in labels.items()})
         self.anchors = self.picture.anchors()
         self.groups = sorted(self.picture.group_id_set)
+        self.closable = {cluster_name(tuple(name.split("."))): name for name in self.expanded}
         self.dot = digraph.source
         try:
             svg = render(digraph, "svg").decode("utf-8")

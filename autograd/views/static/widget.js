@@ -118,7 +118,16 @@ async function render({model, el}) {
   function explain(event) {
     if (parts.viewport.dataset.dragged) { delete parts.viewport.dataset.dragged; return; }
     const node = event.target.closest("g.node");
-    if (!node) { return; }
+    if (!node) {  // the box of an opened group: close it again
+      const cluster = event.target.closest("g.cluster");
+      const title = cluster && cluster.querySelector("title");
+      const name = title && (model.get("closable") || {})[title.textContent];
+      if (name) {
+        model.set("toggle", "close:" + name);
+        model.save_changes();
+      }
+      return;
+    }
     const id = node.id.replace(/_op$/, "");
     const texts = model.get("explain");
     if (id in texts) {
