@@ -4,6 +4,8 @@ driven over the DevTools protocol)."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 import shutil
@@ -21,6 +23,7 @@ import autograd
 import nn
 from autograd import Value, backward_steps, player_html, save_player, tanh
 from autograd.views.drawing import Picture
+from autograd.views.player import STATIC, code_of
 from autograd.views.trace import record
 from nn import losses
 from tests.test_performance_behaviour import random_graphs
@@ -290,12 +293,12 @@ class DevTools:
     def texts_of(self, node_id: str) -> list[str]:
         """The texts the SVG shows now in one drawn node (by its id in the drawing)."""
         return self.evaluate(
-            f"[...document.querySelector('[id$=\"-{node_id}\"]').querySelectorAll('text')]"
-            ".map(t => t.textContent)")
+            f"[...document.querySelector('.backprop-player [id=\"{node_id}\"]')"
+            ".querySelectorAll('text')].map(t => t.textContent)")
 
     def classes_of(self, node_id: str) -> list[str]:
         return self.evaluate(
-            f"[...document.querySelector('[id$=\"-{node_id}\"]').classList]")
+            f"[...document.querySelector('.backprop-player [id=\"{node_id}\"]').classList]")
 
     def close(self) -> None:
         self.socket.close()
@@ -415,7 +418,7 @@ def test_a_dead_neurons_frame_draws_no_red_edge_in_headless_chromium(browser, tm
     assert len(edges) == 16 and frames[k]["cur"][0].startswith("g")  # a neuron of layer 2
     strokes = page.evaluate(
         f"{json.dumps(edges)}.map(id => getComputedStyle("
-        "document.querySelector('[id$=\"-' + id + '\"] path')).stroke)")
+        "document.querySelector('.backprop-player [id=\"' + id + '\"] path')).stroke)")
     assert len(strokes) == 16 and "rgb(214, 39, 40)" not in strokes  # not the red of .active
     assert page.evaluate("document.querySelectorAll('.receiving').length") == 0
 
@@ -446,3 +449,181 @@ def test_without_javascript_the_player_says_it_needs_it_and_shows_no_numbers(bro
     assert "needs JavaScript" in page.evaluate("document.querySelector('.needs-js').textContent")
     for part in (".picture", ".controls", ".caption"):
         assert not page.evaluate(f"{RENDERED}('{part}')"), part
+
+
+# ---------------------------------------------------------------------------
+# One front-end with the widget: static/graph.js + player.js, a pannable view, viz.js
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chromium(tmp_path) -> Iterator[Any]:
+    """Open a page (HTML text) in headless Chromium once its player has shown a frame;
+    yields a function (html, name) -> tests.browser.Page."""
+    from tests.browser import Chromium
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium; see .ci/run)")
+    with Chromium(tmp_path / "profile") as browser_:
+        def open_page(page: str, name: str = "player") -> Any:
+            path = tmp_path / f"{name}.html"
+            path.write_text(page, encoding="utf-8")
+            tab = browser_.new_page(width=1100, height=900)
+            tab.navigate(path.as_uri())
+            tab.wait_for("[...document.querySelectorAll('.backprop-player')]"
+                         ".every(p => p.dataset.current !== undefined)", "the player's frame 0")
+            return tab
+        yield open_page
+
+
+def node_texts(page: Any, node_id: str, player: int = 0) -> list[str]:
+    """The texts one drawn node of the `player`-th player on the page shows now."""
+    return page.evaluate(
+        f"[...document.querySelectorAll('.backprop-player')[{player}]"
+        f".querySelector('[id=\"{node_id}\"]').querySelectorAll('text')]"
+        ".map(t => t.textContent)")
+
+
+def hand_built_net() -> Value:
+    """micrograd-style 2-2-1: two tanh neurons, one linear output, every value labelled."""
+    x = [Value(2.0, label="x1"), Value(0.0, label="x2")]
+    hidden = []
+    for j in range(2):
+        w = [Value(0.5 - j, label=f"w{j}{i}") for i in range(2)]
+        b = Value(0.1, label=f"b{j}")
+        hidden.append((w[0] * x[0] + w[1] * x[1] + b).tanh())
+    v = [Value(-0.3, label="v0"), Value(0.8, label="v1")]
+    out = v[0] * hidden[0] + v[1] * hidden[1]
+    out.label = "out"
+    return out
+
+
+def test_a_hand_built_2_2_1_net_opens_readable_and_follows_the_step(chromium, tmp_path):
+    # squeezed to the page's width, its node text was about 4 px high
+    page = chromium(str(player_html(hand_built_net())), "net")
+    page.screenshot(tmp_path / "net.png")
+    heights = page.evaluate("[...document.querySelectorAll('.backprop-player .node text')]"
+                            ".map(t => t.getBoundingClientRect().height)")
+    assert min(h for h in heights if h > 0) >= 9.5  # about 10 px text or more
+    frames = int(page.evaluate("document.querySelector('.backprop-player').dataset.frames"))
+    for k in range(1, frames):  # the view follows the highlighted step
+        page.click(".next")
+        inside = page.evaluate(
+            "(() => { const p = document.querySelector('.picture').getBoundingClientRect();"
+            " const c = document.querySelector('.picture .node.current').getBoundingClientRect();"
+            " return c.left >= p.left && c.right <= p.right && c.top >= p.top"
+            " && c.bottom <= p.bottom; })()")
+        assert inside, f"frame {k}: the current node is out of view"
+    page.screenshot(tmp_path / "net_last.png")
+    scale = float(page.evaluate("document.querySelector('.picture').dataset.scale"))
+    page.click(".zoom-in")
+    assert float(page.evaluate("document.querySelector('.picture').dataset.scale")) > scale
+    page.click(".fit")  # the whole graph: every node inside the view
+    assert page.evaluate(
+        "(() => { const p = document.querySelector('.picture').getBoundingClientRect();"
+        " return [...document.querySelectorAll('.picture .node')].every(n => {"
+        " const r = n.getBoundingClientRect(); return r.left >= p.left - 1"
+        " && r.right <= p.right + 1 && r.top >= p.top - 1 && r.bottom <= p.bottom + 1; }); })()")
+    page.screenshot(tmp_path / "net_fit.png")
+
+
+# What JupyterLab's style does to the HTML of an output (its selectors, as JupyterLab 4 has
+# them): every svg at most as wide as the output, every pre without border or padding.
+JUPYTERLAB_STYLE = """<style>
+.jp-RenderedHTMLCommon img, .jp-RenderedHTMLCommon svg { max-width: 100%; height: auto; }
+.jp-ThemedContainer .jp-RenderedHTMLCommon pre { border: 0; padding: 0;
+  background-color: #ffffff; }
+</style>"""
+
+
+def test_inside_jupyterlabs_style_the_player_keeps_its_scale_and_caption(chromium, tmp_path):
+    # seen in JupyterLab: max-width 100% squeezed the svg to the output's width under the
+    # view's own scale (6 px text), and the caption lost its box
+    page = str(player_html(hand_built_net()))
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    page = page.replace(body, f'{JUPYTERLAB_STYLE}<div class="jp-ThemedContainer">'
+                              f'<div class="jp-RenderedHTMLCommon">{body}</div></div>')
+    tab = chromium(page, "jupyterlab_style")
+    tab.screenshot(tmp_path / "jupyterlab_style.png")
+    caption = tab.evaluate("(() => { const c = getComputedStyle("
+                           "document.querySelector('.backprop-player .caption'));"
+                           " return [c.borderTopStyle, c.paddingTop]; })()")
+    assert caption[0] == "solid" and caption[1] != "0px"
+    heights = tab.evaluate("[...document.querySelectorAll('.backprop-player .node text')]"
+                           ".map(t => t.getBoundingClientRect().height)")
+    assert min(h for h in heights if h > 0) >= 9.5
+
+
+def test_the_picture_pans_with_a_drag_and_zooms_with_the_wheel(chromium):
+    page = chromium(str(player_html(hand_built_net())), "pan")
+    left, top, width, height = page.box(".picture")
+    x, y = left + width / 2, top + height / 2
+    where = "document.querySelector('.picture .node').getBoundingClientRect().left"
+    before = page.evaluate(where)
+    page.call("Input.dispatchMouseEvent", type="mousePressed", x=x, y=y, button="left",
+              clickCount=1)
+    page.call("Input.dispatchMouseEvent", type="mouseMoved", x=x + 120, y=y, button="left")
+    page.call("Input.dispatchMouseEvent", type="mouseReleased", x=x + 120, y=y, button="left",
+              clickCount=1)
+    assert page.evaluate(where) == pytest.approx(before + 120, abs=1)  # dragged along
+    scale = float(page.evaluate("document.querySelector('.picture').dataset.scale"))
+    page.call("Input.dispatchMouseEvent", type="mouseWheel", x=x, y=y, deltaX=0, deltaY=-120)
+    page.wait_for(f"Number(document.querySelector('.picture').dataset.scale) > {scale}",
+                  "the wheel to zoom in")
+    page.click(".zoom-out")
+    page.click(".zoom-out")
+    assert float(page.evaluate("document.querySelector('.picture').dataset.scale")) < scale
+
+
+def test_two_copies_of_the_same_page_on_one_page_each_play_on_their_own(chromium):
+    # the very same HTML twice (no fresh ids): each copy's script finds its own player
+    page = str(player_html(neuron()))
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    tab = chromium(page.replace(body, body + body), "twice")
+    assert tab.evaluate("document.querySelectorAll('.backprop-player').length") == 2
+    for _ in range(3):
+        tab.click(".backprop-player:nth-of-type(2) .next")
+    assert tab.evaluate("[...document.querySelectorAll('.backprop-player')]"
+                        ".map(p => p.dataset.current)") == ["0", "3"]
+    assert node_texts(tab, "v0", 0) == ["x", "data 0.5", "grad 0"]
+    assert node_texts(tab, "v0", 1) == ["x", "data 0.5", "grad -0.4206"]
+    assert tab.evaluate("[...document.querySelectorAll('.backprop-player')]"
+                        ".map(p => p.querySelectorAll('.current').length)") == [0, 2]  # ×, its op
+
+
+def test_the_script_and_style_are_the_shared_static_files():
+    page = str(player_html(neuron()))
+    for name in ("graph.js", "player.js"):  # their code, without the comment lines
+        code = code_of((STATIC / name).read_text(encoding="utf-8"))
+        assert len(code) > 1000 and code in page, name
+    assert (STATIC / "player.css").read_text(encoding="utf-8") in page
+    assert page.count("<script>") == 1 and page.count("<style>") == 1
+
+
+def test_with_no_dot_program_the_page_lays_the_graph_out_with_viz_js(chromium, monkeypatch,
+                                                                     tmp_path):
+    from autograd.views import drawing, player
+
+    viz = (STATIC / "viz.js").read_text(encoding="utf-8")
+    with_dot = str(player_html(neuron()))
+    assert viz[:2000] not in with_dot and len(with_dot.encode()) < 100_000  # pages stay small
+
+    def no_dot(*args: Any, **kwargs: Any) -> bytes:
+        raise drawing.DotNotFoundError("no dot here")
+
+    monkeypatch.setattr(player, "render", no_dot)
+    page = str(player_html(neuron()))
+    assert "<svg" not in page
+    packed = re.search(r'<script type="text/plain" class="renderer">(.*?)</script>', page)[1]
+    assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == viz
+    assert len(page.encode()) < 700_000  # viz.js packed (as JSON it would be 3.7 MB)
+    tab = chromium(page, "viz")
+    drawn = tab.evaluate("document.querySelectorAll('.picture g.node').length")
+    assert drawn == with_dot.count('class="node"') == 9  # x, w, b, ×, +, tanh and their ops
+    assert node_texts(tab, "v0") == ["x", "data 0.5", "grad 0"]
+    for _ in range(3):
+        tab.click(".next")
+    assert node_texts(tab, "v0") == ["x", "data 0.5", "grad -0.4206"]
+    assert "current" in tab.evaluate("[...document.querySelector('.picture [id=\"v2\"]')"
+                                     ".classList]")
+    tab.screenshot(tmp_path / "viz.png")

@@ -12,10 +12,18 @@ JavaScript the page says that it needs it, and shows no numbers.
 
 The page needs no network. The graph is laid out and drawn ONCE, as one inline
 SVG; each frame is data (which node is highlighted, which texts change, which
-edges carry a gradient yet), applied to that SVG by a few lines of inline
-JavaScript. So nothing moves between frames and the page stays small. In
-Jupyter, `player_html` returns an object that displays itself (it has
-``_repr_html_``); ``str()`` gives the HTML.
+edges carry a gradient yet), applied to that SVG by the page's script. So nothing
+moves between frames and the page stays small. The picture sits in a viewport:
+drag to pan, the wheel or +/− to zoom, "fit" shows the whole graph; it opens
+fitted to the width but with node text about 10 px high, and the view follows the
+highlighted step. Where there is no `dot` program (browser Python), the page
+carries the DOT source and viz.js (Graphviz compiled to WebAssembly) and lays the
+graph out itself. In Jupyter, `player_html` returns an object that displays
+itself (it has ``_repr_html_``); ``str()`` gives the HTML.
+
+The front-end is the widget's: ``static/graph.js`` (shared) and ``static/player.js``
+inlined in one ``<script>``, ``static/player.css`` in a ``<style>``; every lookup is
+made inside the player's own element, so copies of a page on one page each work.
 
 The graph's ``.grad`` values are not touched: the pass is recorded
 (`autograd.views.trace.record`) and played from zero gradients.
@@ -23,7 +31,10 @@ The graph's ``.grad`` values are not touched: the pass is recorded
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
+import gzip
 import hashlib
 import html
 import json
@@ -38,13 +49,14 @@ from typing import Any
 from autograd import validate
 from autograd.core import Constant, Value
 from autograd.files import write_atomically
-from autograd.views.drawing import Picture, render, step_labels, visible
+from autograd.views.drawing import DotNotFoundError, Picture, render, step_labels, visible
 from autograd.views.network import Group
 from autograd.views.stepper import format_step, number
 from autograd.views.trace import Step, record
 
 MAX_FRAMES = 300
 ROOMY_LABELS = 150  # up to this many edges, the layout makes room for their labels
+STATIC = pathlib.Path(__file__).parent / "static"  # the front-end files the page inlines
 
 
 class Player(str):
@@ -227,10 +239,11 @@ def _flows(picture: Picture, frames: Sequence[Frame]) -> dict[str, float]:
     return flows
 
 
-def _svg(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
-         flows: dict[str, float], prefix: str) -> str:
-    """The one SVG: laid out with the widest text each field shows in any frame
-    (`texts`: each frame's)."""
+def _picture(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],
+             flows: dict[str, float]) -> tuple[str, str]:
+    """The one picture, laid out with the widest text each field shows in any frame
+    (`texts`: each frame's): ``(svg, "")``, or ``("", dot source)`` where no `dot` program
+    can draw it (the page then lays the source out itself)."""
     widest = {node_id: [max((t[node_id][k] for t in texts), key=len)
                         for k in range(len(fields))]
               for node_id, fields in texts[0].items()}
@@ -239,9 +252,41 @@ def _svg(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str, li
     digraph = picture.digraph(widest=widest, edge_labels=edge_labels(picture, frames),
                               label_all=True, flows=flows,
                               as_xlabels=len(picture.links) > ROOMY_LABELS)
-    svg = render(digraph, "svg").decode("utf-8")
-    svg = svg[svg.index("<svg"):]
-    return svg.replace(' id="', f' id="{prefix}')
+    try:
+        svg = render(digraph, "svg").decode("utf-8")
+    except (DotNotFoundError, OSError):  # no dot program here (browser Python)
+        return "", digraph.source
+    return svg[svg.index("<svg"):], ""
+
+
+@functools.cache
+def static_file(name: str) -> str:
+    """The text of a front-end file in ``static/`` (read once)."""
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def packed_renderer() -> str:
+    """viz.js as a page without `dot` carries it: base64 of its gzip (0.6 MB; as JSON it
+    would be 3.7 MB, its WebAssembly being a string of control characters, each a 6-byte
+    escape). The page unpacks it (graph.js: graphUnpack)."""
+    source = (STATIC / "viz.js").read_bytes()
+    return base64.b64encode(gzip.compress(source, mtime=0)).decode("ascii")
+
+
+def code_of(source: str) -> str:
+    """JavaScript `source` without its comment lines and blank lines: the code a page
+    inlines (the comments are read in the files)."""
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() and not line.lstrip().startswith("//"))
+
+
+def _script(player_id: str) -> str:
+    """The page's one script: graph.js and player.js in a function of their own (nothing
+    global: two players on one page do not clash), starting the player `player_id`."""
+    return "\n".join(["(function () {", code_of(static_file("graph.js")),
+                      code_of(static_file("player.js")),
+                      f'playerStart(playerRoot("{player_id}"));', "})();"])
 
 
 def player_html(root: Value, *, title: str = "Backpropagation, step by step",
@@ -268,10 +313,10 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
                          f"max_frames={max_frames}; {hint}, or pass a larger max_frames")
     digest = hashlib.sha1("".join(f.caption for f in frames).encode()).hexdigest()[:10]
     player_id = f"backprop-player-{digest}"
-    prefix = f"{player_id}-"
     texts = [picture.texts(frame.grads) for frame in frames]  # each frame's, once
     flows = _flows(picture, frames)
     data = _frame_data(frames, texts, flows)
+    svg, dot = _picture(picture, frames, texts, flows)
     title = html.escape(visible(title))
     parts = [
         "<!DOCTYPE html>",
@@ -280,7 +325,7 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         "</head><body>",
         f'<div class="backprop-player" id="{player_id}" tabindex="0" '
         f'data-frames="{len(frames)}">',
-        f"<style>{_CSS.replace('PLAYER', '#' + player_id)}</style>",
+        f"<style>{static_file('player.css')}</style>",
         f"<h3>{title}</h3>",
         f"<p class=\"needs-js\">{NEEDS_JAVASCRIPT}</p>",
         # hidden until the script shows the first frame: without it, the picture would
@@ -292,15 +337,23 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         'aria-label="frame">',
         '<button type="button" class="next" title="next (right arrow)">Next &#9654;</button>',
         f'<span class="position">frame 0 of {len(frames) - 1}</span>',
-        "</div>",
-        '<pre class="caption" hidden></pre>',
-        f'<div class="picture" hidden>{_svg(picture, frames, texts, flows, prefix)}</div>',
+        '<span class="view">',
+        '<button type="button" class="fit" title="show the whole graph">fit</button>',
+        '<button type="button" class="zoom-in" title="zoom in (or the wheel)">+</button>',
+        '<button type="button" class="zoom-out" title="zoom out (or the wheel)">&minus;</button>',
+        "</span></div>",
+        '<div class="picture" hidden title="drag to pan, the wheel zooms">'
+        f'{svg or LAYING_OUT}</div>',
+        '<pre class="caption" hidden></pre>',  # below: the picture stays where it is
         f'<script type="application/json" class="frames">{json_in_html(data)}</script>',
         f'<script type="application/json" class="anchors">'
         f"{json_in_html(picture.anchors())}</script>",
-        f"<script>{_SCRIPT.replace('PLAYER_ID', player_id).replace('PREFIX', prefix)}</script>",
-        "</div></body></html>",
     ]
+    if dot:  # no dot program: the page lays the graph out with viz.js
+        parts += [f'<script type="application/json" class="dot">{json_in_html(dot)}'
+                  "</script>",
+                  f'<script type="text/plain" class="renderer">{packed_renderer()}</script>']
+    parts += [f"<script>{_script(player_id)}</script>", "</div></body></html>"]
     return Player("\n".join(parts))
 
 
@@ -353,118 +406,7 @@ def save_player(root: Value, path: str | os.PathLike[str], **options: Any) -> pa
 
 NEEDS_JAVASCRIPT = ("This player needs JavaScript, which is off here (or the notebook is not "
                     "trusted): turn it on to step through the pass.")
+LAYING_OUT = '<div class="loading">laying out the graph…</div>'
 
-_CSS = """
-PLAYER { font-family: Helvetica, Arial, sans-serif; outline: none; }
-PLAYER [hidden] { display: none !important; }
-PLAYER .needs-js { color: #b91c1c; }
-PLAYER .controls { display: flex; gap: 0.6em; align-items: center; margin: 0.4em 0; }
-PLAYER .slider { flex: 1; max-width: 30em; }
-PLAYER .picture svg { max-width: 100%; height: auto; }
-PLAYER .caption { background: #f8fafc; border: 1px solid #e2e8f0; padding: 0.6em;
-                  white-space: pre-wrap; font-size: 0.9em; min-height: 4em; }
-PLAYER .edge text { visibility: hidden; }
-PLAYER .edge.active text { visibility: visible; fill: #d62728; }
-PLAYER .edge.active path, PLAYER .edge.active polygon { stroke: #d62728; stroke-width: 2.5; }
-PLAYER .edge.active polygon { fill: #d62728; }
-PLAYER .edge.silent path { stroke: #64748b; stroke-width: 1; stroke-dasharray: 4 3; }
-PLAYER .edge.silent polygon { stroke: #64748b; fill: #64748b; }
-PLAYER .edge.waiting path { stroke: #cbd5e1; stroke-width: 0.6; }
-PLAYER .edge.waiting polygon { stroke: #cbd5e1; fill: #cbd5e1; }
-PLAYER .node.current polygon, PLAYER .node.current ellipse, PLAYER .node.current path
-  { stroke: #d62728; stroke-width: 3; }
-PLAYER .node.current text { fill: #d62728; }
-PLAYER .node.receiving polygon, PLAYER .node.receiving ellipse, PLAYER .node.receiving path
-  { stroke: #ff7f0e; stroke-width: 2.5; }
-"""
-
-# Plain JavaScript: texts and classes of the one SVG change; nothing is redrawn.
-_SCRIPT = """
-(function () {
-  const player = document.getElementById("PLAYER_ID");
-  player.querySelectorAll("[hidden]").forEach(function (e) { e.removeAttribute("hidden"); });
-  player.querySelector(".needs-js").remove();
-  const frames = JSON.parse(player.querySelector("script.frames").textContent);
-  const anchors = JSON.parse(player.querySelector("script.anchors").textContent);
-  const slider = player.querySelector(".slider");
-  const position = player.querySelector(".position");
-  const caption = player.querySelector(".caption");
-  const texts = {};  // drawn node id -> its <text> elements, in the order they are drawn
-  function textsOf(id) {
-    if (!(id in texts)) {
-      const group = document.getElementById("PREFIX" + id);
-      texts[id] = group ? Array.from(group.querySelectorAll("text")) : [];
-    }
-    return texts[id];
-  }
-  function element(id) { return document.getElementById("PREFIX" + id); }
-  // The SVG was drawn with the widest text of every field: keep each text where its
-  // cell puts it (centred, or at the right edge) when a shorter one replaces it.
-  Object.keys(anchors).forEach(function (id) {
-    textsOf(id).forEach(function (text, k) {
-      const code = anchors[id][k];
-      if (code !== "m" && code !== "e") { return; }
-      const box = text.getBBox();
-      text.setAttribute("text-anchor", code === "m" ? "middle" : "end");
-      text.setAttribute("x", String(code === "m" ? box.x + box.width / 2 : box.x + box.width));
-    });
-  });
-  const flowing = new Set();
-  frames.forEach(function (frame) { frame.on.forEach(function (id) { flowing.add(id); }); });
-  let current = 0;
-  function show(index) {
-    current = Math.max(0, Math.min(frames.length - 1, index));
-    const started = new Set();
-    for (let k = 0; k <= current; k++) {  // texts: frame 0 sets all, later frames change some
-      frames[k].t.forEach(function (change) {
-        const text = textsOf(change[0])[change[1]];
-        if (text) { text.textContent = change[2]; }
-      });
-      frames[k].on.forEach(function (id) { started.add(id); });
-    }
-    player.querySelectorAll(".current, .receiving, .active, .silent").forEach(function (e) {
-      e.classList.remove("current", "receiving", "active", "silent");
-    });
-    flowing.forEach(function (id) {
-      const edge = element(id);
-      if (edge) { edge.classList.toggle("waiting", !started.has(id)); }
-    });
-    const frame = frames[current];
-    function mark(ids, name) {
-      ids.forEach(function (id) { const e = element(id); if (e) { e.classList.add(name); } });
-    }
-    mark(frame.cur, "current");
-    mark(frame.rec, "receiving");
-    mark(frame.act, "active");
-    mark(frame.zero, "silent");
-    caption.textContent = frame.c;
-    slider.value = String(current);
-    position.textContent = "frame " + current + " of " + (frames.length - 1);
-    player.dataset.current = String(current);
-  }
-  player.querySelector(".previous").addEventListener("click", function () { show(current - 1); });
-  player.querySelector(".next").addEventListener("click", function () { show(current + 1); });
-  slider.addEventListener("input", function () { show(Number(slider.value)); });
-  function onKey(event) {
-    if (event.target === slider) { return; }  // the slider moves itself
-    const moves = {ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1};
-    if (event.key in moves) { show(current + moves[event.key]); }
-    else if (event.key === "Home") { show(0); }
-    else if (event.key === "End") { show(frames.length - 1); }
-    else { return; }
-    event.preventDefault();
-  }
-  player.addEventListener("keydown", onKey);
-  // Alone in its own page, the arrow keys work without clicking the player first.
-  if (document.body.children.length === 1) {
-    document.addEventListener("keydown", function (event) {
-      if (!player.contains(event.target)) { onKey(event); }
-    });
-  }
-  const wanted = /frame=(\\d+)/.exec(window.location.hash);
-  show(wanted ? Number(wanted[1]) : 0);
-})();
-"""
-
-__all__ = ["MAX_FRAMES", "Frame", "Player", "json_in_html", "player_frames", "player_html",
-           "save_player"]
+__all__ = ["MAX_FRAMES", "STATIC", "Frame", "Player", "json_in_html", "player_frames",
+           "player_html", "save_player"]

@@ -2,6 +2,27 @@
 // place, its highlights, pan and zoom. Shared by the views' front-ends (the widget's module
 // is this file followed by widget.js). Plain functions: no globals but these names.
 
+// A number as the drawings print it: Python's format(x, ".4g") for digits = 4 ("0" for
+// -0; "–" for a number that is missing).
+function graphNumber(x, digits) {
+  digits = digits || 4;
+  if (x === null || x === undefined) { return "–"; }
+  if (x === 0) { return "0"; }
+  // JavaScript rounds a tie (1234.5 to 4 digits) away from zero, Python to even: 1234
+  const scale = Math.pow(10, digits - 1 - Math.floor(Math.log10(Math.abs(x))));
+  const scaled = Math.abs(x) * scale, below = Math.floor(scaled);
+  if (scaled - below === 0.5 && below % 2 === 0) { x = Math.sign(x) * below / scale; }
+  const parts = x.toExponential(digits - 1).split("e");
+  const e = Number(parts[1]);
+  if (e < -4 || e >= digits) {
+    const mantissa = parts[0].replace(/\.?0+$/, "");
+    return mantissa + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
+  }
+  let text = x.toFixed(Math.max(0, digits - 1 - e));
+  if (text.indexOf(".") >= 0) { text = text.replace(/\.?0+$/, ""); }
+  return text === "-0" ? "0" : text;
+}
+
 // Every lookup is made inside `root` (the view's own element), never in the whole document,
 // so two copies of one view on a page each work (their SVGs may hold the same ids).
 function graphElement(root, id) {
@@ -171,4 +192,29 @@ async function graphLayOut(dot, source) {
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+// What follow() of graphPanZoom can bring into view as one: the box around the elements
+// `ids` that are drawn (a step's node and its op node), or null when none is.
+function graphSpan(root, ids) {
+  const elements = ids.map(function (id) { return graphElement(root, id); })
+    .filter(function (element) { return element !== null; });
+  if (!elements.length) { return null; }
+  return {getBoundingClientRect: function () {
+    const boxes = elements.map(function (element) { return element.getBoundingClientRect(); });
+    const left = Math.min.apply(null, boxes.map(function (b) { return b.left; }));
+    const top = Math.min.apply(null, boxes.map(function (b) { return b.top; }));
+    const right = Math.max.apply(null, boxes.map(function (b) { return b.right; }));
+    const bottom = Math.max.apply(null, boxes.map(function (b) { return b.bottom; }));
+    return {left: left, top: top, right: right, bottom: bottom, width: right - left,
+            height: bottom - top};
+  }};
+}
+
+// Text that Python packed as base64 of its gzip-compressed UTF-8, unpacked (a page carries
+// viz.js so: about 0.6 MB, where JSON would spend 3.7 MB on its WebAssembly's bytes).
+async function graphUnpack(packed) {
+  const bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return await new Response(stream).text();
 }
