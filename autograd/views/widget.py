@@ -35,7 +35,13 @@ import traitlets
 from autograd.backprop import recompute, zero_grad
 from autograd.core import Constant, Value, as_float
 from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
-from autograd.views.player import ROOMY_LABELS, Frame, edge_labels, player_frames
+from autograd.views.player import (
+    ROOMY_LABELS,
+    Frame,
+    edge_labels,
+    packed_renderer,
+    player_frames,
+)
 from autograd.views.trace import Trace, record
 
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -70,7 +76,7 @@ class GraphWidget(anywidget.AnyWidget):
 
     svg = traitlets.Unicode("").tag(sync=True)  # the laid-out picture ("" if no dot)
     dot = traitlets.Unicode("").tag(sync=True)  # its DOT source, for the page to lay out
-    renderer = traitlets.Unicode("").tag(sync=True)  # viz.js, sent only when svg is ""
+    renderer = traitlets.Unicode("").tag(sync=True)  # viz.js, packed; only when svg is ""
     anchors = traitlets.Dict().tag(sync=True)  # node id -> how its texts are aligned
     # per step of the pass: every node's texts, the highlights, the caption
     frames: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
@@ -203,7 +209,7 @@ class GraphWidget(anywidget.AnyWidget):
             self.renderer = ""
         except (OSError, RuntimeError):  # no dot program here (browser Python)
             self.svg = ""
-            self.renderer = (STATIC / "viz.js").read_text(encoding="utf-8")
+            self.renderer = packed_renderer()  # viz.js, packed (graph.js: graphUnpack)
         self._show(trace, frames)
 
     def _frames(self) -> list[Frame]:

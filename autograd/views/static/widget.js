@@ -72,7 +72,7 @@ async function render({model, el}) {
       holder.innerHTML = source;
       svg = holder.querySelector("svg");
     } else {
-      svg = await graphLayOut(model.get("dot"), model.get("renderer"));
+      svg = await graphLayOut(model.get("dot"), await graphUnpack(model.get("renderer")));
     }
     parts.viewport.innerHTML = "";
     parts.viewport.append(svg);
