@@ -32,9 +32,10 @@ without the L2 term (the same for every point). The page multiplies an input
 by dL/da to show a weight's gradient as that product, and does no other math.
 
 The network is laid out once, and each epoch is data (numbers rounded to the
-4 significant digits the drawings show) that a little inline JavaScript puts
-into the one SVG, as in `autograd.views.player`. The model is left with the weights
-it had, and no ``.grad`` is touched.
+4 significant digits the drawings show) that the page's script (``nn/static/replay.js``)
+puts into the one SVG, as in `autograd.views.player`. The model is left with the weights
+it had, and no ``.grad`` is touched. `View` computes what a page shows of a model at one
+moment; the live view of a running `fit` (`nn.live`) uses it too.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ from autograd import Value, no_grad, topological_order, validate
 from autograd import sum as value_sum
 from autograd.backprop import gradients
 from autograd.files import write_atomically
-from autograd.views.drawing import Picture, visible
+from autograd.views.drawing import NEGATIVE, NO_FLOW, POSITIVE, Picture, visible
 from autograd.views.player import with_fresh_ids
 from nn import replay_page, train
 from nn.module import Module
 from nn.replay_page import Recording
 from nn.train import (
+    CLASS_COLOURS,
+    NO_CLASS_COLOUR,
     History,
     LossFunction,
     loss_function,
@@ -65,7 +68,7 @@ from nn.train import (
     predict,
 )
 
-__all__ = ["TrainingPlayer", "save_training_player", "training_player_html"]
+__all__ = ["TrainingPlayer", "View", "save_training_player", "training_player_html"]
 
 DIGITS = 4  # significant digits of the numbers stored and shown
 MAX_POINTS = 200  # 2-D data: points whose backward pass the page holds (evenly chosen)
@@ -139,15 +142,11 @@ def training_player_html(model: Module[Any], history: History,
         raise ValueError(f"X_test and y_test: {len(X_test)} samples, {len(y_test)} labels")
     resolution = validate.integer(resolution, "resolution", minimum=2, maximum=MAX_RESOLUTION)
     loss_fn = loss_function(history.loss, "history.loss")
-    two_d = all(len(x) == 2 for x in X)
-    if max_points is None:
-        limit = MAX_POINTS if two_d else MAX_SAMPLES
-    else:
-        limit = validate.integer(max_points, "max_points", minimum=1)
+    limit = None if max_points is None else validate.integer(max_points, "max_points",
+                                                             minimum=1)
     original = model.state_dict()
     try:
-        recording = _record(model, history, X, y, X_test, y_test, loss_fn, two_d, limit,
-                            resolution)
+        recording = _record(model, history, X, y, X_test, y_test, loss_fn, limit, resolution)
     finally:
         model.load_state_dict(original)
     return TrainingPlayer(replay_page.page(recording, title))
@@ -188,74 +187,127 @@ def _point_graph(model: Module[Any], point: Point,
 
 def _record(model: Module[Any], history: History, X: Sequence[Sequence[float]],
             y: Sequence[Any], X_test: Sequence[Sequence[float]] | None,
-            y_test: Sequence[Any] | None, loss_fn: LossFunction, two_d: bool, limit: int,
+            y_test: Sequence[Any] | None, loss_fn: LossFunction, limit: int | None,
             resolution: int) -> Recording:
     first_epoch, first_state = history.snapshots[0]
     model.load_state_dict(first_state)
-    outputs = _output_count(model, X[0])
-
-    def class_of(label: Any) -> int | None:
-        return train.class_of(label, outputs)
-
-    points = _chosen_points(X, y, X_test, y_test, limit, two_d, class_of)
-    drawing = _Drawing(model, points[0], loss_fn)
+    view = View(model, X, y, X_test, y_test, loss_fn, loss_text(history.loss, history.l2),
+                limit=limit, resolution=resolution)
     static: dict[str, Any] = {
-        "model": str(model),
-        "train_count": len(X),
-        "test_count": 0 if X_test is None else len(X_test),
+        **view.static,
         "snapshots": len(history.snapshots),
         "snapshot_epochs": _epochs_text([epoch for epoch, _ in history.snapshots]),
         "epochs": len(history.losses),
         "steps_per_epoch": history.steps_per_epoch,
-        "parameters": [visible(name) for name, _ in drawing.named],
-        "points": [{"x": _rounded(p.x), "y": class_of(p.label), "label": _label_text(p.label),
-                    "split": p.split, "index": p.index} for p in points],
-        "two_d": two_d,
-        "classes": max(outputs, 2),
-        **drawing.static(),
-        "loss": _loss_text(history),
         "curves": _curves(model, history, X, y, X_test, y_test, loss_fn, first_epoch,
                           first_state),
-        "has_test": X_test is not None,
     }
-    X_every = [*X, *(X_test if X_test is not None else [])]
-    bounds = plane_bounds(X_every) if two_d else None
-    others: list[Point] = []  # 2-D points drawn without a backward pass (beyond max_points)
-    if bounds is not None:
-        chosen = {(p.split, p.index) for p in points}
-        others = [p for p in _chosen_points(X, y, X_test, y_test, len(X_every), True,
-                                            class_of)
-                  if (p.split, p.index) not in chosen]
-        static.update(bounds=bounds, resolution=resolution,
-                      others=[{"x": _rounded(p.x), "y": class_of(p.label), "split": p.split}
-                              for p in others])
-    else:
-        static.update(class_set="test" if X_test is not None else "training",
-                      pixels=_pixel_range(points))
-    X_classes, y_classes = (X_test, y_test) if X_test is not None and y_test is not None \
-        else (X, y)
     frames = []
     for epoch, state in history.snapshots:
         model.load_state_dict(state)
-        frame: dict[str, Any] = {"epoch": epoch,
-                                 "w": _rounded(state[name] for name, _ in drawing.named)}
-        numbers = [drawing.numbers(model, point, loss_fn) for point in points]
-        frame["points"] = [_rounded(row) for row, _ in numbers]
-        frame["predicted"] = [predicted for _, predicted in numbers]
-        if bounds is not None:
-            frame["boundary"] = _boundary(model, bounds, resolution)
-            with no_grad():
-                frame["others_predicted"] = [predict(model(p.x)) for p in others]
-        else:
-            frame["class_accuracy"] = _class_accuracy(model, X_classes, y_classes,
-                                                      static["classes"], class_of)
-        frames.append(frame)
+        frames.append({"epoch": epoch, **view.frame(model)})
     last = frames[-1]["points"]
-    static["start_point"] = max(range(len(points)), key=lambda i: last[i][0])  # worst at the end
-    return Recording(drawing.picture, static, frames)
+    static["start_point"] = max(range(len(last)), key=lambda i: last[i][0])  # worst at the end
+    return Recording(view.drawing.picture, static, frames)
 
 
-class _Drawing:
+class View:
+    """What a training page shows of one model and its data, whatever its weights: the
+    points whose forward and backward pass it can show (`points`: all 2-D points, or an
+    even spread; sample images of each class otherwise), the network drawn once
+    (`drawing`), and `static`, the data every moment shares (see `nn.replay_page`).
+    `frame` computes the numbers of one moment: the model's weights as they are.
+
+    The replay makes one frame per snapshot; the live widget (`nn.live`) one per record of
+    a running `fit`. `loss_label` is how the page names the loss (``hinge + 0.0001·Σw²``).
+    """
+
+    def __init__(self, model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+                 X_test: Sequence[Sequence[float]] | None, y_test: Sequence[Any] | None,
+                 loss_fn: LossFunction, loss_label: str, *, limit: int | None = None,
+                 resolution: int = RESOLUTION) -> None:
+        self.loss_fn = loss_fn
+        self.two_d = two_d = all(len(x) == 2 for x in X)
+        if limit is None:
+            limit = MAX_POINTS if two_d else MAX_SAMPLES
+        outputs = output_count(model, X[0])
+        self.classes = max(outputs, 2)
+
+        def class_of(label: Any) -> int | None:
+            return train.class_of(label, outputs)
+
+        self.class_of = class_of
+        self.points = points = chosen_points(X, y, X_test, y_test, limit, two_d, class_of)
+        self.drawing = drawing = Drawing(model, points[0], loss_fn)
+        static: dict[str, Any] = {
+            "model": str(model),
+            "train_count": len(X),
+            "test_count": 0 if X_test is None else len(X_test),
+            "parameters": [visible(name) for name, _ in drawing.named],
+            "points": [{"x": rounded(p.x), "y": class_of(p.label), "label": label_text(p.label),
+                        "split": p.split, "index": p.index} for p in points],
+            "two_d": two_d,
+            "classes": self.classes,
+            **drawing.static(),
+            "loss": loss_label,
+            "has_test": X_test is not None,
+            "colours": {"positive": POSITIVE, "negative": NEGATIVE, "mixed": NO_FLOW,
+                        "classes": list(CLASS_COLOURS), "no_class": NO_CLASS_COLOUR},
+            "anchors": drawing.picture.anchors(),
+        }
+        X_every = [*X, *(X_test if X_test is not None else [])]
+        self.bounds = bounds = plane_bounds(X_every) if two_d else None
+        self.resolution = resolution
+        self.others: list[Point] = []  # 2-D points drawn without a backward pass
+        if bounds is not None:
+            chosen = {(p.split, p.index) for p in points}
+            self.others = [p for p in chosen_points(X, y, X_test, y_test, len(X_every), True,
+                                                    class_of)
+                           if (p.split, p.index) not in chosen]
+            static.update(bounds=bounds, resolution=resolution,
+                          others=[{"x": rounded(p.x), "y": class_of(p.label), "split": p.split}
+                                  for p in self.others])
+        else:
+            static.update(class_set="test" if X_test is not None else "training",
+                          pixels=pixel_range(points))
+        self.class_data = (X_test, y_test) if X_test is not None and y_test is not None \
+            else (X, y)
+        self.static = static
+
+    def frame(self, model: Module[Any], numbers_of: Sequence[int] | None = None, *,
+              exact: bool = False, class_accuracy: bool = True) -> dict[str, Any]:
+        """The numbers of one moment, with the weights `model` has now: ``w`` (every
+        weight, in the order of ``static["parameters"]``), ``points`` (for each point,
+        its loss and each drawn value's data and gradient: a list for every point, or with
+        `numbers_of`, a dict ``{"i": numbers}`` for those points only), ``predicted`` (the
+        class of every point), then the boundary and the predictions of the other points
+        (2-D data) or, if `class_accuracy`, each class's accuracy. Numbers are rounded to
+        the 4 significant digits the page shows, unless `exact`.
+        """
+        round_ = (lambda numbers: [float(v) for v in numbers]) if exact else rounded
+        frame: dict[str, Any] = {"w": round_(p.data for _, p in model.named_parameters())}
+        if numbers_of is None:
+            numbers = [self.drawing.numbers(model, point, self.loss_fn) for point in self.points]
+            frame["points"] = [round_(row) for row, _ in numbers]
+            frame["predicted"] = [predicted for _, predicted in numbers]
+        else:
+            frame["points"] = {str(i): round_(self.drawing.numbers(model, self.points[i],
+                                                                   self.loss_fn)[0])
+                               for i in numbers_of}
+            with no_grad():
+                frame["predicted"] = [predict(model(p.x)) for p in self.points]
+        if self.bounds is not None:
+            frame["boundary"] = boundary(model, self.bounds, self.resolution)
+            with no_grad():
+                frame["others_predicted"] = [predict(model(p.x)) for p in self.others]
+        elif class_accuracy:
+            X_classes, y_classes = self.class_data
+            frame["class_accuracy"] = per_class_accuracy(model, X_classes, y_classes,
+                                                         self.classes, self.class_of)
+        return frame
+
+
+class Drawing:
     """The network drawn once (from one point's graph), and which of its values the page
     shows: the inputs drawn on their own, and each neuron's rows (``a``, ``h``).
 
@@ -287,9 +339,9 @@ class _Drawing:
                                    self.tracked)})
         self.summarised = [self.position[node] for node in picture.summarised]
         if not self.neurons:
-            raise ValueError("the replay draws the network one node per neuron, found by "
-                             "parameter labels such as layer1.neuron0.w0 (as nn.MLP's); this "
-                             "model's parameters have none")
+            raise ValueError("the replay and the live view draw the network one node per "
+                             "neuron, found by parameter labels such as layer1.neuron0.w0 (as "
+                             "nn.MLP's); this model's parameters have none")
 
     def static(self) -> dict[str, Any]:
         picture = self.picture
@@ -368,7 +420,7 @@ def _edge_weights(picture: Picture, parameter_index: dict[int, int]) -> list[dic
     return edges
 
 
-def _chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
+def chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
                    X_test: Sequence[Sequence[float]] | None, y_test: Sequence[Any] | None,
                    limit: int, two_d: bool,
                    class_of: Callable[[Any], int | None]) -> list[Point]:
@@ -391,7 +443,7 @@ def _chosen_points(X: Sequence[Sequence[float]], y: Sequence[Any],
     by_class: dict[tuple[int, int, str], list[Point]] = {}
     for point in pool:
         k = class_of(point.label)
-        key = (0, k, "") if k is not None else (1, 0, _label_text(point.label))
+        key = (0, k, "") if k is not None else (1, 0, label_text(point.label))
         by_class.setdefault(key, []).append(point)
     chosen: list[Point] = []
     queues = [by_class[k] for k in sorted(by_class)]
@@ -410,7 +462,7 @@ def _spread(points: list[Point], count: int) -> list[Point]:
     return [points[math.floor(k * len(points) / count)] for k in range(count)]
 
 
-def _output_count(model: Module[Any], x: Sequence[float]) -> int:
+def output_count(model: Module[Any], x: Sequence[float]) -> int:
     """How many outputs the model has: 1 for a single score."""
     with no_grad():
         output = model(list(map(float, x)))
@@ -424,7 +476,7 @@ def _epochs_text(epochs: list[int]) -> str:
     return f"{epochs[0]}, {epochs[1]}, {epochs[2]}, ..., {epochs[-1]}"
 
 
-def _boundary(model: Module[Any], bounds: tuple[tuple[float, float], tuple[float, float]],
+def boundary(model: Module[Any], bounds: tuple[tuple[float, float], tuple[float, float]],
               resolution: int) -> str:
     """The model's prediction on a grid over the plane, row by row from the top (largest
     x1), left to right: one byte per cell, 16 × class + how sure (0-15: the margin
@@ -454,7 +506,7 @@ def _grid_points(bounds: tuple[tuple[float, float], tuple[float, float]],
             for row in range(resolution) for column in range(resolution)]
 
 
-def _class_accuracy(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+def per_class_accuracy(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
                     classes: int, class_of: Callable[[Any], int | None]) -> list[float | None]:
     """The share of each class's samples predicted right (None for a class without any);
     a label that is no class index is in no class."""
@@ -495,13 +547,13 @@ def _curves(model: Module[Any], history: History, X: Sequence[Sequence[float]],
     return curves
 
 
-def _loss_text(history: History) -> str:
-    name = history.loss if isinstance(history.loss, str) else getattr(
-        history.loss, "__name__", "your loss")
-    return name + (f" + {history.l2:g}·Σw²" if history.l2 else "")
+def loss_text(loss: str | LossFunction, l2: float) -> str:
+    """How a page names the loss a run minimised: ``hinge + 0.0001·Σw²``."""
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", "your loss")
+    return name + (f" + {l2:g}·Σw²" if l2 else "")
 
 
-def _label_text(label: Any) -> str:
+def label_text(label: Any) -> str:
     """A label as the page shows it: ``1`` for 1 and 1.0, anything else as str() writes it
     (``1.5``, ``cat``), its control characters escaped (`visible`)."""
     if isinstance(label, (int, float)) and float(label).is_integer():
@@ -509,7 +561,8 @@ def _label_text(label: Any) -> str:
     return visible(str(label))
 
 
-def _pixel_range(points: list[Point]) -> list[float]:
+def pixel_range(points: list[Point]) -> list[float]:
+    """[smallest, largest] input of the sample images: white to black on the page."""
     values = [v for p in points for v in p.x]
     return [min(values), max(values)]
 
@@ -518,6 +571,6 @@ def _float(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
-def _rounded(numbers: Any) -> list[float]:
+def rounded(numbers: Any) -> list[float]:
     """Numbers rounded to the `DIGITS` significant digits the page shows."""
     return [float(f"{v:.{DIGITS}g}") for v in numbers]

@@ -27,6 +27,12 @@ state after k passes over the data, and ``history.losses[k - 1]`` its loss.
 With ``record_every=k`` `fit` also keeps snapshots of the weights (epoch 0, the
 weights before training, then every k epochs and after the last), which
 `nn.save_training_player` replays.
+
+With ``live=True``, in a Jupyter notebook, `fit` shows the run as it goes in a
+`nn.TrainingWidget` (curves, boundary or samples, the network; Pause, Resume, Step;
+see `nn.live`), updated every `record_every` epochs, else a few times per epoch.
+`nn.live` imports this module, so this module never imports it: the `nn` package
+sets `make_live_view` to a function that does (on first use).
 matplotlib and tqdm are imported only when a plot or a progress bar is made.
 """
 
@@ -36,11 +42,12 @@ import io
 import math
 import os
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from autograd import Value, no_grad, validate
 from autograd.files import write_atomically
@@ -175,6 +182,7 @@ def fit(
     X_test: Sequence[Sequence[float]] | None = None,
     y_test: Sequence[Any] | None = None,
     record_every: int | None = None,
+    live: bool | LiveView = False,
 ) -> History:
     """Train `model` on (X, y) by gradient descent; return the per-epoch History.
 
@@ -194,6 +202,11 @@ def fit(
         X_test, y_test: a held-out set, measured after each epoch (never trained on).
         record_every: keep ``history.snapshots``: the weights before training
                      (epoch 0), after every `record_every`-th epoch, and after the last.
+        live:        True: in a Jupyter notebook, show a `nn.TrainingWidget` that follows
+                     the run (every `record_every` epochs, else a few times per epoch)
+                     instead of the progress bar; elsewhere, say why on stderr (one
+                     line) and train as with False. A TrainingWidget of your own
+                     (``live=view``) is updated and not displayed (show it yourself).
 
     After each epoch the loss and accuracy are measured with the epoch's final
     weights (see `History`); this costs one forward pass over the data, without
@@ -229,10 +242,17 @@ def fit(
     size = len(X) if batch_size is None else min(batch_size, len(X))
     rng = random.Random(seed)
     order = list(range(len(X)))
-    history = History(loss=loss, l2=l2, steps_per_epoch=math.ceil(len(X) / size))
+    steps_per_epoch = math.ceil(len(X) / size)
+    history = History(loss=loss, l2=l2, steps_per_epoch=steps_per_epoch)
     if record_every is not None:
         history.snapshots.append((0, model.state_dict()))
-    bar = _progress_bar(epochs) if progress else None
+    view = _live_view(live, progress)
+    if view is not None:
+        view.start(model, X, y, X_test, y_test, loss=loss, loss_fn=loss_fn, l2=l2,
+                   epochs=epochs, steps_per_epoch=steps_per_epoch,
+                   record_every=record_every)
+    bar = _progress_bar(epochs) if progress and view is None else None
+    completed = False
     try:
         for epoch in range(epochs):
             if lr_schedule is not None:
@@ -241,9 +261,13 @@ def fit(
                 rng.shuffle(order)
             start = time.perf_counter()
             try:
-                for first in range(0, len(order), size):
-                    _train_batch(model, X, y, order[first:first + size], loss_fn, l2, named,
-                                 optimizer, epoch)
+                for step, first in enumerate(range(0, len(order), size)):
+                    if view is not None:
+                        view.before_step()  # waits while the learner has paused the run
+                    batch_loss = _train_batch(model, X, y, order[first:first + size], loss_fn,
+                                              l2, named, optimizer, epoch)
+                    if view is not None:
+                        view.after_step(step + 1, batch_loss)
                 train = measure(model, X, y, loss_fn, l2, params)
                 test = (measure(model, X_test, y_test, loss_fn, 0.0, params)
                         if X_test is not None and y_test is not None else None)
@@ -261,23 +285,78 @@ def fit(
             done = epoch + 1
             if record_every is not None and (done % record_every == 0 or done == epochs):
                 history.snapshots.append((done, model.state_dict()))
+            if view is not None:
+                view.after_epoch(history)
             if bar is not None:
                 bar.set_postfix(_progress_numbers(history))
                 bar.update(1)
             if callback is not None:
                 callback(epoch, history)
+        completed = True
     finally:
         if bar is not None:
             bar.close()
+        if view is not None:
+            view.finish(completed)
     return history
+
+
+class LiveView(Protocol):
+    """What `fit` tells the live view of a run (`nn.TrainingWidget`) as it trains."""
+
+    def start(self, model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
+              X_test: Sequence[Sequence[float]] | None, y_test: Sequence[Any] | None, *,
+              loss: str | LossFunction, loss_fn: LossFunction, l2: float, epochs: int,
+              steps_per_epoch: int, record_every: int | None) -> None:
+        """Before the first step, with the weights before training."""
+
+    def before_step(self) -> None:
+        """Before each optimizer step; returns only once the learner lets training go on."""
+
+    def after_step(self, step: int, loss: float) -> None:
+        """After step `step` (1, 2, ... within the epoch), whose batch loss was `loss`."""
+
+    def after_epoch(self, history: History) -> None:
+        """After each epoch, once `history` holds its numbers."""
+
+    def finish(self, completed: bool) -> None:
+        """When `fit` returns (`completed`) or raises (an error, an interrupt)."""
+
+
+#: Makes the live view of ``fit(live=...)`` from `live` (True: a new widget, shown;
+#: a TrainingWidget: that one). Set by the `nn` package (see the module docstring).
+make_live_view: Callable[[bool | LiveView], LiveView] | None = None
+
+
+def _live_view(live: bool | LiveView, progress: bool) -> LiveView | None:
+    """The live view `fit` updates, or None: for live=False; for live=True outside a
+    Jupyter kernel, after one line on stderr that says why."""
+    if live is False or live is None:
+        return None
+    if live is True and not _in_a_kernel():
+        instead = "showing the progress bar instead" if progress else "training without it"
+        print(f"fit(live=True): no Jupyter kernel here, and the live view is a notebook "
+              f"widget; {instead}", file=sys.stderr)
+        return None
+    if make_live_view is None:  # only when nn.train is loaded without the nn package
+        raise RuntimeError("fit(live=...) needs the nn package: import nn")
+    return make_live_view(live)
+
+
+def _in_a_kernel() -> bool:
+    """Whether this Python runs in a Jupyter kernel (IPython with a kernel attached)."""
+    ipython = sys.modules.get("IPython")  # never imported here: a kernel has it already
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _train_batch(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
                  batch: list[int], loss_fn: LossFunction, l2: float,
-                 named: list[tuple[str, Value]], optimizer: Optimizer, epoch: int) -> None:
+                 named: list[tuple[str, Value]], optimizer: Optimizer, epoch: int) -> float:
     """One step of `fit` on the samples `batch` (indices into X, y): forward, mean loss
-    (+ L2 term), zero_grad, backward, optimizer.step. A step that makes a parameter nan
-    or inf raises FloatingPointError naming the epoch, and changes nothing."""
+    (+ L2 term), zero_grad, backward, optimizer.step; returns that loss (computed before
+    the update). A step that makes a parameter nan or inf raises FloatingPointError
+    naming the epoch, and changes nothing."""
     params = [p for _, p in named]
     per_sample = [loss_fn(model(X[i]), y[i]) for i in batch]
     batch_loss = losses.mean_loss(per_sample)
@@ -299,6 +378,7 @@ def _train_batch(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[A
         raise FloatingPointError(
             f"training diverged in epoch {epoch + 1}: {error}") from None
     _check_finite_after_step(named, before, epoch)  # optimizers of one's own
+    return batch_loss.data
 
 
 def measure(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any],
@@ -475,6 +555,14 @@ def plot_history(history: History, path: str | os.PathLike[str]) -> None:
     """
     image_format = _plot_format(path)
     _save_figure(_history_figure(history), path, image_format)
+
+
+def history_png(history: History) -> bytes:
+    """The loss and accuracy curves of `plot_history` as PNG bytes, small (for a notebook:
+    the picture `fit(live=True)` leaves where its widget cannot run)."""
+    buffer = io.BytesIO()
+    _history_figure(history).savefig(buffer, format="png", dpi=72)
+    return buffer.getvalue()
 
 
 def _history_figure(history: History) -> Any:

@@ -182,6 +182,18 @@ function graphPanZoom(viewport, svg, options) {
   return {fit: fit, zoomBy: zoomBy, follow: follow, view: view};
 }
 
+// Resolves once `element` is in the page and has a size: a notebook may build a view before
+// it shows it, and text positions and fitting need a laid-out picture.
+function graphWhenShown(element) {
+  return new Promise(function (resolve) {
+    if (element.isConnected && element.clientWidth > 0) { resolve(); return; }
+    const watch = new ResizeObserver(function () {
+      if (element.isConnected && element.clientWidth > 0) { watch.disconnect(); resolve(); }
+    });
+    watch.observe(element);
+  });
+}
+
 // A DOT source laid out in the page by Graphviz compiled to WebAssembly (viz.js), for where
 // no `dot` program could draw it beforehand (browser Python). `source` is viz.js's ES module.
 async function graphLayOut(dot, source) {

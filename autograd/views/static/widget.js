@@ -45,13 +45,18 @@ function widgetInputs(model, box) {
     field.step = "any";
     field.value = String(input.value);
     field.dataset.name = input.name;
-    field.addEventListener("change", function () {
+    function send() {
       const value = Number(field.value);
       if (field.value.trim() === "" || !Number.isFinite(value)) { return; }
       const asked = Object.assign({}, model.get("asked"));
+      if (asked[input.name] === value) { return; }
       asked[input.name] = value;
       model.set("asked", asked);
       model.save_changes();
+    }
+    field.addEventListener("change", send);
+    field.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { send(); }
     });
     label.append(name, field);
     box.append(label);
@@ -76,6 +81,7 @@ async function render({model, el}) {
     }
     parts.viewport.innerHTML = "";
     parts.viewport.append(svg);
+    await graphWhenShown(parts.viewport);  // texts are placed by their laid-out size
     textsOf = graphTexts(svg, model.get("anchors"));
     panZoom = graphPanZoom(parts.viewport, svg, {minText: 10});
     el.dataset.laidOut = String(Number(el.dataset.laidOut || 0) + 1);
