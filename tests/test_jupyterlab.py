@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,8 @@ def drawing_bundle(root: Value, *, svg: bool = True, png: bool = True) -> dict[s
 # What the kernel runs to display a drawing with both pictures, as a view of ours would.
 DRAWING_CELL = """\
 import base64
+import json
+import math
 from autograd import Value, draw_graph
 from autograd.views.drawing import render
 
@@ -238,3 +242,99 @@ def test_running_a_notebook_shows_the_drawing_its_cell_displays(lab, tmp_path):
     assert "<GraphDrawing" not in drawing["text"]
     assert drawing["mimeType"] == "image/svg+xml" and drawing["trusted"]  # run: the SVG wins
     assert printed["text"].strip() == "y = 0.8483"  # the kernel ran our engine
+
+
+# ---------------------------------------------------------------------------
+# The live widget and the player, in notebook 00 as saved, then run
+# ---------------------------------------------------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+# In the notebook's panel: the widget of the cell that shows it, and what its picture shows.
+WIDGET = ("[...{panel}.querySelectorAll('.backprop-widget')]"
+          ".find(w => w.querySelector('.bw-viewport svg'))")
+NODE_TEXTS = ("(() => {{ const widget = {widget}; if (!widget) return null;"
+              " const node = [...widget.querySelectorAll('g.node')].find(g =>"
+              "   (g.querySelector('text') || {{}}).textContent === {name});"
+              " return node ? [...node.querySelectorAll('text')].map(t => t.textContent)"
+              "   : null; }})()")
+
+
+def test_notebook_00_shows_its_widget_as_a_picture_then_live_and_it_follows_x1(lab, tmp_path):
+    import shutil
+
+    shutil.copy(NOTEBOOKS / "00_start_here.ipynb", lab.root / "00_start_here.ipynb")
+    notebook = lab.open("00_start_here.ipynb")
+    notebook.screenshot(tmp_path / "00_before.png")
+    saved = [output for cell in notebook.outputs() for output in cell
+             if "run the cell to make it interactive" in output["text"]
+             or output["mimeType"] == "image/png"]
+    # before it runs: every saved drawing and the widget show a picture, no raw text
+    assert saved and all(pictures(output) for output in saved), saved
+    assert not any("digraph" in output["text"] or "GraphWidget" in output["text"]
+                   for cell in notebook.outputs() for output in cell)
+
+    notebook.run_all()
+    page = lab.page
+    widget = WIDGET.format(panel=notebook.panel)
+    page.wait_for(f"!!({widget})", "the live widget to draw its graph")
+    page.evaluate(f"{widget}.scrollIntoView({{block: 'center'}})")
+    x1 = NODE_TEXTS.format(widget=widget, name=json.dumps("x1"))
+    # the last frame (after every step) shows x1 = 2 and its gradient w1·(1 - o²) = -1.5
+    page.evaluate(f"(() => {{ const w = {widget}; const s = w.querySelector('.bw-slider');"
+                  " s.value = s.max; s.dispatchEvent(new Event('input')); })()")
+    assert page.wait_for(x1, "x1's node") == ["x1", "data 2", "grad -1.5"]
+    notebook.screenshot(tmp_path / "00_live.png")
+
+    # the learner types 1 into x1's box: the kernel recomputes, the picture follows
+    page.evaluate(f"(() => {{ const f = {widget}.querySelector('input[data-name=\"x1\"]');"
+                  " f.focus(); f.select(); })()")
+    page.type_text("1")
+    page.press("Enter")
+    o = math.tanh(1.0 * -3.0 + 6.8813735870195432)
+    expected = ["x1", "data 1", f"grad {-3.0 * (1 - o * o):.4g}"]
+    shown = json.dumps(expected, separators=(",", ":"))  # as JSON.stringify writes it
+    assert page.wait_for(f"JSON.stringify({x1}) === {json.dumps(shown)}"
+                         f" && {x1}", "x1's node to show the new point")
+    w1 = NODE_TEXTS.format(widget=widget, name=json.dumps("w1"))
+    assert page.evaluate(w1) == ["w1", "data -3", f"grad {1.0 * (1 - o * o):.4g}"]
+    notebook.screenshot(tmp_path / "00_after_x1.png")
+
+    # Previous moves the highlight from the last step's node (x1*w1) to the one before
+    highlighted = (f"[...{widget}.querySelectorAll('.node.current')]"
+                   ".map(g => g.querySelector('text').textContent)")
+    assert "x1*w1" in page.evaluate(highlighted)  # (with its op node, ×)
+    last = page.evaluate(f"{widget}.dataset.frame")
+    page.click(f"#{notebook_panel_id(notebook)} .backprop-widget .bw-previous")
+    page.wait_for(f"{widget}.dataset.frame === '{int(last) - 1}'", "the step before")
+    assert "x2*w2" in page.evaluate(highlighted) and "x1*w1" not in page.evaluate(highlighted)
+
+
+def notebook_panel_id(notebook: LabNotebook) -> str:
+    return str(notebook.page.evaluate(f"{notebook.panel}.id"))
+
+
+PLAYER_TWICE = """\
+import autograd
+from autograd import Value
+x, w = Value(0.5, label="x"), Value(-1.5, label="w")
+y = (x * w).tanh()
+player = autograd.player_html(y)
+display(player)
+display(player)
+"""
+
+
+def test_two_copies_of_one_player_each_step_in_jupyterlab(lab, tmp_path):
+    name = lab.save("twice.ipynb", PLAYER_TWICE)
+    notebook = lab.open(name)
+    notebook.run_all()
+    page = lab.page
+    players = f"[...{notebook.panel}.querySelectorAll('.backprop-player')]"
+    page.wait_for(f"{players}.length === 2 && {players}.every(p => p.dataset.current === '0')",
+                  "both players to start")
+    page.evaluate(f"{players}[1].scrollIntoView({{block: 'center'}})")
+    page.click(f"#{notebook_panel_id(notebook)} .jp-OutputArea-child:nth-child(2) .next")
+    page.wait_for(f"{players}[1].dataset.current === '1'", "the second player to step")
+    assert page.evaluate(f"{players}.map(p => p.dataset.current)") == ["0", "1"]
+    notebook.screenshot(tmp_path / "twice.png")

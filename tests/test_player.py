@@ -92,6 +92,11 @@ def test_a_player_made_after_backward_still_starts_from_zero_gradients(demo_net)
     out.backward()  # the nodes hold their gradients already; the page replays the pass
     start = texts_at(frames_of(player_html(out)), 0)
     assert [fields[-1] for fields in start.values()] == ["grad 0"] * 5 + ["grad 1"]
+    x = Value(3.0, label="x")
+    square = x * x
+    square.backward()  # x.grad = 6 already: the captions count from 0 too, as the texts do
+    caption = frames_of(player_html(square))[1]["c"]
+    assert "its gradient accumulates 0 -> 3 -> 6" in caption and "6 -> 9" not in caption
     _, _, loss = demo_net
     loss.backward()
     frames = frames_of(player_html(loss, collapse=2))

@@ -87,7 +87,7 @@ class Frame:
 
 def player_frames(root: Value, picture: Picture) -> list[Frame]:
     """The frames of root's backward pass, played from zero gradients."""
-    trace = record(root)
+    trace = record(root, from_zero=True)  # the texts and the captions, whatever .grad holds
     grads: dict[Value, float] = {} if type(root) is Constant else {root: trace.grad}
     units: list[list[Step]] = []
     for step in trace.steps:  # a group's steps come one after the other: one frame

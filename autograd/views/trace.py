@@ -135,18 +135,19 @@ class Trace:
         return self.before[node] + self.gradients[node]
 
 
-def record(root: Value, grad: float | Value = 1.0) -> Trace:
+def record(root: Value, grad: float | Value = 1.0, *, from_zero: bool = False) -> Trace:
     """Record one backward pass from `root`, changing nothing (see the module docstring).
 
     Raises what ``root.backward(grad)`` would raise (a derivative that does not
     exist, an out-of-date graph, a gradient that overflows), before anything.
     Like ``backward()``, it takes a number or a Value (its data) as `grad`, and
-    counts a ``.grad`` of None as 0.
+    counts a ``.grad`` of None as 0. With `from_zero`, every ``.grad`` is taken to be
+    0 before the pass (what the player and the widget show: one pass on its own).
     """
     seed: float = seed_of(root, grad, False)
     order = tuple(topological_order(root))
     names = node_names(order)
-    before = {node: 0.0 if node.grad is None else node.grad for node in order}
+    before = {node: 0.0 if from_zero or node.grad is None else node.grad for node in order}
     gradients: dict[Value, float] = {} if type(root) is Constant else {root: seed}
     non_leaves = [node for node in reversed(order)
                   if node.operation is not None and type(node) is not Constant]

@@ -139,7 +139,7 @@ class GraphWidget(anywidget.AnyWidget):
             self.leaves[name].data = number
         try:
             recompute(self.root)
-            trace = record(self.root)  # raises (changing nothing) if a derivative fails
+            trace = record(self.root, from_zero=True)  # raises, changing nothing, if it fails
         except BaseException:
             for name, data in before.items():
                 self.leaves[name].data = data
@@ -190,7 +190,7 @@ class GraphWidget(anywidget.AnyWidget):
     def _lay_out(self) -> None:
         """Lay the picture out once (the widest texts any number could need), then show
         the current numbers."""
-        trace = record(self.root)
+        trace = record(self.root, from_zero=True)
         frames = self._frames()
         labels = edge_labels(self.picture, frames)
         widest = {node_id: [_widest(text, self.picture.digits) for text in fields]
