@@ -10,6 +10,10 @@ made it, and compared with the committed file:
 - ``decision_boundary.png`` (matplotlib, which ships its fonts: the same on every
   machine): the same size, and the same picture once both are shrunk to a thumbnail of
   5 × 5 pixel cells (a cell may differ by rounding, not by a colour, a legend or a word).
+- ``widget.png``, a screenshot of the README's widget (the neuron at x = 0.3, step 2, x
+  clicked), its front-end run in headless Chromium as tests/test_widget_page.py runs it,
+  checked like ``training_replay.png``: a digest of the page (the widget's state with its
+  SVG reduced to what it draws, its script and style) and of the recipe.
 - ``training_replay.png``, a screenshot of the demo's ``training.html`` in headless
   Chromium. Pixels of a screenshot depend on the browser and its fonts, so the picture
   carries, in a PNG text chunk, a digest of the page it shows: its HTML, the network's SVG
@@ -174,7 +178,7 @@ def readme_pictures() -> set[str]:
 
 
 MADE_HERE = {"docs/neuron.svg", "docs/neuron_step.svg", "docs/network.svg",
-             "docs/decision_boundary.png", "docs/training_replay.png"}
+             "docs/decision_boundary.png", "docs/training_replay.png", "docs/widget.png"}
 
 
 def test_every_picture_of_the_readme_is_made_again_here():
@@ -289,3 +293,77 @@ def test_notebook_03_carries_the_screenshot_as_an_attachment():
     attached = cell.get("attachments", {}).get("training_replay.png", {}).get("image/png", "")
     assert base64.b64decode(attached) == picture, \
         f"notebook 03's copy of docs/training_replay.png is not the same; {HOW_TO_WRITE}"
+
+
+# ---------------------------------------------------------------------------
+# The README's widget
+# ---------------------------------------------------------------------------
+
+WIDGET_SHOT = {"widget": "README: the neuron, view.set(x=0.3)", "frame": 3, "clicked": "x",
+               "view": "as it opens", "window": [1600, 700], "size": [960, 420],
+               "colours": 256}
+
+
+def readme_widget() -> Any:
+    """The widget of the README's example, as its code leaves it."""
+    from autograd import Value, widget
+
+    x, w, b = Value(0.5, label="x"), Value(-1.5, label="w"), Value(2.0, label="b")
+    y = (x * w + b).tanh()
+    y.label = "y"
+    view = widget(y)
+    view.set(x=0.3)
+    return view
+
+
+def widget_digest(view: Any) -> str:
+    """What the screenshot shows: the widget's state (its SVG reduced to `drawn`), its
+    front-end and the recipe."""
+    from autograd.views.widget import GraphWidget
+
+    state = {name: getattr(view, name) for name in GraphWidget.STATE}
+    state["svg"] = drawn(state["svg"])
+    content = json.dumps([state, view._esm, view._css, WIDGET_SHOT], sort_keys=True,
+                         ensure_ascii=False)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def take_widget_screenshot(view: Any, folder: Path) -> bytes:
+    from tests.browser import Chromium
+    from tests.test_widget_page import page_of
+
+    path = folder / "widget.html"
+    path.write_text(page_of(view), encoding="utf-8")
+    width, height = WIDGET_SHOT["window"]
+    with Chromium(folder / "profile") as chromium:
+        page = chromium.new_page(width=width, height=height)
+        page.navigate(path.as_uri())
+        page.wait_for("window.rendered === true", "the widget to render")
+        page.evaluate(f"window.models[0].set('frame', {WIDGET_SHOT['frame']})")
+        x_id = view.picture.ids[view.leaves[WIDGET_SHOT["clicked"]]]  # (it may be off view)
+        page.evaluate(f"document.querySelector('[id=\"{x_id}\"] text')"
+                      ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+        time.sleep(0.3)
+        box = page.evaluate("(() => { const r = document.querySelector('.backprop-widget')"
+                            ".getBoundingClientRect(); return [r.width, r.height]; })()")
+        shot = page.call("Page.captureScreenshot", format="png", clip={
+            "x": 0, "y": 0, "width": box[0] + 16, "height": box[1] + 16,
+            "scale": WIDGET_SHOT["size"][0] / (box[0] + 16)})
+    return base64.b64decode(shot["data"])
+
+
+def test_widget_png_shows_the_readme_widget_as_the_code_makes_it(tmp_path):
+    from PIL import Image
+
+    view = readme_widget()
+    digest = widget_digest(view)
+    committed = DOCS / "widget.png"
+    if WRITE:
+        shot = take_widget_screenshot(view, tmp_path)
+        committed.write_bytes(small_png(shot, {DIGEST_KEY: digest}))
+    image = Image.open(committed)
+    assert image.width == WIDGET_SHOT["size"][0]
+    assert image.info.get(DIGEST_KEY) == digest, (
+        "docs/widget.png is a screenshot of another widget than the README's code makes "
+        f"today (its state, script or style changed); {HOW_TO_WRITE}")
+    assert len(committed.read_bytes()) <= 80_000
