@@ -338,3 +338,25 @@ def test_two_copies_of_one_player_each_step_in_jupyterlab(lab, tmp_path):
     page.wait_for(f"{players}[1].dataset.current === '1'", "the second player to step")
     assert page.evaluate(f"{players}.map(p => p.dataset.current)") == ["0", "1"]
     notebook.screenshot(tmp_path / "twice.png")
+
+
+WIDE_DRAWING = """\
+import autograd
+from autograd import Value
+out = Value(0.5, label="x")
+for _ in range(8):
+    out = out.tanh()
+autograd.draw_graph(out)
+"""
+
+
+def test_a_wide_drawing_run_fits_the_output_without_a_scrollbar(lab, tmp_path):
+    name = lab.save("wide_run.ipynb", WIDE_DRAWING)
+    notebook = lab.open(name)
+    notebook.run_all()
+    notebook.screenshot(tmp_path / "wide_drawing.png")
+    run = the_only_output(notebook)
+    [img] = pictures(run)
+    assert run["mimeType"] == "image/svg+xml"
+    assert img["width"] <= run["clientWidth"], run  # the output node is in sight
+    assert run["scrollWidth"] <= run["clientWidth"], run  # no sideways scrollbar

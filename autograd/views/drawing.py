@@ -86,8 +86,7 @@ class GraphDrawing(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, str | bytes]:
-        return {"image/svg+xml": render(self, "svg").decode("utf-8"),
-                "image/png": display_png(self)}
+        return {"image/svg+xml": display_svg(self), "image/png": display_png(self)}
 
 
 # ---------------------------------------------------------------------------
@@ -159,6 +158,25 @@ def render(digraph: graphviz.Digraph, format: str = "svg") -> bytes:  # noqa: A0
 
 
 DISPLAY_WIDTH = 12.5  # inches: at 96 dots per inch, about the width of a notebook's output
+DISPLAY_PIXELS = 800  # a notebook's output with its file browser open, in CSS pixels
+
+
+def display_svg(digraph: graphviz.Digraph, pixels: float = DISPLAY_PIXELS) -> str:
+    """The SVG of `digraph` to show in a notebook: drawn at most `pixels` wide (its
+    ``width``/``height`` scaled, its ``viewBox`` kept), since JupyterLab shows an SVG at
+    its own size and a wider one would hide its right end, the output node, behind a
+    sideways scrollbar. (A big network is better seen in ``autograd.widget``, which pans
+    and zooms.)"""
+    svg = render(digraph, "svg").decode("utf-8")
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size is None:
+        return svg
+    width, height = float(size[1]), float(size[2])
+    scale = pixels / (width * 4 / 3)  # 1 pt = 4/3 CSS pixels
+    if scale >= 1:
+        return svg
+    return svg.replace(size[0], f'<svg width="{width * scale:.2f}pt" '
+                                f'height="{height * scale:.2f}pt"', 1)
 
 
 def display_png(digraph: graphviz.Digraph, width: float = DISPLAY_WIDTH) -> bytes:
