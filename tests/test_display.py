@@ -89,3 +89,19 @@ def test_a_networks_png_for_notebooks_is_scaled_to_the_output_width_and_small():
         assert image.width <= 12.5 * 96 + 1  # fits a notebook's output (about 1,200 px)
         assert image.mode == "P"  # 256 colours
     assert len(png) < 200_000  # bytes in the saved notebook (it was 580 KB)
+
+
+def test_a_player_shown_in_a_notebook_carries_a_still_picture_and_hides_its_svg_from_text():
+    # An untrusted notebook shows sanitized HTML: scripts and inline <svg> removed, but the
+    # SVG's texts stayed as a paragraph of run-together words. Shown in a notebook, the
+    # player keeps its SVG inside a script (dropped whole) and shows a PNG until it runs.
+    import base64
+
+    page = autograd.player_html(neuron())._repr_html_()
+    outside_scripts = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert "<svg" not in outside_scripts and "data 0.5" not in outside_scripts
+    still = re.search(r'<img class="still" [^>]*src="data:image/png;base64,([^"]+)"', page)
+    assert still and base64.b64decode(still[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert re.search(r'<script type="image/svg\+xml" class="picture-source">\s*<svg', page)
+    saved = str(autograd.player_html(neuron()))  # the page saved to a file keeps its SVG
+    assert '<img class="still"' not in saved and '<div class="picture"' in saved

@@ -360,3 +360,18 @@ def test_a_wide_drawing_run_fits_the_output_without_a_scrollbar(lab, tmp_path):
     assert run["mimeType"] == "image/svg+xml"
     assert img["width"] <= run["clientWidth"], run  # the output node is in sight
     assert run["scrollWidth"] <= run["clientWidth"], run  # no sideways scrollbar
+
+
+def test_a_saved_player_shows_a_still_picture_before_the_notebook_is_run(lab, tmp_path):
+    # untrusted: no script runs and inline SVG is stripped; the player's notebook copy
+    # shows its PNG, and its SVG (inside a script) leaves no run-together text behind
+    shown_html = autograd.player_html(neuron())._repr_html_()
+    name = lab.save("player_saved.ipynb", PLAYER_TWICE,
+                    {"text/html": shown_html, "text/plain": "<backprop player>"})
+    notebook = lab.open(name)
+    notebook.screenshot(tmp_path / "player_saved.png")
+    saved = the_only_output(notebook)
+    assert saved["mimeType"] == "text/html" and not saved["trusted"]
+    [img] = pictures(saved)
+    assert img["tag"] == "img" and img["naturalWidth"] > 0
+    assert "data 0.5" not in saved["text"] and "needs JavaScript" in saved["text"]

@@ -632,3 +632,16 @@ def test_with_no_dot_program_the_page_lays_the_graph_out_with_viz_js(chromium, m
     assert "current" in tab.evaluate("[...document.querySelector('.picture [id=\"v2\"]')"
                                      ".classList]")
     tab.screenshot(tmp_path / "viz.png")
+
+
+def test_the_notebooks_copy_of_a_player_takes_its_svg_from_its_script_and_plays(browser,
+                                                                                tmp_path):
+    out = neuron()
+    path = tmp_path / "shown.html"
+    path.write_text(player_html(out)._repr_html_(), encoding="utf-8")  # what Jupyter shows
+    page = browser(path)
+    assert page.evaluate("document.querySelector('.still') === null")  # the script ran
+    assert page.evaluate("document.querySelectorAll('.picture svg').length") == 1
+    page.click(".next")
+    assert page.shown()[0] == 1
+    assert page.texts_of("v0") == ["x", "data 0.5", "grad 0"]

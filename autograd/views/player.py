@@ -42,14 +42,21 @@ import os
 import pathlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import validate
 from autograd.core import Constant, Value
 from autograd.files import write_atomically
-from autograd.views.drawing import DotNotFoundError, Picture, render, step_labels, visible
+from autograd.views.drawing import (
+    DotNotFoundError,
+    Picture,
+    display_png,
+    render,
+    step_labels,
+    visible,
+)
 from autograd.views.network import Group
 from autograd.views.stepper import format_step, number
 from autograd.views.trace import Step, record
@@ -60,10 +67,29 @@ STATIC = pathlib.Path(__file__).parent / "static"  # the front-end files the pag
 
 
 class Player(str):
-    """The player's HTML (a str) that Jupyter displays as the player itself."""
+    """The player's HTML (a str) that Jupyter displays as the player itself.
+
+    Shown in a notebook (`_repr_html_`), it also works where scripts do not run: a notebook
+    opened from disk is untrusted, and JupyterLab then shows the HTML sanitized, without
+    scripts or inline SVG but with the SVG's texts as a paragraph of run-together words.
+    So the notebook's copy carries a still picture (a PNG of the finished pass, which
+    the script removes) and keeps its SVG inside a script element, dropped whole.
+    """
+
+    still: Callable[[], bytes] | None = None  # makes that PNG (set by player_html)
 
     def _repr_html_(self) -> str:
-        return with_fresh_ids(self, "backprop-player")
+        page = with_fresh_ids(self, "backprop-player")
+        picture = re.search(r'(<div class="picture"[^>]*>)\s*(<svg.*?</svg>)\s*(</div>)', page,
+                            re.S)
+        if picture is None or self.still is None:
+            return page
+        png = base64.b64encode(self.still()).decode("ascii")
+        shown = (f'<img class="still" alt="the backward pass, finished" '
+                 f'src="data:image/png;base64,{png}">'
+                 f"{picture[1]}{picture[3]}"
+                 f'<script type="image/svg+xml" class="picture-source">{picture[2]}</script>')
+        return page[:picture.start()] + shown + page[picture.end():]
 
     def __repr__(self) -> str:  # short, so Jupyter does not also print the page as text
         return f"<backprop player: {self.count(_FRAME_MARK)} frames, {len(self)} characters>"
@@ -354,7 +380,10 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
                   "</script>",
                   f'<script type="text/plain" class="renderer">{packed_renderer()}</script>']
     parts += [f"<script>{_script(player_id)}</script>", "</div></body></html>"]
-    return Player("\n".join(parts))
+    player = Player("\n".join(parts))
+    finished = frames[-1].grads
+    player.still = lambda: display_png(picture.digraph(finished))
+    return player
 
 
 def _frame_data(frames: Sequence[Frame], texts: Sequence[dict[str, list[str]]],

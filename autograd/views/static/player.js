@@ -73,8 +73,11 @@ function playerWaiting(svg, frames, index, flowing) {
 async function playerStart(root) {
   const parts = playerParts(root);
   root.querySelectorAll("[hidden]").forEach(function (e) { e.removeAttribute("hidden"); });
-  const needsJs = root.querySelector(".needs-js");
-  if (needsJs) { needsJs.remove(); }
+  root.querySelectorAll(".needs-js, .still").forEach(function (e) { e.remove(); });
+  const source = root.querySelector("script.picture-source");  // a notebook's copy
+  if (source && !parts.picture.querySelector("svg")) {
+    parts.picture.innerHTML = source.textContent;
+  }
   const frames = playerData(root, "frames");
   // the SVG of the page (then the frame shows before the page has loaded), or one laid out
   let svg = parts.picture.querySelector("svg");
