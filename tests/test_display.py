@@ -104,4 +104,4 @@ def test_a_player_shown_in_a_notebook_carries_a_still_picture_and_hides_its_svg_
     assert still and base64.b64decode(still[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert re.search(r'<script type="image/svg\+xml" class="picture-source">\s*<svg', page)
     saved = str(autograd.player_html(neuron()))  # the page saved to a file keeps its SVG
-    assert '<img class="still"' not in saved and '<div class="picture"' in saved
+    assert '<img class="still"' not in saved and '<div class="picture backprop-graph"' in saved

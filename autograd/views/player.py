@@ -80,7 +80,7 @@ class Player(str):
 
     def _repr_html_(self) -> str:
         page = with_fresh_ids(self, "backprop-player")
-        picture = re.search(r'(<div class="picture"[^>]*>)\s*(<svg.*?</svg>)\s*(</div>)', page,
+        picture = re.search(r'(<div class="picture[ "][^>]*>)\s*(<svg.*?</svg>)\s*(</div>)', page,
                             re.S)
         if picture is None or self.still is None:
             return page
@@ -351,7 +351,7 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         "</head><body>",
         f'<div class="backprop-player" id="{player_id}" tabindex="0" '
         f'data-frames="{len(frames)}">',
-        f"<style>{static_file('player.css')}</style>",
+        f"<style>{static_file('graph.css')}\n{static_file('player.css')}</style>",
         f"<h3>{title}</h3>",
         f"<p class=\"needs-js\">{NEEDS_JAVASCRIPT}</p>",
         # hidden until the script shows the first frame: without it, the picture would
@@ -368,7 +368,7 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
         '<button type="button" class="zoom-in" title="zoom in (or the wheel)">+</button>',
         '<button type="button" class="zoom-out" title="zoom out (or the wheel)">&minus;</button>',
         "</span></div>",
-        '<div class="picture" hidden title="drag to pan, the wheel zooms">'
+        '<div class="picture backprop-graph" hidden title="drag to pan, the wheel zooms">'
         f'{svg or LAYING_OUT}</div>',
         '<pre class="caption" hidden></pre>',  # below: the picture stays where it is
         f'<script type="application/json" class="frames">{json_in_html(data)}</script>',

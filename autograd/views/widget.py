@@ -72,7 +72,8 @@ class GraphWidget(anywidget.AnyWidget):
 
     _esm = (STATIC / "graph.js").read_text(encoding="utf-8") + "\n" + \
         (STATIC / "widget.js").read_text(encoding="utf-8")
-    _css = (STATIC / "widget.css").read_text(encoding="utf-8")
+    _css = (STATIC / "graph.css").read_text(encoding="utf-8") + "\n" + \
+        (STATIC / "widget.css").read_text(encoding="utf-8")
 
     svg = traitlets.Unicode("").tag(sync=True)  # the laid-out picture ("" if no dot)
     dot = traitlets.Unicode("").tag(sync=True)  # its DOT source, for the page to lay out

@@ -17,7 +17,7 @@ function widgetControls(el) {
     '<button type="button" class="bw-zoom-out" title="zoom out">&minus;</button>',
     "</div>",
     '<div class="bw-error" hidden></div>',
-    '<div class="bw-viewport" tabindex="0"><div class="bw-loading">laying out the graph…</div></div>',
+    '<div class="bw-viewport backprop-graph" tabindex="0"><div class="bw-loading">laying out the graph…</div></div>',
     '<pre class="bw-caption"></pre>',
     '<pre class="bw-explain" hidden></pre>',
   ].join("");
