@@ -176,17 +176,9 @@ def test_with_no_dot_program_the_page_lays_the_graph_out_with_viz_js(open_widget
 
 
 def test_a_hand_built_2_2_1_net_opens_readable(open_widget, tmp_path):
-    # micrograd-style: two tanh neurons, one linear output, every weight labelled
-    x = [Value(2.0, label="x1"), Value(0.0, label="x2")]
-    hidden = []
-    for j in range(2):
-        w = [Value(0.5 - j, label=f"w{j}{i}") for i in range(2)]
-        b = Value(0.1, label=f"b{j}")
-        hidden.append((w[0] * x[0] + w[1] * x[1] + b).tanh())
-    v = [Value(-0.3, label="v0"), Value(0.8, label="v1")]
-    out = v[0] * hidden[0] + v[1] * hidden[1]
-    out.label = "out"
-    view = autograd.widget(out)
+    from tests.test_player import hand_built_net  # micrograd-style, every weight labelled
+
+    view = autograd.widget(hand_built_net())
     page = open_widget(view, name="net")
     page.screenshot(tmp_path / "net.png")
     heights = page.evaluate("[...document.querySelectorAll('.bw-viewport .node text')]"
