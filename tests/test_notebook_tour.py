@@ -64,8 +64,9 @@ def test_the_player_loads_nothing_from_the_network():
 def test_jupyter_shows_the_player_itself_not_its_summary():
     o, _ = tour_neuron()
     player = autograd.player_html(o)
-    assert player._repr_html_() == str(player)  # what a notebook cell displays
-    assert player._repr_html_().startswith("<!DOCTYPE html>")
+    shown = player._repr_html_()  # what a notebook cell displays: the player itself
+    assert shown.startswith("<!DOCTYPE html>") and 'class="backprop-player"' in shown
+    assert shown.count('{"c":') == 6  # all six frames
     assert repr(player).startswith("<backprop player: 6 frames")  # the text/plain fallback
 
 
