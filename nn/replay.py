@@ -41,6 +41,7 @@ moment; the live view of a running `fit` (`nn.live`) uses it too.
 from __future__ import annotations
 
 import base64
+import io
 import math
 import os
 import pathlib
@@ -76,13 +77,37 @@ MAX_SAMPLES = 40  # other data: sample images shown (and clickable), spread over
 RESOLUTION = 40  # the decision boundary: the model's prediction on a 40 × 40 grid
 MAX_RESOLUTION = 200  # points per side of that grid, at most
 MAX_SNAPSHOTS = 500
+STILL_DPI = 72  # the still picture of a notebook's copy: 403 × 360 px, some 25 KB
 
 
 class TrainingPlayer(str):
-    """The replay's HTML (a str) that Jupyter displays as the page itself."""
+    """The replay's HTML (a str) that Jupyter displays as the page itself.
+
+    Shown in a notebook (`_repr_html_`), it also works where scripts do not run: a notebook
+    opened from disk is untrusted, and JupyterLab then shows the HTML sanitized, without
+    scripts or inline SVG but with the SVG's texts as a paragraph of run-together words.
+    (``hidden`` is dropped too, so the controls, the captions and an empty canvas showed).
+    So the notebook's copy carries a still picture (a PNG of the decision boundary at the
+    last snapshot, or of the curves for other data; the script removes it) and keeps the
+    parts the script shows (controls, charts, the network's SVG) inside a script element,
+    dropped whole, whose HTML the script puts back before it starts.
+    """
+
+    still: Callable[[], bytes] | None = None  # makes that PNG (set by training_player_html)
 
     def _repr_html_(self) -> str:
-        return with_fresh_ids(self, "training-replay")
+        page = with_fresh_ids(self, "training-replay")
+        # the parts the script shows: the controls, the charts and the network
+        start = page.find('<div class="controls"')
+        end = page.find('<script type="application/json" class="replay-static">')
+        if start < 0 or end < start or self.still is None:
+            return page
+        png = base64.b64encode(self.still()).decode("ascii")
+        shown = (f'<img class="still" alt="the run at its last snapshot" '
+                 f'src="data:image/png;base64,{png}">\n'
+                 '<script type="text/html" class="page-source">'
+                 f"{page[start:end].rstrip()}</script>\n")
+        return page[:start] + shown + page[end:]
 
     def __repr__(self) -> str:
         return f"<training replay: {len(self):,} characters>"
@@ -149,7 +174,10 @@ def training_player_html(model: Module[Any], history: History,
         recording = _record(model, history, X, y, X_test, y_test, loss_fn, limit, resolution)
     finally:
         model.load_state_dict(original)
-    return TrainingPlayer(replay_page.page(recording, title))
+    player = TrainingPlayer(replay_page.page(recording, title))
+    player.still = _still(model, history, X, y, X_test, y_test, recording.static["two_d"],
+                          resolution)
+    return player
 
 
 def save_training_player(model: Module[Any], history: History,
@@ -163,6 +191,33 @@ def save_training_player(model: Module[Any], history: History,
         raise ValueError(f"the replay is an HTML file: {str(path)!r} should end in .html")
     page = training_player_html(model, history, X, y, X_test, y_test, **options)
     return write_atomically(path, str(page).encode("utf-8"))
+
+
+def _still(model: Module[Any], history: History, X: Sequence[Sequence[float]],
+           y: Sequence[Any], X_test: Sequence[Sequence[float]] | None,
+           y_test: Sequence[Any] | None, two_d: bool,
+           resolution: int) -> Callable[[], bytes]:
+    """What makes the still PNG of a notebook's copy: for 2-D data, the decision boundary of
+    the model at the last snapshot (`nn.train.plot_decision_boundary`'s picture, small;
+    the model is left as it was), else the loss and accuracy curves."""
+    if not two_d:
+        return lambda: train.history_png(history)
+    epoch, last = history.snapshots[-1]
+
+    def boundary_png() -> bytes:
+        original = model.state_dict()
+        try:
+            model.load_state_dict(last)
+            figure = train._boundary_figure(model, X, y, resolution,
+                                            f"decision boundary after epoch {epoch}",
+                                            X_test, y_test)
+        finally:
+            model.load_state_dict(original)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=STILL_DPI)
+        return buffer.getvalue()
+
+    return boundary_png
 
 
 # ---------------------------------------------------------------------------

@@ -375,3 +375,38 @@ def test_a_saved_player_shows_a_still_picture_before_the_notebook_is_run(lab, tm
     [img] = pictures(saved)
     assert img["tag"] == "img" and img["naturalWidth"] > 0
     assert "data 0.5" not in saved["text"] and "needs JavaScript" in saved["text"]
+
+
+REPLAY_CELL = """\
+import nn
+X, y = nn.make_moons(24, noise=0.1, seed=1)
+model = nn.MLP(2, [4, 3, 1], seed=4)
+history = nn.fit(model, X, y, epochs=6, record_every=2, progress=False)
+nn.training_player_html(model, history, X, y)
+"""
+
+
+def test_a_saved_training_replay_shows_a_still_picture_before_the_notebook_is_run(lab,
+                                                                                  tmp_path):
+    # untrusted: no script runs and inline SVG is stripped; the replay's notebook copy
+    # shows its PNG (the decision boundary), and its network's SVG (inside a script)
+    # leaves none of its numbers behind as text
+    import re
+
+    import nn
+
+    X, y = nn.make_moons(24, noise=0.1, seed=1)
+    model = nn.MLP(2, [4, 3, 1], seed=4)
+    history = nn.fit(model, X, y, epochs=6, record_every=2, progress=False)
+    shown_html = nn.training_player_html(model, history, X, y)._repr_html_()
+    name = lab.save("replay_saved.ipynb", REPLAY_CELL,
+                    {"text/html": shown_html, "text/plain": "<training replay>"})
+    notebook = lab.open(name)
+    notebook.screenshot(tmp_path / "replay_saved.png")
+    saved = the_only_output(notebook)
+    assert saved["mimeType"] == "text/html" and not saved["trusted"]
+    [img] = pictures(saved)
+    assert img["tag"] == "img" and img["naturalWidth"] > 0 and img["width"] >= 300
+    text = saved["text"]
+    assert "needs JavaScript" in text
+    assert "layer1.neuron0" not in text and not re.search(r"(data|grad) -?[0-9]", text), text

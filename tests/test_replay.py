@@ -9,6 +9,7 @@ weights of the snapshot: never from the replay's own code.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import time
@@ -102,8 +103,53 @@ def test_the_page_is_self_contained_with_one_frame_per_snapshot(run):
     displayed = shown._repr_html_()  # the same page, with ids of its own
     own = re.search(r'id="(training-replay-[0-9a-f]+)"', displayed)[1]
     mine = re.search(r'id="(training-replay-[0-9a-f]+)"', str(shown))[1]
-    assert displayed.replace(own, mine) == str(shown)
+    assert as_saved(displayed.replace(own, mine)) == str(shown)
     assert repr(shown).startswith("<training replay: ")
+
+
+def as_saved(shown: str) -> str:
+    """A notebook's copy of a page (`_repr_html_`) as the page saved to a file: its still
+    picture left out and the parts its script shows back in their place."""
+    shown = re.sub(r'<img class="still" [^>]*>\n', "", shown)
+    found = re.search(r'<script type="text/html" class="page-source">(.*?)</script>\n',
+                      shown, re.S)
+    assert found is not None
+    return shown[:found.start()] + found[1] + "\n" + shown[found.end():]
+
+
+def still_png(shown: str) -> bytes:
+    found = re.search(r'<img class="still" [^>]*src="data:image/png;base64,([^"]+)"', shown)
+    assert found is not None, "no still picture"
+    png = base64.b64decode(found[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return png
+
+
+def test_a_replay_shown_in_a_notebook_carries_a_still_picture_and_hides_its_svg_from_text(
+        run):
+    # An untrusted notebook shows sanitized HTML: scripts and inline <svg> removed, but the
+    # SVG's texts stayed as a paragraph of run-together words. Shown in a notebook, the
+    # replay keeps its network's SVG inside a script (dropped whole) and shows a PNG of the
+    # decision boundary at the last snapshot until its script runs.
+    from PIL import Image
+
+    shown = training_player_html(run["model"], run["history"], run["X"], run["y"],
+                                 run["X_test"], run["y_test"])._repr_html_()
+    outside_scripts = re.sub(r"<script[^>]*>.*?</script>", "", shown, flags=re.S)
+    assert "<svg width=" not in outside_scripts and "layer1.neuron0" not in outside_scripts
+    assert not re.search(r">(data|grad) -?[0-9]", outside_scripts)
+    # hidden is dropped too: the controls, captions and an empty canvas showed
+    assert "<canvas" not in outside_scripts and 'class="controls"' not in outside_scripts
+    png = still_png(shown)
+    assert 10_000 < len(png) < 60_000, len(png)  # a picture, small in the saved notebook
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert 300 <= image.width <= 800 and image.height >= 200, image.size
+    colours = {colour for _, colour in image.getcolors(image.width * image.height)}
+    assert {(0x7c, 0x3a, 0xed), (0x16, 0xa3, 0x4a)} <= colours  # the points of both classes
+    still = shown.index('<img class="still"')
+    assert shown.index('class="needs-js"') < still < shown.index('class="top"')  # in sight
+    assert re.search(r'<script type="text/html" class="page-source">.*<svg width=', shown, re.S)
+    assert '<img class="still"' not in run["page"]  # the page saved to a file is as it was
 
 
 def test_every_points_values_and_gradients_are_the_engines_at_each_snapshot(run):
@@ -298,6 +344,9 @@ def test_other_inputs_show_sample_images_and_the_accuracy_of_each_class():
     first = static["neurons"][0]
     assert first["sources"] == [["x", i] for i in range(64)]  # its inputs: the pixels
     assert 'id="training-replay' in page and "64 inputs" in page
+    shown = training_player_html(model, history, X_train, y_train, X_test, y_test,
+                                 max_points=12)._repr_html_()
+    assert still_png(shown) == nn.train.history_png(history)  # no plane: the curves
 
 
 def right_share(page: str) -> list[float]:
@@ -529,3 +578,32 @@ def test_a_page_with_words_for_labels_plays_in_headless_chromium(browser, words,
     text = page.evaluate("document.querySelector('.point-text').textContent")
     assert re.search(r"\(wrong: the label is (cat|dog)\)", text), text
     assert page.evaluate("document.querySelector('.training-replay').dataset.epoch") == "2"
+
+
+def test_the_notebooks_copy_of_a_replay_takes_its_svg_from_its_script_and_plays(browser, run,
+                                                                                tmp_path):
+    path = tmp_path / "shown.html"
+    shown = training_player_html(run["model"], run["history"], run["X"], run["y"],
+                                 run["X_test"], run["y_test"])._repr_html_()
+    path.write_text(shown, encoding="utf-8")  # what Jupyter shows
+    page = browser(path)
+    assert 'class="page-source"' in shown
+    assert page.evaluate("document.querySelector('.still, .page-source') === null")  # it ran
+    assert page.evaluate("document.querySelectorAll('.picture svg').length") == 1
+    assert page.evaluate(f"{test_player.RENDERED}('.picture')")
+    start = page_state(page)
+    assert start["epoch"] == "0" and start["position"] == "epoch 0 of 6"
+    page.press("End", 35)
+    end = page_state(page)
+    assert end["epoch"] == "6" and end["edges"] != start["edges"]  # the weights moved
+    static = data_of(shown, "replay-static")
+    mine = by_hand(run["history"].snapshots[-1][1], *point_of(run, static))
+    assert node_texts(page, "loss")[1] == f"data {four(mine['loss'].data)}"
+
+
+def point_of(run: dict[str, Any], static: dict[str, Any]) -> tuple[list[float], int]:
+    """The x and label of the point a page starts on."""
+    point = static["points"][static["start_point"]]
+    if point["split"] == "train":
+        return run["X"][point["index"]], run["y"][point["index"]]
+    return run["X_test"][point["index"]], run["y_test"][point["index"]]

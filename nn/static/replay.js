@@ -461,8 +461,16 @@ function trainingView(root, data, prefix, on) {
 // The replay in `replay` (its element): reads its data, shows the first snapshot (or the one
 // the address asks for, #epoch=N), and moves with the slider, the buttons and the keys.
 function replayPage(replay, prefix) {
+  // a notebook's copy keeps the parts shown here (controls, charts, the network's SVG) in a
+  // script, which an untrusted notebook drops whole (it left the SVG's texts as words), and
+  // shows a still picture instead: put them back, and the picture away
+  const source = replay.querySelector("script.page-source");
+  if (source) {
+    source.insertAdjacentHTML("beforebegin", source.textContent);
+    source.remove();
+  }
   replay.querySelectorAll("[hidden]").forEach(function (e) { e.removeAttribute("hidden"); });
-  replay.querySelector(".needs-js").remove();
+  replay.querySelectorAll(".needs-js, .still").forEach(function (e) { e.remove(); });
   const data = JSON.parse(replay.querySelector("script.replay-static").textContent);
   const frames = JSON.parse(replay.querySelector("script.frames").textContent);
   const slider = replay.querySelector(".slider");
