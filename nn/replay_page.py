@@ -37,8 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import views as autograd_views
 from autograd.views.drawing import NEGATIVE, POSITIVE, Picture, render, visible
+from autograd.views.front_end import STATIC as VIEWS_STATIC
+from autograd.views.front_end import code_of
 from autograd.views.player import json_in_html
 from autograd.views.stepper import number
 from nn.train import CLASS_COLOURS, NO_CLASS_COLOUR
@@ -46,7 +47,7 @@ from nn.train import CLASS_COLOURS, NO_CLASS_COLOUR
 #: The front-end files of the replay and of the live widget.
 STATIC = pathlib.Path(__file__).parent / "static"
 #: graph.js, shared with autograd's views (nn reads autograd's files, never the reverse).
-GRAPH_JS = pathlib.Path(autograd_views.__file__).parent / "static" / "graph.js"
+GRAPH_JS = VIEWS_STATIC / "graph.js"  # the views' shared front-end code
 NO_CLASS = NO_CLASS_COLOUR  # the grey of a point whose label is no class index ("cat", 1.5)
 NEEDS_JAVASCRIPT = ("This replay needs JavaScript, which is off here (or the notebook is not "
                     "trusted): turn it on to see the boundary, the curves and the network "
@@ -68,13 +69,6 @@ class Recording:
 def static_text(path: pathlib.Path) -> str:
     """The text of a front-end file (read once)."""
     return path.read_text(encoding="utf-8")
-
-
-def code_of(source: str) -> str:
-    """JavaScript `source` without its comment lines and blank lines: the code a page
-    inlines (the comments are read in the files)."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() and not line.lstrip().startswith("//"))
 
 
 def stylesheet(selector: str) -> str:

@@ -105,3 +105,37 @@ def test_a_player_shown_in_a_notebook_carries_a_still_picture_and_hides_its_svg_
     assert re.search(r'<script type="image/svg\+xml" class="picture-source">\s*<svg', page)
     saved = str(autograd.player_html(neuron()))  # the page saved to a file keeps its SVG
     assert '<img class="still"' not in saved and '<div class="picture backprop-graph"' in saved
+
+
+def test_without_a_dot_program_a_drawing_displays_as_a_page_that_lays_itself_out(
+        monkeypatch, tmp_path):
+    # browser Python (JupyterLite, Pyodide) has no dot program: draw_graph still shows
+    from autograd.views import drawing
+
+    def no_dot() -> str:
+        raise drawing.DotNotFoundError("no Graphviz 'dot' program found")
+
+    monkeypatch.setattr(drawing, "find_dot", no_dot)
+    picture = autograd.draw_graph(neuron())
+    bundle = picture._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}
+    page = bundle["text/html"]
+    dot = re.search(r'<script type="application/json" class="dot">(.*?)</script>', page, re.S)
+    assert dot and json.loads(dot[1]) == picture.source  # the DOT source, as JSON
+    assert 'class="renderer"' in page and "graphLayOut" in page
+
+    from tests.browser import CHROMIUM, Chromium
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium; see .ci/run)")
+    path = tmp_path / "drawing.html"
+    path.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{page}{page}</body>",
+                    encoding="utf-8")  # shown twice: each copy lays itself out
+    with Chromium(tmp_path / "profile") as chromium:
+        tab = chromium.new_page()
+        tab.navigate(path.as_uri())
+        tab.wait_for("document.querySelectorAll('.backprop-drawing svg').length === 2",
+                     "both copies to lay the graph out")
+        texts = tab.evaluate("[...document.querySelector('.backprop-drawing svg')"
+                             ".querySelectorAll('text')].map(t => t.textContent)")
+    assert "data 0.5" in texts and "y" in texts

@@ -53,6 +53,7 @@ from autograd import validate
 from autograd.backprop import local_derivatives
 from autograd.core import Constant, Value, topological_order
 from autograd.files import write_atomically
+from autograd.views.front_end import in_page_drawing
 from autograd.views.network import Group, groups_of, natural, paths_of
 from autograd.views.stepper import number
 from autograd.views.trace import Step, node_names, record
@@ -86,7 +87,11 @@ class GraphDrawing(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, str | bytes]:
-        return {"image/svg+xml": display_svg(self), "image/png": display_png(self)}
+        try:
+            return {"image/svg+xml": display_svg(self), "image/png": display_png(self)}
+        except (DotNotFoundError, OSError):  # no dot program here (browser Python)
+            return {"text/html": in_page_drawing(self.source),
+                    "text/plain": "<a drawing: it is laid out in the page, with viz.js>"}
 
 
 # ---------------------------------------------------------------------------

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
-import gzip
 import hashlib
 import html
 import json
@@ -57,13 +55,13 @@ from autograd.views.drawing import (
     step_labels,
     visible,
 )
+from autograd.views.front_end import STATIC, code_of, packed_renderer, static_file
 from autograd.views.network import Group
 from autograd.views.stepper import format_step, number
 from autograd.views.trace import Step, record
 
 MAX_FRAMES = 300
 ROOMY_LABELS = 150  # up to this many edges, the layout makes room for their labels
-STATIC = pathlib.Path(__file__).parent / "static"  # the front-end files the page inlines
 
 
 class Player(str):
@@ -283,28 +281,6 @@ def _picture(picture: Picture, frames: Sequence[Frame], texts: Sequence[dict[str
     except (DotNotFoundError, OSError):  # no dot program here (browser Python)
         return "", digraph.source
     return svg[svg.index("<svg"):], ""
-
-
-@functools.cache
-def static_file(name: str) -> str:
-    """The text of a front-end file in ``static/`` (read once)."""
-    return (STATIC / name).read_text(encoding="utf-8")
-
-
-@functools.cache
-def packed_renderer() -> str:
-    """viz.js as a page without `dot` carries it: base64 of its gzip (0.6 MB; as JSON it
-    would be 3.7 MB, its WebAssembly being a string of control characters, each a 6-byte
-    escape). The page unpacks it (graph.js: graphUnpack)."""
-    source = (STATIC / "viz.js").read_bytes()
-    return base64.b64encode(gzip.compress(source, mtime=0)).decode("ascii")
-
-
-def code_of(source: str) -> str:
-    """JavaScript `source` without its comment lines and blank lines: the code a page
-    inlines (the comments are read in the files)."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() and not line.lstrip().startswith("//"))
 
 
 def _script(player_id: str) -> str:

@@ -24,7 +24,6 @@ Needs the `anywidget` package (``pip install anywidget``), imported with this mo
 
 from __future__ import annotations
 
-import pathlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -35,16 +34,15 @@ import traitlets
 from autograd.backprop import recompute, zero_grad
 from autograd.core import Constant, Value, as_float
 from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
+from autograd.views.front_end import STATIC, packed_renderer
 from autograd.views.player import (
     ROOMY_LABELS,
     Frame,
     edge_labels,
-    packed_renderer,
     player_frames,
 )
 from autograd.views.trace import Trace, record
 
-STATIC = pathlib.Path(__file__).parent / "static"
 MAX_FRAMES = 400  # steps a widget plays; a bigger graph is shown collapsed (collapse=2)
 RUN_TO_INTERACT = "a picture of the widget: run the cell to make it interactive"
 
