@@ -8,6 +8,7 @@ them with `autograd.grad` on a graph built afresh there, or with hand-derived va
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -202,3 +203,35 @@ def demo_net() -> tuple[nn.MLP, list[Value], Value, int]:
     x = [Value(X[0][0], label="x0"), Value(X[0][1], label="x1")]
     label = 1 if y[0] == 1 else -1
     return model, x, losses.binary_hinge(model(x), label), label
+
+
+def chain(n: int) -> Value:
+    out = Value(0.5, label="x")
+    for _ in range(n):
+        out = out.tanh()
+    return out
+
+
+def test_a_long_thin_graph_is_drawn_top_to_bottom_by_default_and_others_left_to_right():
+    # the rule (drawing.auto_rankdir): top to bottom when the graph is more than 8 values
+    # deep and at most 2 wide; left to right otherwise, and whenever asked for
+    assert autograd.widget(chain(10)).picture.rankdir == "TB"
+    _, y = neuron()
+    assert autograd.widget(y).picture.rankdir == "LR"  # 4 values deep
+    assert autograd.widget(chain(10), rankdir="LR").picture.rankdir == "LR"
+    assert autograd.widget(chain(6)).picture.rankdir == "LR"  # 7 deep: still reads in a row
+    wide = sum(chain(3) for _ in range(3)) + chain(12)  # 13 deep, but 3 wide at the start
+    assert autograd.widget(wide).picture.rankdir == "LR"
+    assert autograd.draw_graph(chain(10)).source.count("rankdir=LR") == 1  # drawings as asked
+
+
+def test_the_player_draws_a_long_chain_top_to_bottom_too():
+    from autograd.views.drawing import Picture, auto_rankdir
+
+    assert auto_rankdir(Picture(chain(10)).order) == "TB"
+    page = str(autograd.player_html(chain(10)))
+    assert "rankdir=TB" not in page  # the page holds the SVG, laid out top to bottom:
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                 svg).groups())
+    assert height > 3 * width

@@ -166,6 +166,31 @@ DISPLAY_WIDTH = 12.5  # inches: at 96 dots per inch, about the width of a notebo
 DISPLAY_PIXELS = 800  # a notebook's output with its file browser open, in CSS pixels
 
 
+LONG_THIN = (8, 2)  # more values deep than this, and at most this many wide: top to bottom
+
+
+def auto_rankdir(order: Sequence[Value]) -> str:
+    """``"TB"`` for a long thin graph, else ``"LR"``: the rule of ``rankdir="auto"``.
+
+    A chain of operations laid left to right is a strip far wider than a page, whose
+    text must shrink to fit or scroll sideways; top to bottom it scrolls the way pages
+    and notebooks do. So: top to bottom when the graph is more than 8 values deep (the
+    longest path from a leaf to the output, counting values, not ops or constants) and
+    no depth holds more than 2 values; left to right otherwise (a neuron is 4 deep, a
+    hand-built 2-2-1 net 7).
+    """
+    depth: dict[Value, int] = {}
+    for node in order:  # parents first
+        if type(node) is Constant:
+            continue
+        depth[node] = 1 + max((depth[p] for p in node.parents if p in depth), default=0)
+    counts: dict[int, int] = {}
+    for d in depth.values():
+        counts[d] = counts.get(d, 0) + 1
+    deep, wide = LONG_THIN
+    return "TB" if counts and max(counts) > deep and max(counts.values()) <= wide else "LR"
+
+
 def display_svg(digraph: graphviz.Digraph, pixels: float = DISPLAY_PIXELS) -> str:
     """The SVG of `digraph` to show in a notebook: drawn at most `pixels` wide (its
     ``width``/``height`` scaled, its ``viewBox`` kept), since JupyterLab shows an SVG at
@@ -262,15 +287,17 @@ class Picture:
                  expand: Sequence[str] = ()) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-        validate.choice(rankdir, "rankdir", ("LR", "TB", "RL", "BT"))
+        validate.choice(rankdir, "rankdir", ("LR", "TB", "RL", "BT", "auto"))
         validate.integer(digits, "digits", minimum=1, maximum=17)
         if collapse is not None:
             validate.integer(collapse, "collapse", minimum=1)
         if isinstance(expand, str) or not all(isinstance(e, str) for e in expand):
             raise TypeError(f"expand must be a list of group names such as "
                             f"['layer2.neuron5'], got {expand!r}")
-        self.root, self.rankdir, self.show_grad, self.digits = root, rankdir, show_grad, digits
         self.order = topological_order(root)
+        if rankdir == "auto":
+            rankdir = auto_rankdir(self.order)
+        self.root, self.rankdir, self.show_grad, self.digits = root, rankdir, show_grad, digits
         self.names = {node: visible(name) for node, name in node_names(self.order).items()}
         self.ids = {node: f"v{k}" for k, node in enumerate(self.order)}
         self.ids_set = set(self.ids.values())
@@ -754,7 +781,8 @@ def draw_graph(
 
     Args:
         root:      the output Value.
-        rankdir:   "LR" (inputs on the left) or "TB", "RL", "BT".
+        rankdir:   "LR" (inputs on the left) or "TB", "RL", "BT"; "auto": "TB" for a
+                   long thin graph, else "LR" (`auto_rankdir`).
         show_grad: show each node's ``.grad``.
         digits:    significant digits of the numbers shown.
         step:      highlight one backward step: a `Step` from

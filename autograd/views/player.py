@@ -300,12 +300,14 @@ def player_html(root: Value, *, title: str = "Backpropagation, step by step",
     offline; in Jupyter it displays inline. One frame per backward step plus the
     initial frame (with ``collapse=2``, one frame per group: a neuron's steps
     together); Previous/Next buttons, a slider, arrow keys, Home/End.
-    `drawing_options` go to the drawing (e.g. ``rankdir="TB"``, see
+    `drawing_options` go to the drawing (e.g. ``rankdir="TB"``; by default "auto": a
+    long thin graph top to bottom, any other left to right; see
     `autograd.draw_graph`). ``#frame=K`` in the URL opens frame K.
     """
     if not isinstance(root, Value):
         raise TypeError(f"the player needs a Value, got {type(root).__name__}")
     validate.integer(max_frames, "max_frames", minimum=1)
+    drawing_options.setdefault("rankdir", "auto")  # a long thin graph top to bottom
     picture = Picture(root, digits=digits, collapse=collapse, expand=expand, **drawing_options)
     frames = player_frames(root, picture)
     if len(frames) > max_frames:

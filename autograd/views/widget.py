@@ -50,8 +50,11 @@ __all__ = ["GraphWidget", "widget"]
 
 
 def widget(root: Value, *, collapse: int | None = None, expand: Sequence[str] = (),
-           digits: int = 4, rankdir: str = "LR") -> GraphWidget:
+           digits: int = 4, rankdir: str = "auto") -> GraphWidget:
     """A live view of root's graph and its backward pass (see the module docstring).
+
+    `rankdir` "auto" (the default) draws a long thin graph top to bottom and any other
+    left to right (`autograd.views.drawing.auto_rankdir`); "LR", "TB", ... as asked.
 
     >>> import autograd
     >>> x = autograd.Value(0.5, label="x"); w = autograd.Value(-1.5, label="w")
@@ -97,7 +100,7 @@ class GraphWidget(anywidget.AnyWidget):
              "asked", "explain", "groups", "closable", "toggle", "error")
 
     def __init__(self, root: Value, *, collapse: int | None = None,
-                 expand: Sequence[str] = (), digits: int = 4, rankdir: str = "LR") -> None:
+                 expand: Sequence[str] = (), digits: int = 4, rankdir: str = "auto") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"widget needs a Value, got {type(root).__name__}")
         super().__init__()
