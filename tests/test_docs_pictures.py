@@ -178,7 +178,8 @@ def readme_pictures() -> set[str]:
 
 
 MADE_HERE = {"docs/neuron.svg", "docs/neuron_step.svg", "docs/network.svg",
-             "docs/decision_boundary.png", "docs/training_replay.png", "docs/widget.png"}
+             "docs/decision_boundary.png", "docs/training_replay.png", "docs/widget.png",
+             "docs/live_training.png"}
 
 
 def test_every_picture_of_the_readme_is_made_again_here():
@@ -367,3 +368,92 @@ def test_widget_png_shows_the_readme_widget_as_the_code_makes_it(tmp_path):
         "docs/widget.png is a screenshot of another widget than the README's code makes "
         f"today (its state, script or style changed); {HOW_TO_WRITE}")
     assert len(committed.read_bytes()) <= 80_000
+
+
+# ---------------------------------------------------------------------------
+# The README's live training: three moments of fit(live=True), side by side
+# ---------------------------------------------------------------------------
+
+LIVE_SHOT = {"run": "moons 100 (noise 0.1, seed 1), MLP 2-16-16-1 seed 1, SGD lr 0.5, "
+                    "l2 1e-4, 30 full-batch epochs", "epochs": [1, 8, 30],
+             "part": ".top (controls, boundary, curves)", "each": 420, "colours": 256}
+
+
+def live_training_states() -> tuple[Any, list[dict[str, Any]]]:
+    """The TrainingWidget of LIVE_SHOT's run, and its state at each of its epochs."""
+    import nn
+    from tests.test_training_widget_page import SYNCED
+
+    X, y = nn.make_moons(100, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    view = nn.TrainingWidget()
+    states: dict[int, dict[str, Any]] = {}
+
+    def keep(change: Any) -> None:
+        step = view.frame.get("step")
+        if step in LIVE_SHOT["epochs"] and "loss" in view.frame:
+            states[step] = {**{name: getattr(view, name) for name in SYNCED},
+                            "status": "running"}
+
+    view.observe(keep, names="frame")
+    nn.fit(model, X, y, optimizer=nn.SGD(model.parameters(), lr=0.5), l2=1e-4,
+           epochs=LIVE_SHOT["epochs"][-1], live=view, progress=False)
+    return view, [states[epoch] for epoch in LIVE_SHOT["epochs"]]
+
+
+def live_digest(view: Any, states: list[dict[str, Any]]) -> str:
+    content = json.dumps([states, view._esm, view._css, LIVE_SHOT], sort_keys=True,
+                         ensure_ascii=False)
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def take_live_screenshots(view: Any, states: list[dict[str, Any]], folder: Path) -> bytes:
+    from PIL import Image
+
+    from autograd.views.player import json_in_html
+    from tests.browser import Chromium
+    from tests.test_training_widget_page import HARNESS
+
+    shots = []
+    with Chromium(folder / "profile") as chromium:
+        for k, state in enumerate(states):
+            path = folder / f"live{k}.html"
+            path.write_text(HARNESS.replace("CSS", view._css).replace("STATE", json_in_html(state))
+                            .replace("MODULE", json_in_html(view._esm)), encoding="utf-8")
+            page = chromium.new_page(width=1040, height=900)
+            page.navigate(path.as_uri())
+            page.wait_for("window.rendered === true", "the widget to render")
+            time.sleep(0.3)
+            box = page.evaluate("(() => { const r = document.querySelector('.host .top')"
+                                ".getBoundingClientRect(); return [r.x, r.y, r.width, r.height];"
+                                " })()")
+            shot = page.call("Page.captureScreenshot", format="png", clip={
+                "x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1})
+            shots.append(Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB"))
+    width = LIVE_SHOT["each"]
+    scaled = [s.resize((width, round(s.height * width / s.width))) for s in shots]
+    strip = Image.new("RGB", (width * len(scaled) + 8 * (len(scaled) - 1),
+                              max(s.height for s in scaled)), "white")
+    for k, shot in enumerate(scaled):
+        strip.paste(shot, (k * (width + 8), 0))
+    out = io.BytesIO()
+    strip.save(out, format="png")
+    return out.getvalue()
+
+
+def test_live_training_png_shows_three_moments_of_the_run_as_the_code_makes_them(tmp_path):
+    from PIL import Image
+
+    pytest.importorskip("anywidget")
+    view, states = live_training_states()
+    digest = live_digest(view, states)
+    committed = DOCS / "live_training.png"
+    if WRITE:
+        committed.write_bytes(small_png(take_live_screenshots(view, states, tmp_path),
+                                        {DIGEST_KEY: digest}))
+    image = Image.open(committed)
+    assert image.width == 3 * LIVE_SHOT["each"] + 16
+    assert image.info.get(DIGEST_KEY) == digest, (
+        "docs/live_training.png shows other moments than fit(live=True) sends today (the "
+        f"run, the widget's script or style changed); {HOW_TO_WRITE}")
+    assert len(committed.read_bytes()) <= 150_000
