@@ -1080,11 +1080,18 @@ def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False
         try:
             root._pass = seed
             propagate(order, create_graph)
-            totals = [_accumulated(node) for node in order]  # may raise: nothing written yet
-        finally:
+            for node in order:  # each node's new .grad, all checked before any is written
+                old, gradient = node.grad, node._pass
+                if type(old) is float and type(gradient) is float and isfinite(old + gradient):
+                    node._pass = old + gradient  # the usual case, without a call
+                else:
+                    node._pass = _accumulated(node)  # Values, None, or an overflow to name
+        except BaseException:
             clear_marks(order)
-        for node, total in zip(order, totals):
-            node.grad = total
+            raise
+        for node in order:
+            node.grad = node._pass
+            node._pass = None
 
 
 def _accumulated(node: Value) -> Any:
