@@ -681,8 +681,13 @@ class Op:
                      for s, name in zip(settings, self.setting_names))
 
     def constant(self, x: object) -> Constant:
-        """A plain number next to a Value, as a `Constant` leaf (TypeError if no number)."""
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        """A plain number next to a Value, as a `Constant` leaf (TypeError if no number).
+
+        A bool is the number 0 or 1: a mask such as ``(margins > 0) * x`` multiplies.
+        """
+        if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+            x = float(bool(x))  # Python's bool, or numpy's
+        elif not isinstance(x, numbers.Real):
             raise TypeError(f"{self.name}: unsupported operand of type {type(x).__name__} "
                             f"({short_repr(x)}); use a Value or a number")
         node = _new_value(Constant)

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from autograd import StaleGraphError, Value, backward_steps, grad, jvp
+from autograd import Constant, StaleGraphError, Value, backward_steps, grad, jvp
 
 # ------------------------------------------------------ grad() needs an output Value
 
@@ -337,3 +337,30 @@ def test_passes_in_two_threads_still_wait_for_each_other_without_error():
     op(x).backward()
     thread.join(30)
     assert x.grad == 2.0 and results == [(6.0,)]
+
+
+# ------------------------------------------- a bool next to a Value is the number 0 or 1
+
+
+def test_a_boolean_mask_multiplies_a_value_as_the_constant_0_or_1():
+    x = Value(2.0)
+    y = (x > 1) * x + x * False + True * x  # a mask as numpy homework writes it
+    y.backward()
+    assert y.data == 4.0 and x.grad == 2.0
+    masked = (x > 1) * x
+    assert isinstance(masked.parents[0], Constant) and masked.parents[0].data == 1.0
+
+
+def test_a_numpy_bool_mask_multiplies_a_value():
+    np = pytest.importorskip("numpy")
+    x = Value(3.0)
+    masked = np.array([x, x], dtype=object) * np.array([True, False])
+    assert [m.data for m in masked] == [3.0, 0.0]
+    y = x * np.True_
+    y.backward()
+    assert y.data == 3.0 and x.grad == 1.0
+
+
+def test_value_of_a_bool_is_still_refused():
+    with pytest.raises(TypeError, match="bool"):
+        Value(True)
