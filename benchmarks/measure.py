@@ -1,9 +1,15 @@
 """Measure ONE workload on ONE engine in this process; print the result as JSON.
 
     python benchmarks/measure.py training micrograd --repeats 5
+    python benchmarks/measure.py fold backprop-lab --engine-path /tmp/old-engine
 
-`run.py` starts this script once per (workload, engine) in a fresh
-subprocess, so memory and garbage-collector state never leak between runs.
+`run.py` and `compare.py` start this script once per (workload, engine) in a
+fresh subprocess, so memory and garbage-collector state never leak between runs.
+With ``--engine-path DIR`` this project's `autograd` and `nn` are imported from
+DIR (another checkout, e.g. a `git worktree` of an older commit) instead of the
+installed ones; the process checks that they really come from there and
+reports the file it imported (``engine_file``) and whether that engine is a
+compiled build (``compiled``: a true ``autograd.compiled``).
 
 What is measured, the same way for every engine:
 
@@ -18,7 +24,9 @@ What is measured, the same way for every engine:
 
 An engine that fails (micrograd's recursive backward raises RecursionError on
 deep graphs) is reported as failed with the error; its memory is still the
-peak up to the failure, per node of the graph it had built.
+peak up to the failure, per node of the graph it had built. With ``--no-memory``
+step 1 runs untraced (the same step, so every later step is the same too) and no
+bytes/node are reported: `compare.py` traces memory in its first round only.
 """
 
 from __future__ import annotations
@@ -37,7 +45,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workloads import ENGINE_MODULES, FACTORIES, RAISED_LIMIT_ENGINES  # noqa: E402
+from workloads import (  # noqa: E402
+    ENGINE_MODULES,
+    FACTORIES,
+    LARGE_STACK_ENGINES,
+    OUR_ENGINES,
+    RAISED_LIMIT_ENGINES,
+)
 
 RAISED_RECURSION_LIMIT = 2_500_000
 THREAD_STACK_BYTES = 1 << 30  # 1 GiB of stack for the deep recursion
@@ -55,12 +69,46 @@ def count_nodes(root: Any, parents: Callable[[Any], tuple[Any, ...]]) -> int:
     return len(seen)
 
 
-def measure(workload: str, engine: str, repeats: int) -> dict[str, Any]:
+def use_engine_from(path: str, engine: str) -> Path:
+    """Import this project's engine (`autograd`, or `nn` for the nn rows) from the
+    checkout at `path`: the directory goes first on sys.path, ahead of the editable
+    install (whose finder comes after the path entries). Returns the directory."""
+    root = Path(path).resolve()
+    sys.path.insert(0, str(root))
+    importlib.import_module(ENGINE_MODULES[engine])
+    check_engine_origin(root)
+    print(f"engine: autograd from {sys.modules['autograd'].__file__}", file=sys.stderr)
+    return root
+
+
+def check_engine_origin(root: Path) -> None:
+    """Exit with an error if any loaded module of `autograd` or `nn` comes from
+    outside `root`, so that a row is never labelled with the wrong engine."""
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in ("autograd", "nn"):
+            continue
+        file = getattr(module, "__file__", None)  # None: a namespace package, not the engine
+        if file is None or root not in Path(file).resolve().parents:
+            raise SystemExit(f"--engine-path {root}: {name} was imported from {file}")
+
+
+def engine_identity(engine: str) -> dict[str, Any]:
+    """Where this project's engine came from, and whether it is a compiled build."""
+    if engine not in OUR_ENGINES:
+        return {}
+    autograd = sys.modules["autograd"]
+    return {"engine_file": autograd.__file__,
+            "compiled": bool(getattr(autograd, "compiled", False))}
+
+
+def measure(workload: str, engine: str, repeats: int,
+            trace_memory: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"workload": workload, "engine": engine}
     try:
         importlib.import_module(ENGINE_MODULES[engine])
     except ImportError:
         return {**result, "status": "not installed"}
+    result.update(engine_identity(engine))
     factory = FACTORIES.get((workload, engine))
     if factory is None:
         return {**result, "status": "no such workload"}
@@ -76,7 +124,8 @@ def measure(workload: str, engine: str, repeats: int) -> dict[str, Any]:
 
     # 1. Memory: one traced run, peak bytes per node of the graph.
     gc.collect()
-    tracemalloc.start()
+    if trace_memory:
+        tracemalloc.start()
     root = bench.forward()
     error = None
     try:
@@ -85,7 +134,7 @@ def measure(workload: str, engine: str, repeats: int) -> dict[str, Any]:
         error = exc
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    if bench.parents is not None:
+    if trace_memory and bench.parents is not None:
         nodes = count_nodes(root, bench.parents)
         result.update(nodes=nodes, peak_bytes=peak, bytes_per_node=peak / nodes)
     del root
@@ -110,17 +159,34 @@ def main() -> None:
     parser.add_argument("workload")
     parser.add_argument("engine")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--engine-path", metavar="DIR",
+                        help="import autograd and nn from this checkout instead")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="do not trace memory (no bytes/node)")
     args = parser.parse_args()
-    if args.engine not in RAISED_LIMIT_ENGINES:
-        print(json.dumps(measure(args.workload, args.engine, args.repeats)))
+    engine_root = None
+    if args.engine_path is not None:
+        if args.engine not in OUR_ENGINES:
+            parser.error(f"--engine-path is for {' / '.join(OUR_ENGINES)}, not {args.engine}")
+        engine_root = use_engine_from(args.engine_path, args.engine)
+
+    def run() -> dict[str, Any]:
+        result = measure(args.workload, args.engine, args.repeats,
+                         trace_memory=not args.no_memory)
+        if engine_root is not None:
+            check_engine_origin(engine_root)  # again: lazy imports of the steps included
+        return result
+
+    if args.engine not in LARGE_STACK_ENGINES:
+        print(json.dumps(run()))
         return
-    # A recursive backward (micrograd's) with the recursion limit raised: run in a
-    # thread with a large stack so that deep recursion does not overflow the C stack.
-    sys.setrecursionlimit(RAISED_RECURSION_LIMIT)
+    # A recursive backward (micrograd's with the recursion limit raised; micrograd-rust's
+    # in Rust): run in a thread with a large stack so that it does not overflow the C stack.
+    if args.engine in RAISED_LIMIT_ENGINES:
+        sys.setrecursionlimit(RAISED_RECURSION_LIMIT)
     threading.stack_size(THREAD_STACK_BYTES)
     results: list[dict[str, Any]] = []
-    worker = threading.Thread(
-        target=lambda: results.append(measure(args.workload, args.engine, args.repeats)))
+    worker = threading.Thread(target=lambda: results.append(run()))
     worker.start()
     worker.join()
     print(json.dumps(results[0]))

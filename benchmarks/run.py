@@ -1,4 +1,4 @@
-"""Compare backprop-lab with micrograd 0.1.0 (and PyTorch 0-d tensors if installed).
+"""Compare backprop-lab with micrograd 0.1.0 (and micrograd-rust, PyTorch if installed).
 
     .venv/bin/python benchmarks/run.py            # everything, prints a markdown table
     .venv/bin/python benchmarks/run.py --quick    # fewer repeats, no million-node chain
@@ -13,12 +13,18 @@ runs with the recursion limit raised (so it completes wherever memory allows and
 is the reference for the ratios), the row "micrograd, default limit" shows the
 RecursionError a learner gets with Python's default limit. On the million-node chain
 only the latter runs: raised, the recursion gave no result within 900 s.
+micrograd-rust and torch run where installed (otherwise one line says so).
+
+This is one pass, each pair once. To compare engines within a few percent (and to
+compare another checkout of the engine), use `compare.py`: alternating rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -29,19 +35,56 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workloads import ENGINES, EXPECTED, FACTORIES, WORKLOADS  # noqa: E402
+from workloads import (  # noqa: E402
+    ENGINE_MODULES,
+    ENGINES,
+    EXPECTED,
+    FACTORIES,
+    OPTIONAL_ENGINES,
+    WORKLOADS,
+)
 
 REPEATS = {"training": 10, "chain": 2, "sum": 5, "softmax": 10, "fold": 5, "softmax-ops": 10}
 TIMEOUT_SECONDS = 900
+#: The rows that are micrograd 0.1.0 itself (the reference of "vs micrograd").
+MICROGRAD_ROWS = ("micrograd", "micrograd, default limit")
 
 
-def run_one(workload: str, engine: str, repeats: int) -> dict[str, Any]:
-    """Measure one pair in a fresh interpreter; a crash becomes a failed result."""
+def child_environment() -> dict[str, str]:
+    """The measuring processes' environment: OpenBLAS single-threaded, so that its
+    spinning worker thread (if numpy is imported) does not compete with the engine."""
+    return {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+
+def installed_engines(engines: list[str]) -> list[str]:
+    """`engines` less the optional ones not installed here, one line to stderr for each."""
+    kept = []
+    for engine in engines:
+        if engine in OPTIONAL_ENGINES and importlib.util.find_spec(ENGINE_MODULES[engine]) is None:
+            print(f"{engine}: not installed, skipped ({OPTIONAL_ENGINES[engine]})",
+                  file=sys.stderr)
+            continue
+        kept.append(engine)
+    return kept
+
+
+def run_one(workload: str, engine: str, repeats: int, engine_path: str | None = None,
+            trace_memory: bool = True) -> dict[str, Any]:
+    """Measure one pair in a fresh interpreter; a crash becomes a failed result.
+
+    `engine_path`: import this project's engine from that checkout (measure.py checks
+    it did); `trace_memory=False` skips the tracemalloc step (no bytes/node).
+    """
     command = [sys.executable, str(HERE / "measure.py"), workload, engine,
                "--repeats", str(repeats)]
+    if engine_path is not None:
+        command += ["--engine-path", engine_path]
+    if not trace_memory:
+        command.append("--no-memory")
     try:
         finished = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=TIMEOUT_SECONDS, check=False)
+                                  timeout=TIMEOUT_SECONDS, check=False,
+                                  env=child_environment())
     except subprocess.TimeoutExpired:
         return {"workload": workload, "engine": engine,
                 "status": f"failed: no result within {TIMEOUT_SECONDS} s"}
@@ -86,7 +129,7 @@ def table(results: list[dict[str, Any]]) -> str:
             speed = "—"
             if engine == "micrograd":
                 speed = "reference" if seconds else "—"
-            elif engine.startswith("micrograd"):
+            elif engine in MICROGRAD_ROWS:
                 speed = "—"
             elif seconds and micro.get("seconds"):
                 speed = speed_text(micro["seconds"], seconds)
@@ -94,7 +137,7 @@ def table(results: list[dict[str, Any]]) -> str:
             memory_text = f"{per_node:.0f}" if per_node is not None else "n/a"
             memory_ratio = "—"
             if per_node is not None and memory_reference:
-                if not engine.startswith("micrograd"):
+                if engine not in MICROGRAD_ROWS:
                     memory_ratio = f"{per_node / memory_reference:.2f}"
                 elif per_node == memory_reference:
                     memory_ratio = "1.00"
@@ -118,7 +161,7 @@ def speed_text(reference_seconds: float, seconds: float) -> str:
 
 def environment() -> str:
     versions = []
-    for name in ("micrograd", "torch"):
+    for name in ("micrograd", "micrograd-rust", "torch"):
         try:
             from importlib.metadata import version
 
@@ -139,10 +182,11 @@ def main() -> None:
     args = parser.parse_args()
     workloads = args.only or [w for w in WORKLOADS if not (args.quick and w == "chain")]
 
+    engines = installed_engines(ENGINES)
     results = []
     for workload in workloads:
         repeats = 3 if args.quick else REPEATS[workload]
-        for engine in ENGINES:
+        for engine in engines:
             if (workload, engine) not in FACTORIES:
                 continue
             print(f"running {workload} / {engine} ...", file=sys.stderr, flush=True)

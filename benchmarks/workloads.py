@@ -16,6 +16,11 @@ Engines:
 - ``micrograd``: micrograd 0.1.0 exactly as its demo uses it (its own `nn.MLP`,
   Python's left-fold ``sum``); it has no ``exp``/``log``, so the softmax workload
   adds them to its ``Value`` in micrograd's own closure style;
+- ``micrograd-rust``: micrograd-rust 0.1.0, a compiled (Rust) scalar engine with
+  micrograd's API, only if installed (``../shared/tools/build_micrograd_rust.sh``).
+  It has no ``relu`` or ``log`` and takes float constants only on the left of an
+  operator: the adapter below writes micrograd's workloads for it with exact values
+  and gradients (see `rust_relu`, `rust_log`);
 - ``torch``: PyTorch with 0-d tensors, one scalar per tensor (only if installed).
 
 The data and the initial weights come from the same seeds for every engine
@@ -154,7 +159,7 @@ class LabChain:
         y.backward()
         return self.x.grad  # = a ** (CHAIN_NODES - 2)
 
-    parents = staticmethod(lab_parents)
+    parents: Any = staticmethod(lab_parents)  # None in subclasses: no node count
 
 
 class LabSumOfProducts:
@@ -475,6 +480,10 @@ def _engine_value(engine: str) -> Any:
         return MicroValue
     if engine == "torch":
         return _scalar
+    if engine == "micrograd-rust":
+        from micrograd_rust import Value as RustValue
+
+        return RustValue
     from autograd import Value
 
     return Value
@@ -506,7 +515,7 @@ class LearnerFold:
         total.backward()
         return _number(total) + _grad(self.ws[-1])  # the sum, plus dΣ/dw_last = x_last
 
-    parents = staticmethod(lab_parents)
+    parents: Any = staticmethod(lab_parents)  # None in subclasses: no node count
 
 
 class LearnerSoftmax:
@@ -530,7 +539,7 @@ class LearnerSoftmax:
         loss.backward()
         return _number(loss) + _grad(self.logits[0][0])
 
-    parents = staticmethod(lab_parents)
+    parents: Any = staticmethod(lab_parents)  # None in subclasses: no node count
 
 
 class MicrogradLearnerFold(LearnerFold):
@@ -554,6 +563,127 @@ class TorchLearnerSoftmax(LearnerSoftmax):
 
 
 # ---------------------------------------------------------------------------
+# micrograd-rust 0.1.0 (compiled; runs only where `import micrograd_rust` works)
+# ---------------------------------------------------------------------------
+#
+# Its Value has + - * / ** tanh exp and backward, but no relu or log, and its operators
+# take a float only on the left (``2.0 * v`` and ``1 + v`` work, ``v + 2.0`` raises
+# TypeError). The workloads below are micrograd's, written for it with the constants on
+# the left (same numbers: float + and * commute exactly) and relu and log emulated with
+# exact values and gradients from the ops it has. Its parents are not visible from Python
+# and its nodes live on the Rust heap, invisible to tracemalloc: no node count, no bytes/node.
+# It never frees a graph (each node's backward closure holds its own node: an Rc cycle),
+# so its steps pay nothing for dropping the graph, where the other engines' do.
+
+
+def rust_relu(v: Any) -> Any:
+    """relu(v) as the product of v with a 0/1 constant taken from its data.
+
+    Exact: the value is v (times 1.0) or 0.0, the gradient reaching v is the upstream
+    gradient times 1.0 or 0.0, as micrograd's relu (``(out.data > 0) * out.grad``). The
+    graph keeps every node behind a dead relu, so backward visits as many nodes as
+    micrograd's; it costs one constant leaf and one product where micrograd has one node.
+    """
+    return (1.0 if v.data > 0 else 0.0) * v
+
+
+def rust_log(v: Any) -> Any:
+    """log(v) as ``log(x) + (1/x) · (v - x)`` with the float x = v.data.
+
+    Exact: ``-x + v`` is exactly 0.0 (x is v's own data), so the value is the float
+    log(x) itself; the gradient reaching v is ``(1/x) · upstream``, micrograd's
+    ``(1 / self.data) * out.grad``. Three nodes (an add, a product, an add) and their
+    three constants where micrograd has one node; only first derivatives are right,
+    which is all backward needs.
+    """
+    x = v.data
+    return math.log(x) + (1.0 / x) * (-x + v)
+
+
+class RustTraining:
+    """micrograd's demo step as micrograd's nn.MLP computes it: each neuron
+    ``sum((wi*xi ...), b)``, relu on the hidden layers; constants on the left."""
+
+    def __init__(self) -> None:
+        from micrograd_rust import Value
+
+        self.X, self.y = make_moons(MOONS_SAMPLES)
+        random.seed(SEED)  # same draws, same order as micrograd's MLP
+        self.layers = [[([Value(random.uniform(-1, 1)) for _ in range(nin)], Value(0.0))
+                        for _ in range(nout)]
+                       for nin, nout in zip(MLP_SIZES, MLP_SIZES[1:])]
+        self.params = [p for layer in self.layers for w, b in layer for p in (*w, b)]
+        self.step = 0
+
+    def model(self, x: list[Any]) -> Any:
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            x = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            if i < last:
+                x = [rust_relu(a) for a in x]
+        return x[0]
+
+    def forward(self) -> Any:
+        from micrograd_rust import Value
+
+        scores = [self.model([Value(a), Value(b)]) for a, b in self.X]
+        losses = [rust_relu(1 + -yi * score) for yi, score in zip(self.y, scores)]
+        data_loss = (1.0 / len(losses)) * sum(losses)
+        reg_loss = L2_ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg_loss
+
+    def finish(self, loss: Any) -> float:
+        for p in self.params:
+            p.grad = 0.0
+        loss.backward()
+        lr = learning_rate(self.step)
+        for p in self.params:
+            p.data -= lr * p.grad
+        self.step += 1
+        return loss.data
+
+    parents = None
+
+
+class RustChain(LabChain):
+    """The million-node chain; its backward recurses in Rust (run with a large stack)."""
+
+    def __init__(self) -> None:
+        from micrograd_rust import Value
+
+        self.x = Value(1.0)
+        self.a = Value(chain_multiplier())
+
+    parents = None
+
+
+class RustLearnerFold(LearnerFold):
+    """The left fold as is: ``sum`` starts from ``0 + x·w``, a constant on the left."""
+
+    engine = "micrograd-rust"
+    parents = None
+
+
+class RustLearnerSoftmax(LearnerSoftmax):
+    """micrograd's softmax cross-entropy with the constants on the left and `rust_log`."""
+
+    engine = "micrograd-rust"
+
+    def forward(self) -> Any:
+        make = _engine_value(self.engine)
+        self.logits = []
+        losses = []
+        for row, target in softmax_logits():
+            z = [make(v) for v in row]
+            self.logits.append(z)
+            m = max(row)
+            losses.append(m + rust_log(sum((-m + zj).exp() for zj in z)) - z[target])
+        return (1.0 / len(losses)) * sum(losses)
+
+    parents = None
+
+
+# ---------------------------------------------------------------------------
 # The registry run.py and measure.py use
 # ---------------------------------------------------------------------------
 
@@ -567,14 +697,24 @@ WORKLOADS: dict[str, str] = {
     "softmax-ops": f"softmax cross-entropy, {SOFTMAX_CLASSES} logits × {SOFTMAX_SAMPLES} rows, "
                    "from binary ops, exp and log (Python's sum)",
 }
-ENGINES = ["backprop-lab", "backprop-lab nn", "micrograd", "micrograd, default limit", "torch"]
+ENGINES = ["backprop-lab", "backprop-lab nn", "micrograd", "micrograd, default limit",
+           "micrograd-rust", "torch"]
 ENGINE_MODULES = {"backprop-lab": "autograd", "backprop-lab nn": "nn",
                   "micrograd": "micrograd", "micrograd, default limit": "micrograd",
-                  "torch": "torch"}
+                  "micrograd-rust": "micrograd_rust", "torch": "torch"}
+#: This project's engines: the ones `compare.py --also` can take from another checkout.
+OUR_ENGINES = ("backprop-lab", "backprop-lab nn")
+#: Engines that only run where installed (the rest are the project's own or its "bench" extra).
+OPTIONAL_ENGINES = {"micrograd-rust": "build it with ../shared/tools/build_micrograd_rust.sh "
+                                      ".venv/bin/python",
+                    "torch": "see docs/pytorch.md"}
 #: micrograd's backward recurses once per level of the graph. "micrograd" runs with
 #: the recursion limit raised (and a large thread stack) so that it completes where it
 #: can; "micrograd, default limit" shows what a learner gets with Python's default.
 RAISED_LIMIT_ENGINES = {"micrograd"}
+#: Engines run in a thread with a large stack: micrograd with the limit raised, and
+#: micrograd-rust, whose topological sort recurses in Rust (the chain is 1,000,000 deep).
+LARGE_STACK_ENGINES = {"micrograd", "micrograd-rust"}
 
 FACTORIES: dict[tuple[str, str], Callable[[], Any]] = {
     ("training", "backprop-lab"): LabTraining,
@@ -602,6 +742,14 @@ FACTORIES: dict[tuple[str, str], Callable[[], Any]] = {
     ("softmax-ops", "torch"): TorchLearnerSoftmax,
     ("sum", "micrograd, default limit"): MicrogradSumOfProducts,
     ("chain", "micrograd, default limit"): MicrogradChain,
+    # micrograd-rust has no one-node sum or logsumexp: like micrograd's, its "sum" and
+    # "softmax" rows are the learner's fold and softmax from binary ops.
+    ("training", "micrograd-rust"): RustTraining,
+    ("chain", "micrograd-rust"): RustChain,
+    ("sum", "micrograd-rust"): RustLearnerFold,
+    ("softmax", "micrograd-rust"): RustLearnerSoftmax,
+    ("fold", "micrograd-rust"): RustLearnerFold,
+    ("softmax-ops", "micrograd-rust"): RustLearnerSoftmax,
 }
 
 #: The exact answer where one is known in closed form (the others are compared
