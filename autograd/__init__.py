@@ -40,6 +40,7 @@ from autograd.core import (
     StaleGraphError,
     Value,
     backward,
+    compiled,
     is_grad_enabled,
     no_grad,
     topological_order,
@@ -53,7 +54,7 @@ abs = absolute  # noqa: A001 - autograd.abs, like torch.abs (not in __all__: no 
 
 __all__ = [
     "FUNCTIONS", "OPS", "Constant", "Domain", "Op", "StaleGraphError", "Value", "backward",
-    "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "recompute",
+    "compiled", "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "recompute",
     "topological_order", "zero_grad", *_functions,
 ]
 __all__ += [  # gradient checking (autograd.checks.checking, local_check, hand_backward)

@@ -211,7 +211,7 @@ def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) 
                     continue
                 total: Any = 0.0
                 for parent, local in zip(node.parents,
-                                         operation.pass_locals(node, differentiable)):
+                                         operation.local_derivatives_in_pass(node, differentiable)):
                     if parent._pass is not None:  # parents that no input reaches add nothing
                         total = total + local * parent._pass
                 if not differentiable and not isfinite(total):
@@ -227,7 +227,8 @@ def _not_finite_tangent(node: Value, tangent: float) -> OverflowError:
     operation = node.operation
     assert operation is not None  # a leaf's tangent is a seed, checked by as_float
     call = operation.describe_call([*(p.data for p in node.parents), *node.settings])
-    for i, (parent, local) in enumerate(zip(node.parents, operation.pass_locals(node, False))):
+    locals_ = operation.local_derivatives_in_pass(node, False)
+    for i, (parent, local) in enumerate(zip(node.parents, locals_)):
         if parent._pass is not None and not isfinite(local):
             return OverflowError(f"jvp: the local derivative of {call} with respect to its "
                                  f"input {i + 1} is {local}, not a finite float")

@@ -1,14 +1,14 @@
-"""The engine's heart: `Value`, a node of a computation graph, and the reverse pass.
+"""The engine's heart: `Value`, a node of a computation graph, `Op`, and the reverse pass.
 
 A `Value` holds one number (``data``), the gradient that backward passes add to it
 (``grad``), a ``label`` for drawings and tables, and, when an op computed it, that
-op (``operation``), its ``parents`` and the op's fixed numbers (``settings``: the 3
-of ``x ** 3``). It holds no closure and no link from a parent to its children, so a
-graph has no reference cycles: Python frees it the moment its output is dropped.
+op (``operation``) and its ``parents``. It holds no closure and no link from a
+parent to its children, so a graph has no reference cycles: Python frees it the
+moment its output is dropped.
 
 Each operator and method of `Value` is one line that applies its entry of the op
-table (`autograd.ops`, each entry an `autograd.core.Op`: forward, local derivatives
-and formula text, declared once). `backward` below is the whole chain rule:
+table (`autograd.ops`: forward, local derivatives and formula text, declared once).
+`backward` at the end of this file is the whole chain rule:
 
     for each node, from the output back to the inputs (reverse topological order):
         for each parent:  parent's gradient += ∂node/∂parent · node's gradient
@@ -18,7 +18,7 @@ Two rules hold for every Value:
 - **its data is a finite float.** Making a Value from nan or ±inf raises
   ValueError; an op whose result is not finite raises (OverflowError, or
   ValueError for nan) naming the op and its inputs; so does a backward pass whose
-  gradient overflows. A Value never holds nan or inf.
+  gradient overflows, before it changes any ``.grad``. A Value never holds nan or inf.
 - **numbers are constants.** A number written next to a Value (the 2 of
   ``x * 2``) becomes a `Constant` leaf. Constants never receive a gradient, so no
   derivative is ever computed with respect to one.
@@ -26,7 +26,6 @@ Two rules hold for every Value:
 
 from __future__ import annotations
 
-import copy
 import math
 import numbers
 import threading
@@ -35,6 +34,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Union
+
+from autograd.errors import StaleGraphError
 
 Number = int | float
 Operand = Union["Value", int, float]
@@ -69,9 +70,6 @@ def no_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """True unless the current thread is inside `no_grad()`."""
     return _recording.get()
-
-
-is_recording = _recording.get  # the same, without a Python call: Op asks once per node
 
 
 # ---------------------------------------------------------------------------
@@ -160,15 +158,15 @@ class Value:
 
     Equality and hashing are by identity (a node is a place in a graph, not a
     number); ``< <= > >=`` compare ``data``.
-
-    A Value never holds nan or inf: ``Value(nan)`` and ``Value(inf)`` raise
-    ValueError, and an op whose result or local derivative is not finite raises
-    (OverflowError, or ValueError for nan) naming the op and its inputs.
     """
 
-    # `_pass` is scratch space for the backward and forward passes of
-    # `autograd.backprop` (this pass's gradient or tangent); None outside a pass.
-    __slots__ = ("data", "grad", "label", "operation", "parents", "_pass")
+    # A node of one or two inputs keeps them in `_a` and `_b` (`_b` None for one):
+    # no tuple per node, half the objects for the garbage collector to track. Any
+    # other node (sum, dot, an op with settings) keeps its parents as a tuple in
+    # `_a` and its settings as a tuple in `_b`. A leaf has None in both.
+    # `_pass` is scratch space for the passes below (this pass's gradient or tangent);
+    # None outside a pass.
+    __slots__ = ("data", "grad", "label", "operation", "_a", "_b", "_pass")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str:
@@ -177,20 +175,29 @@ class Value:
         self.grad: Any = 0.0
         self.label = label
         self.operation: Op | None = None
-        self.parents: tuple[Value, ...] = ()
+        self._a: Any = None
+        self._b: Any = None
         self._pass: Any = None
 
     # -- what a node is ------------------------------------------------------
 
     @property
-    def op(self) -> str:
-        """Name of the operation that made this node ("" for a leaf)."""
-        return self.operation.name if self.operation is not None else ""
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in argument order (``()`` for a leaf)."""
+        a = self._a
+        if a is None or type(a) is tuple:
+            return a or ()
+        return (a,) if self._b is None else (a, self._b)
 
     @property
     def settings(self) -> tuple[float, ...]:
         """The op's fixed numbers (``(3.0,)`` for ``x ** 3``), else ``()``."""
-        return self.operation.settings if self.operation is not None else ()
+        return self._b if type(self._a) is tuple else ()
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that made this node ("" for a leaf)."""
+        return self.operation.name if self.operation is not None else ""
 
     @property
     def is_leaf(self) -> bool:
@@ -222,7 +229,10 @@ class Value:
         backward(self, grad, create_graph)
 
     def __repr__(self) -> str:
-        parts = [f"data={self.data:.6g}", f"grad={_format_grad(self.grad)}"]
+        grad = self.grad
+        shown = f"Value({grad.data:.6g})" if isinstance(grad, Value) else \
+            "None" if grad is None else f"{grad:.6g}"
+        parts = [f"data={self.data:.6g}", f"grad={shown}"]
         if self.label:
             parts.append(f"label={self.label!r}")
         if self.operation is not None:
@@ -369,20 +379,33 @@ class Value:
 class Constant(Value):
     """A number written in an expression (the 2 of ``x * 2``): a leaf that keeps no gradient.
 
-    Operators make one for every plain number next to a Value. Backward passes
-    never compute a derivative with respect to a constant and leave its
-    ``.grad`` at 0.0; drawings show it as a small number.
+    Operators make one for every plain number next to a Value (a bool is 0 or 1, so a
+    mask such as ``(margins > 0) * x`` multiplies). Backward passes never compute a
+    derivative with respect to a constant and leave its ``.grad`` at 0.0.
     """
 
     __slots__ = ()
 
 
-def _format_grad(grad: Any) -> str:
-    if isinstance(grad, Value):
-        return f"Value({grad.data:.6g})"
-    if grad is None:
-        return "None"
-    return f"{grad:.6g}"
+#: True when this module runs compiled with mypyc (`make fast`), False in pure Python.
+compiled = not __file__.endswith(".py")  # a compiled module is a .so (or .pyd) file
+
+# A node made by an op skips Value.__init__, whose checks are for user input; a class
+# compiled with mypyc always runs its __init__ (cheap there).
+_new: Callable[[type[Value]], Value] = (lambda cls: cls(0.0)) if compiled else object.__new__
+
+
+def constant(x: object, op_name: str) -> Value:
+    """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
+    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+        x = float(bool(x))  # Python's bool, or numpy's
+    elif not isinstance(x, numbers.Real):
+        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
+                        f"({short_repr(x)}); use a Value or a number")
+    node = _new(Constant)
+    node.data, node.grad, node.label = as_float(x, f"{op_name}'s operand"), 0.0, ""
+    node.operation = node._a = node._b = node._pass = None
+    return node
 
 
 def _data_of(other: object, symbol: str) -> float:
@@ -393,34 +416,19 @@ def _data_of(other: object, symbol: str) -> float:
     raise TypeError(f"cannot compare Value {symbol} {type(other).__name__}")
 
 
-
-
-class StaleGraphError(RuntimeError):
-    """A pass found a node that no longer equals its op applied to its parents.
-
-    Some ``.data`` changed after the graph was built. A pass refuses to mix two
-    points (local derivatives at the new data, node values from the old).
-    """
-
-
 # ---------------------------------------------------------------------------
 # Op: one primitive, declared once (forward, local derivatives, formulas)
 #
-# An op is declared with three things side by side: its forward computation on
-# floats, the local derivative ∂out/∂input for each input, and the text of each
-# formula (what the stepper and the drawings show). A derivative rule is written
-# with + - * / **, comparisons and the engine's functions, which accept floats
-# and Values alike, so the one rule serves an ordinary backward pass (floats),
-# create_graph=True (Values: higher derivatives) and forward mode. The built-in
-# ops are the table in `autograd.ops`; `autograd.define_op` declares your own.
+# A derivative rule is written with + - * / **, comparisons and the engine's
+# functions, which accept floats and Values alike, so the one rule serves an
+# ordinary backward pass (floats), create_graph=True (Values: higher derivatives)
+# and forward mode. The built-in ops are the table in `autograd.ops`;
+# `autograd.define_op` declares your own.
 # ---------------------------------------------------------------------------
 
 Rule = Callable[..., Any] | float  # a constant derivative may be a number
-_new_value = object.__new__
-_SHOWN_ARGUMENTS = 4  # of a call in an error message
-_MAX_BOUND = 256  # settings kept per op (x ** 2, x ** 3, ...); more are bound each time
-
 Interval = tuple[float, float]
+_SHOWN_ARGUMENTS = 4  # of a call in an error message
 
 
 @dataclass(frozen=True)
@@ -452,8 +460,7 @@ class Op:
     """A primitive operation: forward, local derivatives and their formula text.
 
     Declare an op with a fixed number of inputs with one derivative rule and one
-    formula per input (most users call `autograd.define_op`, which also
-    registers it)::
+    formula per input (most users call `autograd.define_op`, which also registers it)::
 
         Op("mul", forward=operator.mul,
            derivatives=[lambda a, b, out: b, lambda a, b, out: a],
@@ -467,14 +474,11 @@ class Op:
         derivatives: one rule per input: ``rule(*inputs, *settings, out)`` returns
                      ∂out/∂input_i (or a number: a constant derivative, as for add).
                      ``inputs`` and ``out`` are floats in an ordinary backward pass
-                     and Values under ``create_graph``, so write the rule with
-                     ``+ - * / **``, comparisons and the engine's functions.
+                     and Values under ``create_graph``.
         formulas:    one text per input, e.g. ``"d(a·b)/da = b"``.
         local:       instead of `derivatives`, for an op on ANY number of inputs:
-                     ``local(args, out) -> list``, every ∂out/∂input_i at once
-                     (``args`` are the inputs then the settings).
-        formula:     with `local`: ``formula(i, n) -> str``, the text of the i-th of
-                     n derivatives.
+                     ``local(args, out) -> list``, every ∂out/∂input_i at once.
+        formula:     with `local`: ``formula(i, n) -> str``, the text of the i-th of n.
         symbol:      what drawings show in the op's node (default: the name); may
                      use ``{0}``, ``{1}`` for the settings, e.g. ``"^{0:g}"``.
         num_settings: how many fixed numbers follow the inputs (the 3 of ``x**3``).
@@ -491,29 +495,19 @@ class Op:
     """
 
     def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        derivatives: Sequence[Rule] | None = None,
-        formulas: Sequence[str] | None = None,
-        *,
+        self, name: str, forward: Callable[..., float],
+        derivatives: Sequence[Rule] | None = None, formulas: Sequence[str] | None = None, *,
         local: Callable[[Sequence[Any], Any], Sequence[Any]] | None = None,
-        formula: Callable[[int, int], str] | None = None,
-        symbol: str | None = None,
-        num_settings: int = 0,
-        setting_names: Sequence[str] = (),
-        defaults: Sequence[float] = (),
-        domain: Domain | Sequence[Domain] | None = None,
-        operator: bool = False,
-        doc: str = "",
+        formula: Callable[[int, int], str] | None = None, symbol: str | None = None,
+        num_settings: int = 0, setting_names: Sequence[str] = (), defaults: Sequence[float] = (),
+        domain: Domain | Sequence[Domain] | None = None, operator: bool = False, doc: str = "",
     ) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"an op's name must be an identifier, got {name!r}")
         if not callable(forward):
             raise TypeError(f"op {name!r}: forward must be a function, got "
                             f"{type(forward).__name__}")
-        self.name = name
-        self.forward = forward
+        self.name, self.forward, self.operator = name, forward, operator
         self.symbol = symbol if symbol is not None else name
         try:  # drawings format the symbol with the settings: it may use no others
             self.symbol.format(*[1.0] * num_settings)
@@ -524,11 +518,10 @@ class Op:
         self.num_settings = num_settings
         self.setting_names = tuple(setting_names) or tuple(
             f"setting {i + 1}" for i in range(num_settings))
-        self.settings: tuple[float, ...] = ()  # fixed by `bind`: what its nodes were made with
-        self._bound: dict[tuple[float, ...], Op] = {}
         self.defaults = tuple(float(d) for d in defaults)
-        self.operator = operator
-        self.__doc__ = doc or f"The op {name!r}."
+        self.doc = doc or f"The op {name!r}."
+        self.local = local
+        self._formula = formula
         if derivatives is not None:
             self.rules: tuple[Any, ...] = tuple(derivatives)  # each a Rule
             self.formulas: tuple[str, ...] = tuple(formulas or ())
@@ -539,37 +532,23 @@ class Op:
                     f"op {name!r}: {len(self.rules)} derivative rule(s) but "
                     f"{len(self.formulas)} formula(s); give one of each per input")
             self.arity: int | None = len(self.rules)
-            self.local = None
-            self._formula = None
+        elif local is None or formula is None:
+            raise ValueError(f"op {name!r}: give `derivatives` and `formulas` (one per "
+                             "input), or `local` and `formula` for any number of inputs")
         else:
-            if local is None or formula is None:
-                raise ValueError(f"op {name!r}: give `derivatives` and `formulas` (one per "
-                                 "input), or `local` and `formula` for any number of inputs")
-            self.rules, self.formulas = (), ()
-            self.arity = None
-            self.local = local
-            self._formula = formula
+            self.rules, self.formulas, self.arity = (), (), None
+        # `send(node, upstream, create_graph)`: the chain rule at one node (see `_send_any`);
+        # nodes of one or two inputs (nearly all) take the short ways
+        self.send: Callable[[Value, Any, bool], None] = self._send_any
+        if self.arity == 1 and num_settings == 0:
+            self.send = self._send_one
+        elif self.arity == 2 and num_settings == 0:
+            self.send = self._send_two
         if domain is None:
             domain = Domain(inputs=(between(-3.0, 3.0),) * (self.arity or 1),
                             settings=(self.defaults,) if num_settings else ((),))
         self.domains: tuple[Domain, ...] = (domain,) if isinstance(domain, Domain) \
             else tuple(domain)
-        # `pass_locals(node, create_graph)`: the local derivatives a running pass
-        # needs at `node`, one per parent. Only parents taking part in the pass
-        # (``parent._pass is not None``) get one; the others get None and their
-        # rule is never evaluated. It first checks that the node still equals its
-        # op applied to its parents (else StaleGraphError), so a pass never mixes
-        # two points. Asked once per node: ops on one or two inputs without
-        # settings (nearly all nodes) get a version written for them.
-        self.pass_locals: Callable[[Value, bool], Sequence[Any]]
-        if self.arity == 1 and num_settings == 0:
-            self.pass_locals = self._unary_pass_locals
-        elif self.arity == 2 and num_settings == 0 and not any(map(callable, self.rules)):
-            self.pass_locals = self._binary_constant_pass_locals  # add, sub
-        elif self.arity == 2 and num_settings == 0:
-            self.pass_locals = self._binary_pass_locals
-        else:
-            self.pass_locals = self._general_pass_locals
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -578,30 +557,11 @@ class Op:
 
     def formula(self, i: int, n: int) -> str:
         """The text of the derivative with respect to input i of n."""
-        if self._formula is not None:
-            return self._formula(i, n)
-        return self.formulas[i]
+        return self._formula(i, n) if self._formula is not None else self.formulas[i]
 
     def display(self, settings: Sequence[float] = ()) -> str:
         """The text of the op's node in drawings, e.g. ``tanh`` or ``^3``."""
         return self.symbol.format(*settings)
-
-    def bind(self, settings: tuple[float, ...]) -> Op:
-        """This op with its settings fixed: ``pow`` bound to 2 is what ``x ** 2`` records.
-
-        A node made by an op with settings keeps the bound op as its ``operation``
-        (so ``node.settings`` is ``node.operation.settings``); nodes with the same
-        settings share one bound op.
-        """
-        bound = self._bound.get(settings)
-        if bound is None:
-            bound = copy.copy(self)
-            bound.settings = settings
-            bound._bound = {}
-            bound.pass_locals = bound._general_pass_locals
-            if len(self._bound) < _MAX_BOUND:
-                self._bound[settings] = bound
-        return bound
 
     def describe_call(self, args: Sequence[Any]) -> str:
         """E.g. ``log(-2)``: how error messages show a call of this op (long ones cut)."""
@@ -611,7 +571,7 @@ class Op:
             shown.append(f"... {len(args)} in all")
         return f"{self.name}({', '.join(shown)})"
 
-    # -- the forward computation -------------------------------------------------
+    # -- the forward computation and new nodes -------------------------------------
 
     def evaluate(self, args: Sequence[float]) -> float:
         """``forward(*args)`` on floats (inputs, then settings), checked.
@@ -625,19 +585,51 @@ class Op:
             raise type(error)(f"{self.describe_call(args)}: {error_reason(error)}") from None
         if type(result) is not float:
             result = as_float(result, f"{self.name}'s forward")
+        if math.isnan(result):
+            raise ValueError(f"{self.describe_call(args)} is not a number (nan): "
+                             "a Value never holds nan")
         if not isfinite(result):
-            raise self.not_finite(args, result)
+            raise OverflowError(f"{self.describe_call(args)} overflows to {result}: "
+                                "the result is too large for a float")
         return result
 
-    def not_finite(self, args: Sequence[float], result: float) -> ArithmeticError | ValueError:
-        """The error for a forward result that is nan or ±inf."""
-        if math.isnan(result):
-            return ValueError(f"{self.describe_call(args)} is not a number (nan): "
-                              "a Value never holds nan")
-        return OverflowError(f"{self.describe_call(args)} overflows to {result}: "
-                             "the result is too large for a float")
+    def apply1(self, x: Value) -> Value:
+        """The node of this one-input op on the Value `x` (the hot path of methods)."""
+        try:
+            data = self.forward(x.data)
+        except DOMAIN_ERRORS:
+            data = math.nan  # evaluate raises the error with the op's name
+        if type(data) is not float or not isfinite(data):
+            data = self.evaluate([x.data])
+        return _node(data, self, x, None)
 
-    # -- applying the op: a new node -------------------------------------------
+    def apply2(self, a: Operand, b: Operand) -> Value:
+        """The node of this two-input op; a plain number becomes a `Constant`."""
+        if not isinstance(a, Value):
+            a = constant(a, self.name)
+        if not isinstance(b, Value):
+            b = constant(b, self.name)
+        try:
+            data = self.forward(a.data, b.data)
+        except DOMAIN_ERRORS:
+            data = math.nan
+        if type(data) is not float or not isfinite(data):
+            data = self.evaluate([a.data, b.data])
+        return _node(data, self, a, b)
+
+    def apply(self, parents: tuple[Value, ...], settings: Sequence[Any] = ()) -> Value:
+        """The node of this op on `parents` (Values) with `settings` (numbers)."""
+        if self.arity is not None and len(parents) != self.arity:
+            raise TypeError(f"{self.name} takes {self.arity} input(s), got {len(parents)}")
+        fixed = self.checked_settings(settings) if settings or self.num_settings else ()
+        args = [p.data for p in parents]
+        args += fixed
+        data = self.evaluate(args)
+        if self.arity == 1 and not fixed:
+            return _node(data, self, parents[0], None)
+        if self.arity == 2 and not fixed:
+            return _node(data, self, parents[0], parents[1])
+        return _node(data, self, tuple(parents), fixed)
 
     def __call__(self, *args: Any) -> Any:
         """Apply the op to its inputs followed by its settings.
@@ -645,32 +637,26 @@ class Op:
         With numbers only, a float; with a Value among the inputs, a new node.
         Missing trailing settings take their defaults.
         """
-        if self.arity == 1 and len(args) == 1 and not self.num_settings:  # the usual case
-            (x,) = args
-            if isinstance(x, Value):
-                return self.apply1(x)
-            return self.evaluate([as_float(x, f"{self.name}'s input")])
         if self.arity is None:
+            if args and _NODES.issuperset(map(type, args)):  # Values only (sum, dot)
+                return self.apply(args)
             inputs, settings = args, ()
-            if all(isinstance(x, Value) for x in inputs) and inputs:  # sum/dot in a model
-                return self.apply(inputs)
         else:
             given = len(args) - self.arity
             missing = self.num_settings - given
             if given < 0 or missing < 0 or missing > len(self.defaults):
-                raise TypeError(self._count_message(len(args)))
+                settings_text = f" and {self.num_settings} setting(s)" \
+                    if self.num_settings else ""
+                raise TypeError(f"{self.name} takes {self.arity} input(s){settings_text}, "
+                                f"got {len(args)} argument(s)")
             inputs = args[: self.arity]
             settings = args[self.arity:] + self.defaults[len(self.defaults) - missing:]
         if any(isinstance(x, Value) for x in inputs):
-            parents = tuple(x if isinstance(x, Value) else self.constant(x) for x in inputs)
+            parents = tuple(x if isinstance(x, Value) else constant(x, self.name)
+                            for x in inputs)
             return self.apply(parents, settings)
         floats = [as_float(x, f"{self.name}'s input") for x in inputs]
-        floats.extend(self.checked_settings(settings))
-        return self.evaluate(floats)
-
-    def _count_message(self, count: int) -> str:
-        settings = f" and {self.num_settings} setting(s)" if self.num_settings else ""
-        return f"{self.name} takes {self.arity} input(s){settings}, got {count} argument(s)"
+        return self.evaluate([*floats, *self.checked_settings(settings)])
 
     def checked_settings(self, settings: Sequence[Any]) -> tuple[float, ...]:
         """The settings as finite floats, with errors naming the op."""
@@ -679,78 +665,6 @@ class Op:
                             f"got {len(settings)}")
         return tuple(as_float(s, f"{self.name}'s {name}")
                      for s, name in zip(settings, self.setting_names))
-
-    def constant(self, x: object) -> Constant:
-        """A plain number next to a Value, as a `Constant` leaf (TypeError if no number).
-
-        A bool is the number 0 or 1: a mask such as ``(margins > 0) * x`` multiplies.
-        """
-        if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
-            x = float(bool(x))  # Python's bool, or numpy's
-        elif not isinstance(x, numbers.Real):
-            raise TypeError(f"{self.name}: unsupported operand of type {type(x).__name__} "
-                            f"({short_repr(x)}); use a Value or a number")
-        node = _new_value(Constant)
-        node.data = as_float(x, f"{self.name}'s operand")
-        node.grad = 0.0
-        node.label = ""
-        node.operation = None
-        node.parents = ()
-        node._pass = None
-        return node
-
-    def apply(self, parents: tuple[Value, ...], settings: Sequence[Any] = ()) -> Value:
-        """The node of this op on `parents` (Values) with `settings` (numbers)."""
-        if self.arity is not None and len(parents) != self.arity:
-            raise TypeError(f"{self.name} takes {self.arity} input(s), got {len(parents)}")
-        fixed = self.checked_settings(settings) if settings or self.num_settings else ()
-        args = [p.data for p in parents]
-        args.extend(fixed)
-        return self._node(self.evaluate(args), parents, self.bind(fixed) if fixed else self)
-
-    def apply1(self, x: Value) -> Value:
-        """The node of this one-input op on the Value `x` (the hot path of methods)."""
-        try:
-            data = self.forward(x.data)
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call([x.data])}: {error_reason(error)}") from None
-        if type(data) is not float or not isfinite(data):
-            data = self.evaluate([x.data])  # rare: an int from a custom op, or an error
-        return self._node(data, (x,), self)
-
-    def apply2(self, a: Operand, b: Operand) -> Value:
-        """The node of this two-input op; a plain number becomes a `Constant`.
-
-        The hot path of the operators: no argument list, no loop.
-        """
-        if not isinstance(a, Value):
-            a = self.constant(a)
-        if not isinstance(b, Value):
-            b = self.constant(b)
-        try:
-            data = self.forward(a.data, b.data)
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"{self.describe_call([a.data, b.data])}: "
-                              f"{error_reason(error)}") from None
-        if type(data) is not float or not isfinite(data):
-            data = self.evaluate([a.data, b.data])
-        return self._node(data, (a, b), self)
-
-    @staticmethod
-    def _node(data: float, parents: tuple[Value, ...], operation: Op) -> Value:
-        """A new node (filled in directly: Value.__init__'s checks are for user input)."""
-        node = _new_value(Value)
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        node._pass = None
-        if is_recording():
-            node.operation = operation
-            node.parents = parents
-        else:  # under no_grad the result is a leaf
-            node.operation = None
-            node.parents = ()
-        return node
 
     # -- local derivatives -------------------------------------------------------
 
@@ -770,89 +684,129 @@ class Op:
                         for i, rule in enumerate(self.rules)]
             result = list(self.local(args, out))
         except DOMAIN_ERRORS as error:
-            raise type(error)(
-                f"cannot differentiate {self.describe_call(args)}: "
-                f"{error_reason(error)}") from None
+            raise self._cannot_differentiate(args, error) from None
         count = len(args) - self.num_settings
         if len(result) != count:
             raise ValueError(f"op {self.name!r}: its derivative rule returned {len(result)} "
                              f"derivative(s) for {count} input(s); return one per input")
-        if wanted is not None and not all(wanted):
-            result = [d if w else None for d, w in zip(result, wanted)]
-        return result
+        if wanted is None or all(wanted):
+            return result
+        return [d if w else None for d, w in zip(result, wanted)]
 
-    def _unary_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
-        (x,) = node.parents
-        if x._pass is None:
-            return (None,)
-        x_data = x.data
-        self._check_current(node, (x_data,))
-        rule = self.rules[0]
-        if not callable(rule):
-            return (rule,)  # a constant derivative (neg)
-        try:
-            if create_graph:
-                return (rule(x, node),)
-            return (rule(x_data, node.data),)
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"cannot differentiate {self.describe_call([x_data])}: "
-                              f"{error_reason(error)}") from None
+    def local_derivatives_in_pass(self, node: Value, create_graph: bool) -> list[Any]:
+        """∂node/∂parent for each parent, for the running pass.
 
-    def _binary_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
-        a, b = node.parents
-        a_data, b_data = a.data, b.data
-        self._check_current(node, (a_data, b_data))
-        d_a, d_b = self.rules
-        try:
-            if create_graph:
-                return (None if a._pass is None else d_a(a, b, node),
-                        None if b._pass is None else d_b(a, b, node))
-            out = node.data
-            return (None if a._pass is None else d_a(a_data, b_data, out),
-                    None if b._pass is None else d_b(a_data, b_data, out))
-        except DOMAIN_ERRORS as error:
-            raise type(error)(f"cannot differentiate {self.describe_call([a_data, b_data])}: "
-                              f"{error_reason(error)}") from None
-
-    def _binary_constant_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
-        a, b = node.parents
-        self._check_current(node, (a.data, b.data))
-        if a._pass is None or b._pass is None:
-            d_a, d_b = self.rules
-            return (None if a._pass is None else d_a, None if b._pass is None else d_b)
-        return self.rules
-
-    def _general_pass_locals(self, node: Value, create_graph: bool) -> Sequence[Any]:
-        parents = node.parents
-        args: list[Any] = [p.data for p in parents]
-        if self.settings:
-            args.extend(self.settings)
-        self._check_current(node, args)
-        # One rule per input: evaluate only those of the parents in the pass. A rule for
-        # any number of inputs (sum, dot, ...) gives them all at once.
+        A parent takes part when its ``_pass`` is not None (constants and nodes off
+        the paths asked about never do); the rule of another gets None, not evaluated.
+        First checks that the node is current (else StaleGraphError).
+        """
+        parents, settings = (node._a, node._b) if type(node._a) is tuple else (node.parents, ())
+        args = [p.data for p in parents]
+        args += settings
+        self.check_current(node, args)
+        # one rule per input: only those of the parents taking part are evaluated (an op
+        # on many inputs, such as dot, gives all its derivatives at once)
         wanted = [p._pass is not None for p in parents] if self.local is None else None
         if create_graph:
-            return self.derivatives_at([*parents, *self.settings], node, wanted)
+            return self.derivatives_at([*parents, *settings], node, wanted)
         return self.derivatives_at(args, node.data, wanted)
 
-    def check_current(self, node: Value) -> None:
-        """Raise StaleGraphError unless `node` still equals this op applied to its parents."""
-        self._check_current(node, [*(p.data for p in node.parents), *node.settings])
+    # -- the chain rule at one node: send its gradient to its parents ----------------
 
-    def _check_current(self, node: Value, args: Sequence[float]) -> None:
-        """Raise StaleGraphError unless ``node.data == forward(*args)``."""
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        """The docstring of the function form (``help(autograd.tan)``)."""
+        return self.doc
+
+    def _send_any(self, node: Value, upstream: Any, create_graph: bool) -> None:
+        """For each parent taking part: parent's gradient += ∂node/∂parent · upstream.
+
+        This pass's gradients are in the nodes' ``_pass`` slots (`NOTHING_YET` before
+        the first contribution). Nodes of one or two inputs (nearly all) take the
+        short ways below; the rest, this general one.
+        """
+        locals_ = self.local_derivatives_in_pass(node, create_graph)
+        for parent, local in zip(node.parents, locals_):
+            so_far = parent._pass
+            if so_far is not None:  # None: a constant, or a node off the paths asked about
+                parent._pass = local * upstream if so_far is NOTHING_YET \
+                    else so_far + local * upstream
+
+    def _send_one(self, node: Value, upstream: Any, create_graph: bool) -> None:
+        x = node._a
+        x_data = x.data
+        if self.forward(x_data) != node.data:
+            self.check_current(node)  # raises StaleGraphError
+        so_far = x._pass
+        if so_far is None:
+            return  # a constant, or a node off the paths asked about
+        rule = self.rules[0]
+        try:
+            local = rule if type(rule) is float else \
+                rule(x, node) if create_graph else rule(x_data, node.data)
+        except DOMAIN_ERRORS as error:
+            raise self._cannot_differentiate([x_data], error) from None
+        x._pass = local * upstream if so_far is NOTHING_YET else so_far + local * upstream
+
+    def _send_two(self, node: Value, upstream: Any, create_graph: bool) -> None:
+        a, b = node._a, node._b
+        a_data: Any = a.data
+        b_data: Any = b.data
+        out: Any = node.data
+        if self.forward(a_data, b_data) != out:
+            self.check_current(node)
+        rule_a, rule_b = self.rules
+        a_so_far, b_so_far = a._pass, b._pass
+        try:
+            if create_graph:
+                a_data, b_data, out = a, b, node
+            if a_so_far is not None:
+                local = rule_a if type(rule_a) is float else rule_a(a_data, b_data, out)
+                a._pass = local * upstream if a_so_far is NOTHING_YET \
+                    else a_so_far + local * upstream
+            if b_so_far is not None:
+                if b is a:  # x * x: the first contribution is in already
+                    b_so_far = a._pass
+                local = rule_b if type(rule_b) is float else rule_b(a_data, b_data, out)
+                b._pass = local * upstream if b_so_far is NOTHING_YET \
+                    else b_so_far + local * upstream
+        except DOMAIN_ERRORS as error:
+            raise self._cannot_differentiate([a.data, b.data], error) from None
+
+    def _cannot_differentiate(self, args: Sequence[Any], error: Exception) -> Exception:
+        return type(error)(f"cannot differentiate {self.describe_call(args)}: "
+                           f"{error_reason(error)}")
+
+    def check_current(self, node: Value, args: Sequence[float] | None = None) -> None:
+        """Raise StaleGraphError unless `node` still equals this op applied to its parents."""
+        if args is None:
+            args = [*(p.data for p in node.parents), *node.settings]
         try:
             current = self.forward(*args)
         except DOMAIN_ERRORS:
             current = math.nan
         if current != node.data:
-            raise self._stale(node, args, current)
+            raise StaleGraphError(
+                f"the graph is out of date: the node {self.describe_call(args)} holds "
+                f"{node.data:g} but its inputs now give {current:g} (a .data was changed "
+                "after the graph was built); run the forward pass again before backward")
 
-    def _stale(self, node: Value, args: Sequence[float], current: float) -> StaleGraphError:
-        return StaleGraphError(
-            f"the graph is out of date: the node {self.describe_call(args)} holds "
-            f"{node.data:g} but its inputs now give {current:g} (a .data was changed "
-            "after the graph was built); run the forward pass again before backward")
+
+_NODES = {Value, Constant}
+
+
+def _node(data: float, operation: Op, a: Any, b: Any) -> Value:
+    """A new node (filled in directly: Value.__init__'s checks are for user input).
+
+    Under `no_grad` the result is a leaf.
+    """
+    node = _new(Value)
+    node.data, node.grad, node.label, node._pass = data, 0.0, "", None
+    if _recording.get():
+        node.operation, node._a, node._b = operation, a, b
+    else:
+        node.operation = node._a = node._b = None
+    return node
 
 
 # ---------------------------------------------------------------------------
@@ -902,11 +856,9 @@ def is_built_in(name: str) -> bool:
 
 _pass_lock = threading.Lock()
 _in_a_pass: ContextVar[bool] = ContextVar("autograd_in_a_pass", default=False)
-_DONE = object()  # on the stack of `marked_order`: "the parents of the node below are placed"
 # The mark of a node in a pass that has no gradient yet. The first contribution
 # replaces it as it is (no `0 + c`, which with create_graph would be one more node).
 NOTHING_YET = 0.0
-
 
 # A rule of your own (define_op) may do anything, even wait for another thread that
 # wants a pass: a deadlock, since passes run one at a time. The pass holding the lock
@@ -921,28 +873,22 @@ def one_pass() -> Iterator[None]:
     if _in_a_pass.get():
         raise RuntimeError("a backward or forward pass cannot start while another one is "
                            "running in this thread (e.g. from inside a derivative rule)")
-    _acquire_pass_lock()
-    token = _in_a_pass.set(True)
-    try:
-        yield
-    finally:
-        _in_a_pass.reset(token)
-        _pass_lock.release()
-
-
-def _acquire_pass_lock() -> None:
-    """Wait for the pass of another thread to end; RuntimeError if it is stuck in one of
-    your rules (the same call for over a second: most likely waiting for this thread)."""
-    while True:
+    while True:  # wait for the pass of another thread, unless it is stuck in a rule of yours
         calls, running = _rules["calls"], _rules["running"]
         if _pass_lock.acquire(timeout=_RULE_WAIT_SECONDS):
-            return
+            break
         if running and _rules["running"] and _rules["calls"] == calls:
             raise RuntimeError(
                 "a pass cannot start in this thread: another thread's pass has been running "
                 "one derivative rule of your own for over a second. Does that rule wait for "
                 "this thread? Passes run one at a time, so a rule must not wait for a pass "
                 "in another thread; compute what it needs before the pass or without one")
+    token = _in_a_pass.set(True)
+    try:
+        yield
+    finally:
+        _in_a_pass.reset(token)
+        _pass_lock.release()
 
 
 @contextmanager
@@ -973,20 +919,24 @@ def marked_order(root: Value, include_constants: bool) -> list[Value]:
     stack: list[Any] = [root]
     while stack:
         node = stack.pop()
-        if node is _DONE:
-            order.append(stack.pop())  # the node under the marker: its parents are placed
+        if node is None:  # the marker under which a node waits for its parents
+            order.append(stack.pop())
         elif node._pass is None:  # not met yet (a node may be pushed more than once)
-            if not node.parents:  # a leaf waits for nothing
+            a = node._a
+            if a is None:  # a leaf waits for nothing
                 if include_constants or type(node) is not Constant:
                     node._pass = NOTHING_YET
                     order.append(node)
                 continue
             node._pass = NOTHING_YET
-            stack.append(node)
-            stack.append(_DONE)  # come back to the node once its parents are placed
-            for parent in reversed(node.parents):  # the first parent is popped first
-                if parent._pass is None:
-                    stack.append(parent)
+            # come back to the node once its parents are placed; the first parent is
+            # popped first
+            if type(a) is tuple:
+                stack += (node, None, *[p for p in reversed(a) if p._pass is None])
+            elif node._b is None:
+                stack += (node, None, a)
+            else:
+                stack += (node, None, node._b, a)
     return order
 
 
@@ -1010,51 +960,13 @@ def propagate(order: list[Value], create_graph: bool) -> None:
     """The chain rule over `order`, from the root (last) back to the leaves.
 
     Each node's ``_pass`` holds its gradient when its turn comes: every path from
-    the root has brought its share by then (reverse topological order). A parent
-    whose ``_pass`` is None takes no part: it receives nothing, and a rule of one
-    input is never evaluated for it. A gradient that is not finite stops the pass
-    with OverflowError.
+    the root has brought its share by then (reverse topological order). Each node
+    then sends it on: for each parent, parent's gradient += ∂node/∂parent · its own.
     """
     for node in reversed(order):
-        upstream = node._pass
-        if upstream is None:
-            continue  # no part of this pass
-        if not isfinite(upstream):
-            raise _overflow(order, node)
         operation = node.operation
-        if operation is None:
-            continue  # a leaf only receives
-        for parent, local in zip(node.parents, operation.pass_locals(node, create_graph)):
-            so_far = parent._pass
-            if so_far is None:
-                continue  # the parent takes no part (a constant, or off the paths asked for)
-            contribution = local * upstream
-            parent._pass = contribution if so_far is NOTHING_YET else so_far + contribution
-
-
-def _overflow(order: list[Value], culprit: Value) -> OverflowError:
-    """Say where the gradient of `culprit` stopped being finite (float mode)."""
-    done = set(order[order.index(culprit) + 1:])  # the nodes that passed theirs on
-    for node in reversed(order):
-        if node not in done or node.operation is None or culprit not in node.parents:
-            continue
-        upstream = node._pass
-        for parent, local in zip(node.parents, node.operation.pass_locals(node, False)):
-            if parent is culprit and local is not None and not isfinite(local * upstream):
-                return OverflowError(
-                    f"the gradient overflows at {_describe(node)}: its local derivative "
-                    f"{local:g} times the gradient {upstream:g} arriving from the output is "
-                    "not finite")
-    return OverflowError(f"the gradient of the node {_describe(culprit)} overflows to "
-                         f"{culprit._pass} when the contributions of its paths add up")
-
-
-def _describe(node: Value) -> str:
-    if node.label:
-        return repr(node.label)
-    if node.operation is None:
-        return f"leaf {node.data:g}"
-    return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])
+        if operation is not None and node._pass is not None:
+            operation.send(node, node._pass, create_graph)
 
 
 def seed_of(root: object, grad: object, create_graph: bool) -> Any:
@@ -1090,7 +1002,7 @@ def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False
                 if type(old) is float and type(gradient) is float and isfinite(old + gradient):
                     node._pass = old + gradient  # the usual case, without a call
                 else:
-                    node._pass = _accumulated(node)  # Values, None, or an overflow to name
+                    node._pass = _accumulated(node, order)  # Values, None, or an overflow
         except BaseException:
             clear_marks(order)
             raise
@@ -1099,28 +1011,48 @@ def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False
             node._pass = None
 
 
-def _accumulated(node: Value) -> Any:
-    """What ``node.grad`` will hold after this pass: its old ``.grad`` plus this pass's
-    gradient (in ``node._pass``); OverflowError, naming the node, if that is not finite."""
+def _accumulated(node: Value, order: list[Value]) -> Any:
+    """What ``node.grad`` will hold after this pass: its old ``.grad`` (None counts as 0)
+    plus this pass's gradient (in ``node._pass``); OverflowError if not finite."""
     gradient = node._pass
-    old = node.grad
-    if old is None:  # PyTorch's set_to_none habit: None counts as 0
-        old = 0.0
-    if isinstance(gradient, Value):
-        if old == 0.0:  # keep the Value itself (0 + g would be one more node)
+    old = 0.0 if node.grad is None else node.grad
+    if isinstance(gradient, Value):  # create_graph: keep the Value itself if .grad is 0
+        if isinstance(old, float) and old == 0.0:
             return gradient
         try:
             return old + gradient
         except OverflowError:
-            raise _accumulation_overflow(node, old, gradient) from None
-    total = old + gradient
-    if not isfinite(total):
-        raise _accumulation_overflow(node, old, gradient)
-    return total
-
-
-def _accumulation_overflow(node: Value, old: Any, gradient: Any) -> OverflowError:
-    return OverflowError(
-        f"the gradient of {_describe(node)} would overflow: its .grad {float(old):g} plus "
+            pass
+    elif not isfinite(gradient):
+        raise overflow_error(order)
+    elif isfinite(total := old + gradient):
+        return total
+    raise OverflowError(
+        f"the gradient of {describe(node)} would overflow: its .grad {float(old):g} plus "
         f"this pass's {float(gradient):g} is not a finite float (call autograd.zero_grad "
         "between passes, or lower the starting gradient); no .grad was changed")
+
+
+def overflow_error(order: list[Value]) -> OverflowError:
+    """Say where this pass's gradient (float, in ``_pass``) first stopped being finite."""
+    for node in reversed(order):
+        upstream = node._pass
+        if node.operation is None or upstream is None or not isfinite(upstream):
+            continue
+        for parent, local in zip(node.parents,
+                                 node.operation.local_derivatives_in_pass(node, False)):
+            if parent._pass is not None and not isfinite(local * upstream):
+                return OverflowError(
+                    f"the gradient overflows at {describe(node)}: its local derivative "
+                    f"{local:g} times the gradient {upstream:g} arriving from the output "
+                    f"is not finite (the gradient of {describe(parent)})")
+    return OverflowError("the gradient overflows when the contributions of its paths add up")
+
+
+def describe(node: Value) -> str:
+    """A node for a message: its label, or its op and inputs."""
+    if node.label:
+        return repr(node.label)
+    if node.operation is None:
+        return f"leaf {node.data:g}"
+    return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])

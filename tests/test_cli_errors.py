@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import autograd
+from autograd.core import is_built_in
 from nn.cli import command as cli
 from nn.cli import common as cli_common
 from nn.cli import training as cli_train
@@ -594,6 +595,8 @@ def test_every_function_of_the_engine_is_usable_in_expressions():
     from autograd.expression import evaluate
 
     for name, op in autograd.FUNCTIONS.items():
+        if not is_built_in(name):  # an op another test declared (its domain is its own)
+            continue
         settings = op.domains[0].settings[0]  # numbers its tests use, e.g. clamp's -1, 1
         args = ", ".join(["x"] * (op.arity or 1) + [f"{s:g}" for s in settings])
         out, inputs = evaluate(f"{name}({args})", {"x": 0.25})

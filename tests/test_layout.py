@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
-ENGINE = ("autograd.core", "autograd.ops", "autograd.backprop", "autograd.validate",
-          "autograd.files", "autograd.expression")
+ENGINE = ("autograd.errors", "autograd.core", "autograd.ops", "autograd.backprop",
+          "autograd.validate", "autograd.files", "autograd.expression")
 
 
 def module_files() -> dict[str, Path]:
