@@ -43,7 +43,7 @@ __all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "recompu
 
 
 def grad(
-    output: Value,
+    output: Value | Any,  # checked below (a number is a constant function)
     inputs: Value | Iterable[Value],
     create_graph: bool = False,
 ) -> tuple[Any, ...]:

@@ -33,12 +33,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, SupportsFloat, Union
 
 from autograd.errors import StaleGraphError
 
-Number = int | float
-Operand = Union["Value", int, float]
+# What user input may be: any real number (int, float, numpy's). Checked by `as_float`
+# at run time (a Protocol, so a compiled build checks nothing more itself).
+Number = SupportsFloat
+Operand = Union["Value", SupportsFloat]
 
 # Errors a forward computation or a derivative rule raises for inputs outside its domain.
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -168,8 +170,8 @@ class Value:
     # None outside a pass.
     __slots__ = ("data", "grad", "label", "operation", "_a", "_b", "_pass")
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        if type(label) is not str:
+    def __init__(self, data: Number, label: str | Any = "") -> None:
+        if type(label) is not str:  # (Any: a compiled build leaves the check to this line)
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data: float = data if type(data) is float and isfinite(data) else as_float(data)
         self.grad: Any = 0.0
@@ -239,7 +241,13 @@ class Value:
             parts.append(f"op={self.op!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    # -- ordering compares the numbers; == and hash stay by identity -----------
+    # -- == and hash are by identity; ordering compares the numbers -------------
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def __lt__(self, other: object) -> bool:
         return self.data < _data_of(other, "<")
@@ -372,7 +380,7 @@ class Value:
     def minimum(self, other: Operand) -> Value:
         return OPS["minimum"].apply2(self, other)
 
-    def clamp(self, low: float, high: float) -> Value:
+    def clamp(self, low: Number, high: Number) -> Value:
         return OPS["clamp"].apply((self,), (low, high))
 
 
@@ -637,10 +645,11 @@ class Op:
         With numbers only, a float; with a Value among the inputs, a new node.
         Missing trailing settings take their defaults.
         """
+        settings: tuple[Any, ...] = ()
         if self.arity is None:
             if args and _NODES.issuperset(map(type, args)):  # Values only (sum, dot)
                 return self.apply(args)
-            inputs, settings = args, ()
+            inputs = args
         else:
             given = len(args) - self.arity
             missing = self.num_settings - given

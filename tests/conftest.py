@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable
 
-import pytest
-from hypothesis import settings
+# `make test-fast` runs the tests against the engine compiled with mypyc: the folder of
+# that build goes first on the path, before anything imports autograd (and
+# tests/test_engine_structure.py checks that the compiled engine is the one running).
+FAST_BUILD = os.environ.get("BACKPROP_FAST_BUILD", "")
+if FAST_BUILD:
+    sys.path.insert(0, FAST_BUILD)
 
-from autograd import Constant, Value
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from autograd import Constant, Value  # noqa: E402
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=50, print_blob=True, database=None

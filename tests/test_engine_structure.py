@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
+from pathlib import Path
 
 import autograd
 from autograd import Constant, Value, dot, topological_order
@@ -64,3 +66,13 @@ def test_a_graph_with_its_backward_pass_costs_at_most_160_bytes_a_node():
 def test_compiled_says_which_engine_runs():
     assert autograd.compiled is autograd.core.compiled
     assert autograd.compiled == (not autograd.core.__file__.endswith(".py"))
+
+
+def test_make_test_fast_runs_the_compiled_engine_not_the_source():
+    build = os.environ.get("BACKPROP_FAST_BUILD")
+    if not build:  # the default `make test`: the engine's .py files themselves
+        assert autograd.compiled is False
+        assert Path(autograd.core.__file__).parent == Path(__file__).parent.parent / "autograd"
+        return
+    assert autograd.compiled is True  # a fallback to the .py files would pass unnoticed
+    assert Path(autograd.core.__file__).is_relative_to(Path(build).resolve())

@@ -75,7 +75,11 @@ def test_an_overflow_names_the_op_and_changes_nothing():
 def test_a_leaf_whose_data_was_set_to_no_finite_number_is_named(bad, error):
     x = Value(1.0, label="x")
     y = x * x
-    x.data = bad
+    try:
+        x.data = bad
+    except TypeError:  # the compiled build (make fast) refuses the assignment itself
+        assert autograd.compiled and error is TypeError
+        return
     with pytest.raises(error, match="'x'"):
         recompute(y)
     assert y.data == 1.0
