@@ -74,6 +74,7 @@ _LAZY = {
     "player_html": "autograd.views.player",
     "save_player": "autograd.views.player",
     "check_against_torch": "autograd.checks.torch_check",
+    "check_numpy_gradient": "autograd.checks.numpy_check",  # needs numpy
     "widget": "autograd.views.widget",  # needs anywidget
 }
 
@@ -93,4 +94,5 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY, "strategies"})
 
 
-__all__ += ["check_against_torch", "draw_graph", "player_html", "save_player", "widget"]  # noqa: F405 - _LAZY
+__all__ += ["check_against_torch", "check_numpy_gradient", "draw_graph", "player_html",  # noqa: F405 - _LAZY
+            "save_player", "widget"]

@@ -155,9 +155,7 @@ class GradcheckReport:
         return f"PASSED ({', '.join(extras)})" if extras else "PASSED"
 
     def _rows(self) -> list[list[str]]:
-        return [[entry.name, *(_number(v) for v in entry.values),
-                 _number(entry.abs_error, ".2e"), _number(entry.rel_error, ".2e"), entry.status]
-                for entry in self.entries]
+        return [entry_row(entry) for entry in self.entries]
 
     def _header(self) -> list[str]:
         return ["entry", *self.columns, "abs err", "rel err", ""]
@@ -167,16 +165,8 @@ class GradcheckReport:
                              if entry.note]
 
     def __str__(self) -> str:
-        header, rows = self._header(), self._rows()
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-        def line(cells: list[str]) -> str:
-            first = cells[0].ljust(widths[0])
-            rest = [cell.rjust(width) for cell, width in zip(cells[1:-1], widths[1:-1])]
-            return "  ".join([first, *rest, cells[-1]]).rstrip()
-
-        text = [f"{self.title}: {self.verdict()}   ({self.settings})", line(header)]
-        text += [line(row) for row in rows]
+        text = [f"{self.title}: {self.verdict()}   ({self.settings})",
+                *table(self._header(), self._rows())]
         text += [f"note: {note}" for note in self._notes()]
         if self.diagnosis:
             text.append(self.diagnosis)
@@ -228,6 +218,25 @@ _HTML_STYLES = {
     "kink": ' style="color:#8a5300"',
     "n/a": ' style="color:#666666"',
 }
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Lines of a text table: the first column left-aligned, the middle ones right-aligned,
+    the last one (a status word) as it is."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [cell.rjust(width) for cell, width in zip(cells[1:-1], widths[1:-1])]
+        return "  ".join([first, *rest, cells[-1]]).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
+
+
+def entry_row(entry: CheckEntry) -> list[str]:
+    """An entry as the cells of a table row: name, values, abs err, rel err, status."""
+    return [entry.name, *(_number(v) for v in entry.values),
+            _number(entry.abs_error, ".2e"), _number(entry.rel_error, ".2e"), entry.status]
 
 
 def short(x: float) -> str:

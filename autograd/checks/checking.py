@@ -30,8 +30,10 @@ an input does not reach the output, `f` depends on an input outside the graph,
 the point is on a kink, or the tolerances are tighter than finite differences.
 
 Convention (as for `autograd.jvp`): `f` is called with Values, one positional
-argument per input; `inputs` may be numbers or Values. The Values you pass are
-never changed (not even their ``.grad``): the checks work on fresh copies.
+argument per input; `inputs` may be numbers or Values, or a 1-D numpy array (one
+input per entry). For a function of whole arrays, see `check_numpy_gradient`. The
+Values you pass are never changed (not even their ``.grad``): the checks work on
+fresh copies.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from autograd.checks.check_report import (
     short,
 )
 from autograd.checks.local_check import NodeCheck, check_graph, culprit_sentence, node_check, replay
+from autograd.checks.shapes import is_array
 from autograd.core import DOMAIN_ERRORS, Value
 from autograd.views.stepper import node_names
 
@@ -72,7 +75,19 @@ __all__ = [
 
 
 def points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float], list[str]]:
-    """The inputs' numbers and names (label, else x0, x1, ...), with clear errors."""
+    """The inputs' numbers and names (label, else x0, x1, ...), with clear errors.
+
+    A 1-D numpy array is one input per entry (a 0-d one, one input); an item may be a
+    0-d array too.
+    """
+    if is_array(inputs):
+        shape = tuple(inputs.shape)  # type: ignore[attr-defined]
+        if len(shape) > 1:
+            raise TypeError(
+                f"{function}: inputs is a {len(shape)}-D array of shape {shape}; f gets one "
+                f"number per input: pass inputs.ravel() for one input per entry, or check a "
+                f"function of whole arrays with autograd.check_numpy_gradient")
+        inputs = inputs.tolist() if shape else [inputs.tolist()]  # type: ignore[attr-defined]
     if isinstance(inputs, (Value, numbers.Number, str)) or not isinstance(inputs, Sequence):
         raise TypeError(
             f"{function}: inputs must be a list or tuple with one number or Value per "
@@ -84,6 +99,8 @@ def points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float],
     names: list[str] = []
     for i, x in enumerate(inputs):
         name = x.label if isinstance(x, Value) and x.label else f"x{i}"
+        if is_array(x) and getattr(x, "ndim", None) == 0:
+            x = x.item()
         if isinstance(x, Value):
             number = x.data
         elif validate.is_real(x):

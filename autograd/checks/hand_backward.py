@@ -16,9 +16,8 @@ inputs only.
 from __future__ import annotations
 
 import math
-import numbers
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,18 @@ from autograd.checks.check_report import (
 )
 from autograd.checks.checking import leaves, numerical_grad
 from autograd.checks.local_check import replay
+from autograd.checks.shapes import (
+    arguments_and_names,
+    as_values,
+    called_with_dict,
+    elements,
+    flatten,
+    floats,
+    intermediate_elements,
+    rebuild,
+    shape_of,
+    shape_text,
+)
 from autograd.core import DOMAIN_ERRORS, Constant, Value
 
 __all__ = ["check_hand_backward", "check_hand_gradient"]
@@ -57,7 +68,8 @@ class _Stage:
 
     name: str
     template: Any  # the nested lists (or single Value) it came in: its shape
-    elements: list[tuple[str, Value]]  # (element name such as h1[0][2], node)
+    elements: list[tuple[str, Value | None]]  # (element name such as h1[0][2], node;
+    # None for a plain number among an intermediate's Values)
     index: int  # its position among the inputs (-1 for an intermediate)
     hand: list[float] | None = None  # the learner's gradient, flattened
 
@@ -86,8 +98,16 @@ def check_hand_backward(
                   floats (nested lists for vectors and matrices): your dL/d(stage)
                   for any of the intermediates and the inputs, each shaped like
                   its stage.
-        inputs:   the point: numbers or nested lists of numbers, one per argument.
-        names:    the inputs' names (default x0, x1, ...), as `backward` uses them.
+        inputs:   the point: numbers, nested lists or numpy arrays, one per argument;
+                  or a dict of them (forward and backward then get one dict).
+        names:    the inputs' names (default x0, x1, ...; a dict's keys), as
+                  `backward` uses them.
+
+    An input given as a numpy array reaches `forward` as an object array of Values
+    (so ``X.dot(W)`` works) and `backward` as a float array. In the intermediates, a
+    plain number where a Value belongs (``np.maximum(0, a1)`` keeps the int 0 where
+    a1 < 0) is a constant of the graph: its entries are not checked, and a note says
+    so (``np.vectorize(autograd.relu, otypes=[object])(a1)`` keeps them in the graph).
 
     Each element is compared with the engine's d loss / d node and with finite
     differences (the loss with the input, or the node, moved by ±eps and the
@@ -100,18 +120,20 @@ def check_hand_backward(
     """
     function = "check_hand_backward"
     check_settings(function, eps, atol, rtol)
-    args, names = _arguments_and_names(function, inputs, names)
-    values = [_as_values(a, name, function) for a, name in zip(args, names)]
+    args, names, keyed = arguments_and_names(function, inputs, names)
+    if keyed:
+        forward, backward = called_with_dict(forward, names), called_with_dict(backward, names)
+    values = [as_values(a, name, function) for a, name in zip(args, names)]
     loss, intermediates = _run_forward(function, forward, values)
-    stages = [_Stage(name, v, _elements(v, name, function), index)
+    stages = [_Stage(name, v, elements(v, name, function), index)
               for index, (name, v) in enumerate(zip(names, values))]
     for name, computed in intermediates.items():
         if name in names:
             raise ValueError(f"{function}: the intermediate {name!r} has the name of an "
                              f"input; give it another name")
-        stages.append(_Stage(name, computed, _intermediate_elements(computed, name), -1))
+        stages.append(_Stage(name, computed, intermediate_elements(computed, name), -1))
     by_name = {stage.name: stage for stage in stages}
-    result = backward(*[_floats(a, n, function) for a, n in zip(args, names)])
+    result = backward(*[floats(a, n, function) for a, n in zip(args, names)])
     if not isinstance(result, Mapping):
         raise TypeError(f"{function}: backward must return a dict name -> gradient, got "
                         f"{type(result).__name__}")
@@ -145,24 +167,33 @@ def check_hand_gradient(
         grad_fn: your formula: ``grad_fn(*inputs)`` with plain floats ->
                  ∂loss/∂input for each input, each shaped like its input
                  (with a single input, the bare gradient is accepted too).
-        inputs:  the point to check at, e.g. ``[W, x]`` or ``[scores]``.
-        names:   names for the inputs in the report (default x0, x1, ...),
-                 so entries read ``W[1][2]``.
+        inputs:  the point to check at, e.g. ``[W, x]`` or ``[scores]``: numbers,
+                 nested lists or numpy arrays; or a dict of them, then both
+                 functions get one dict and grad_fn returns a dict.
+        names:   names for the inputs in the report (default x0, x1, ...; a
+                 dict's keys), so entries read ``W[1][2]``.
+
+    A numpy array reaches `loss_fn` as an object array of Values (``W * W``,
+    ``X.dot(W)`` work) and `grad_fn` as a float array.
 
     Each entry h (yours) is compared with e (the engine's `autograd.grad`) and
     n (central differences): it passes when |h − e| <= atol + rtol·|e| and
     |h − n| <= atol + rtol·|n|. The report names the entries that disagree
     and by how much. Where e and n disagree with each other the point sits on
     a kink (such as max(0, m) at m = 0) or eps is too large: a note says so.
+    Where the loss does not reach an input through the graph at all (it was
+    converted to float), the last line says so and n alone is the reference.
     This is `check_hand_backward` with one stage per input and no intermediates.
     """
     function = "check_hand_gradient"
     check_settings(function, eps, atol, rtol)
-    args, names = _arguments_and_names(function, inputs, names)
-    values = [_as_values(a, name, function) for a, name in zip(args, names)]
-    stages = [_Stage(name, v, _elements(v, name, function), index)
+    args, names, keyed = arguments_and_names(function, inputs, names)
+    if keyed:
+        loss_fn, grad_fn = called_with_dict(loss_fn, names), called_with_dict(grad_fn, names)
+    values = [as_values(a, name, function) for a, name in zip(args, names)]
+    stages = [_Stage(name, v, elements(v, name, function), index)
               for index, (name, v) in enumerate(zip(names, values))]
-    for stage, gradient in zip(stages, _hand_gradients(grad_fn, args, names)):
+    for stage, gradient in zip(stages, _hand_gradients(grad_fn, args, names, keyed)):
         stage.hand = gradient
 
     def forward(*xs: Any) -> tuple[Any, dict[str, Any]]:
@@ -182,21 +213,35 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
             raise_on_failure: bool, explain: bool) -> HandBackwardReport:
     engine = gradients(loss)
     nodes = topological_order(loss)
+    in_graph = set(nodes)
     entries: list[CheckEntry] = []
     kinks: list[str] = []
     outside: list[str] = []
+    constants: list[str] = []
+    detached: dict[str, list[str]] = {}
     wrong: dict[str, CheckEntry] = {}
     for stage in checked:
         numeric = (_input_differences(forward, values, stage, eps) if stage.index >= 0
                    else _node_differences(nodes, stage, eps))
         assert stage.hand is not None
         for (name, node), hand, n in zip(stage.elements, stage.hand, numeric):
+            if node is None:  # a plain number among the intermediates: not a node to check
+                constants.append(name)
+                entries.append(CheckEntry(name, (hand, math.nan, math.nan), math.nan,
+                                          math.nan, passed=True, checked=False))
+                continue
             e = float(engine.get(node, 0.0))
             if math.isnan(n):
                 outside.append(name)
                 entry = compare(name, hand, [e], atol, rtol)
                 entry = CheckEntry(name, (hand, e, math.nan), entry.abs_error,
                                    entry.rel_error, entry.passed)
+            elif (node not in in_graph and not is_close(e, n, atol, rtol)
+                  and _smooth(forward, values, stage, name, loss.data, eps, atol, rtol)):
+                detached.setdefault(stage.name, []).append(name)  # f used its number only
+                entry = compare(name, hand, [n], atol, rtol)
+                entry = CheckEntry(name, (hand, e, n), entry.abs_error, entry.rel_error,
+                                   entry.passed)
             else:
                 entry = compare(name, hand, [e, n], atol, rtol)
                 if not is_close(e, n, atol, rtol):
@@ -215,10 +260,22 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
     if outside:
         notes.append(f"no finite differences at {', '.join(outside)}: moving it by eps "
                      "leaves an op's domain; compared with the engine only")
+    if constants:
+        plain = ("is a plain number, not a node" if len(constants) == 1
+                 else "are plain numbers, not nodes")
+        notes.append(f"{_listed(constants)} {plain} of the graph (np.maximum(0, ·) keeps the "
+                     "int 0 where its input "
+                     "is negative): not checked; np.vectorize(autograd.relu, otypes=[object]) "
+                     "keeps every entry in the graph")
+    unseen = _detached_sentence(stages, detached, in_graph)
     first_wrong = next((s.name for s in checked if s.name in wrong), None)
     diagnosis = ""
     if explain and first_wrong is not None:
         diagnosis = _between(loss, nodes, stages, checked, first_wrong, wrong[first_wrong])
+    if not diagnosis and unseen and wrong:  # the last line: why the engine's column is 0
+        diagnosis = unseen[:1].upper() + unseen[1:] + "."
+    elif unseen:
+        notes.append(unseen)
     report = HandBackwardReport(title, ("hand", "engine", "numeric"), entries,
                                 describe_settings(eps, atol, rtol), notes,
                                 stages=[s.name for s in checked], first_wrong=first_wrong,
@@ -228,21 +285,71 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
     return report
 
 
+def _detached_sentence(stages: Sequence[_Stage], detached: Mapping[str, list[str]],
+                       in_graph: set[Value]) -> str:
+    """What the entries the engine does not see (the loss made from their numbers) mean."""
+    if not detached:
+        return ""
+    whole = [s.name for s in stages if s.name in detached
+             and not any(node in in_graph for _, node in s.elements)]
+    if whole:
+        x = whole[0]
+        return (f"the loss does not depend on {', '.join(whole)} through the engine: was it "
+                f"converted to float (float(), .data, np.asarray({x}, dtype=float))? Finite "
+                f"differences see the loss change, so {'it is' if len(whole) == 1 else 'they are'}"
+                " compared with them only")
+    names = [name for entries in detached.values() for name in entries]
+    return (f"{_listed(names)} {'does' if len(names) == 1 else 'do'} not reach the loss through "
+            "the engine (a number taken out of a Value: float(), .data, .item()?); compared "
+            "with finite differences only")
+
+
+def _listed(names: Sequence[str], shown: int = 6) -> str:
+    text = ", ".join(names[:shown])
+    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def _input_differences(forward: Callable[..., Any], values: Sequence[Any], stage: _Stage,
                        eps: float) -> list[float]:
     """d loss / d element by central differences of the whole forward."""
-    flat = [node.data for _, node in stage.elements]
+    flat = [node.data for _, node in stage.elements if node is not None]  # an input: leaves
     labels = [name for name, _ in stage.elements]
 
     def loss_of(*moved: Value) -> Any:
         call = list(values)
-        call[stage.index] = _rebuild(stage.template, iter(moved))
+        call[stage.index] = rebuild(stage.template, iter(moved))
         return forward(*call)[0]
 
     try:
         return list(numerical_grad(loss_of, leaves(flat, labels), eps))
     except DOMAIN_ERRORS:
         return [math.nan] * len(flat)
+
+
+def _smooth(forward: Callable[..., Any], values: Sequence[Any], stage: _Stage, name: str,
+            at: float, eps: float, atol: float, rtol: float) -> bool:
+    """True when the loss has the same slope on both sides of the input element `name`:
+
+        (L(x + ε) − L(x)) / ε  ≈  (L(x) − L(x − ε)) / ε
+
+    so there is no kink there, and an engine gradient of 0 where finite differences see
+    a slope means the loss does not reach the element through the graph."""
+    flat = [node.data for _, node in stage.elements if node is not None]
+    labels = [label for label, _ in stage.elements]
+    k = labels.index(name)
+
+    def loss_at(shift: float) -> float:
+        moved = list(flat)
+        moved[k] += shift
+        call = list(values)
+        call[stage.index] = rebuild(stage.template, iter(leaves(moved, labels)))
+        return float(forward(*call)[0])
+
+    try:
+        right, left = (loss_at(eps) - at) / eps, (at - loss_at(-eps)) / eps
+    except DOMAIN_ERRORS:
+        return False
+    return is_close(right, left, atol, rtol)
 
 
 def _node_differences(nodes: Sequence[Value], stage: _Stage, eps: float) -> list[float]:
@@ -269,7 +376,8 @@ def _in_backward_order(stages: Sequence[_Stage], loss: Value) -> list[_Stage]:
     position = {node: k for k, node in enumerate(topological_order(loss))}
 
     def reached(stage: _Stage) -> int:
-        return max((position.get(node, -1) for _, node in stage.elements), default=-1)
+        return max((position.get(node, -1) for _, node in stage.elements if node is not None),
+                   default=-1)
 
     return sorted(stages, key=lambda stage: -reached(stage))  # stable: ties keep their order
 
@@ -282,15 +390,17 @@ def _between(loss: Value, nodes: Sequence[Value], stages: Sequence[_Stage],
     """One sentence: the last right stage before the first wrong one, and the ops on
     the paths between them, read from the recorded graph."""
     wrong = next(s for s in checked if s.name == first_wrong)
-    stage_of = {node: stage.name for stage in stages for _, node in stage.elements}
-    wrong_nodes = {node for _, node in wrong.elements}
+    stage_of = {node: stage.name for stage in stages for _, node in stage.elements
+                if node is not None}
+    wrong_nodes = {node for _, node in wrong.elements if node is not None}
     after = _descendants(nodes, wrong_nodes)
     first_node = dict(wrong.elements)[entry.name]
+    assert first_node is not None  # a wrong entry is a node (plain numbers are not checked)
     hand, engine = entry.values[0], entry.values[1]
     at = f"at {entry.name} yours is {short(hand)}, the engine's {short(engine)}"
     before = checked[:checked.index(wrong)]
     for stage in reversed(before):  # the nearest right stage that the wrong one feeds
-        fed = [node for _, node in stage.elements if node in after]
+        fed = [node for _, node in stage.elements if node is not None and node in after]
         if fed:
             via_first = _descendants(nodes, {first_node})
             start = next((node for node in fed if node in via_first), fed[0])
@@ -368,115 +478,6 @@ def _collapsed(parts: list[str]) -> list[str]:
     return kept
 
 
-# ----------------------------------------------------------- shapes and names
-
-
-def _arguments_and_names(function: str, inputs: Sequence[Any],
-                         names: Sequence[str] | None) -> tuple[list[Any], list[str]]:
-    if isinstance(inputs, (Value, numbers.Number, str)) or not isinstance(inputs, Sequence):
-        raise TypeError(f"{function}: inputs must be a list or tuple with one argument per "
-                        f"entry, got {type(inputs).__name__}")
-    args = list(inputs)
-    if names is None:
-        names = [f"x{i}" for i in range(len(args))]
-    names = [str(n) for n in names]
-    if len(names) != len(args):
-        raise ValueError(f"{function}: {len(args)} inputs but {len(names)} names")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{function}: the names must differ, got {names}")
-    return args, names
-
-
-def _flatten(x: Any, name: str, what: str, function: str) -> list[tuple[str, float]]:
-    """[(name, number)] for a number or nested lists of numbers, e.g. W[0][1]."""
-    if hasattr(x, "tolist") and not isinstance(x, Value):
-        x = x.tolist()  # a numpy array
-    if isinstance(x, Value):
-        return [(name, x.data)]
-    if validate.is_real(x):
-        return [(name, validate.real(x, f"{function}: {what} {name}"))]
-    if isinstance(x, (list, tuple)):
-        flat: list[tuple[str, float]] = []
-        for i, item in enumerate(x):
-            flat.extend(_flatten(item, f"{name}[{i}]", what, function))
-        return flat
-    raise TypeError(f"{function}: {what} {name} must be a number or a (nested) "
-                    f"list of numbers, got {type(x).__name__}")
-
-
-def _shape(x: Any) -> Any:
-    """None for a number, else the list of the items' shapes."""
-    if hasattr(x, "tolist") and not isinstance(x, Value):
-        x = x.tolist()
-    if isinstance(x, (list, tuple)):
-        return [_shape(item) for item in x]
-    return None
-
-
-def _shape_text(x: Any) -> str:
-    """``(6, 4)`` for a 6×4 nested list, ``a single number``, or a ragged description."""
-    shape = _shape(x)
-    if shape is None:
-        return "a single number"
-    dims: list[int] = []
-    level: Any = shape
-    while isinstance(level, list):
-        dims.append(len(level))
-        if not level:
-            break
-        if any(item != level[0] for item in level):
-            return f"a ragged list of {len(shape)}"
-        level = level[0]
-    return f"({', '.join(map(str, dims))}{',' if len(dims) == 1 else ''})"
-
-
-def _rebuild(template: Any, numbers_: Iterator[Any]) -> Any:
-    """Nested lists shaped like `template`, filled from `numbers_` in order."""
-    if _shape(template) is None:
-        return next(numbers_)
-    if hasattr(template, "tolist"):
-        template = template.tolist()
-    return [_rebuild(item, numbers_) for item in template]
-
-
-def _as_values(arg: Any, name: str, function: str) -> Any:
-    """The input as fresh leaf Values in its shape, labelled W[0][1] and so on."""
-    flat = _flatten(arg, name, "input", function)
-    for label, value in flat:
-        if not math.isfinite(value):
-            raise ValueError(f"{function}: input {label} is {value}")
-    return _rebuild(arg, iter(Value(value, label=label) for label, value in flat))
-
-
-def _floats(arg: Any, name: str, function: str) -> Any:
-    """A copy of the input as plain floats (so `backward` cannot change it)."""
-    return _rebuild(arg, iter([v for _, v in _flatten(arg, name, "input", function)]))
-
-
-def _elements(values: Any, name: str, function: str) -> list[tuple[str, Value]]:
-    """[(element name, leaf)] of an input made by `_as_values`."""
-    if isinstance(values, Value):
-        return [(name, values)]
-    return [pair for i, item in enumerate(values)
-            for pair in _elements(item, f"{name}[{i}]", function)]
-
-
-def _intermediate_elements(computed: Any, name: str) -> list[tuple[str, Value]]:
-    """[(element name, node)] of a stage forward returned: Values in nested lists."""
-    if isinstance(computed, Value):
-        if type(computed) is Constant:
-            raise TypeError(f"check_hand_backward: the intermediate {name} is a constant (a "
-                            "plain number in the graph), not computed from the inputs")
-        return [(name, computed)]
-    if hasattr(computed, "tolist"):
-        computed = computed.tolist()
-    if isinstance(computed, (list, tuple)):
-        return [pair for i, item in enumerate(computed)
-                for pair in _intermediate_elements(item, f"{name}[{i}]")]
-    raise TypeError(f"check_hand_backward: the intermediate {name} must be a Value of the "
-                    f"graph (or nested lists of them), got {type(computed).__name__}")
-
-
 def _run_forward(function: str, forward: Callable[..., Any],
                  values: Sequence[Any]) -> tuple[Value, dict]:
     """forward(*values), checked: (the loss as a Value, the intermediates)."""
@@ -499,27 +500,43 @@ def _run_forward(function: str, forward: Callable[..., Any],
 
 def _hand_numbers(gradient: Any, stage: _Stage, function: str) -> list[float]:
     """The learner's gradient for `stage`, flattened, after checking its shape."""
-    if _shape(gradient) != _shape(stage.template):
+    if shape_of(gradient) != shape_of(stage.template):
         raise ValueError(f"{function}: the gradient for {stage.name} has shape "
-                         f"{_shape_text(gradient)} but {stage.name} has shape "
-                         f"{_shape_text(stage.template)}")
-    return [v for _, v in _flatten(gradient, stage.name, "gradient", function)]
+                         f"{shape_text(gradient)} but {stage.name} has shape "
+                         f"{shape_text(stage.template)}")
+    return [v for _, v in flatten(gradient, stage.name, "gradient", function)]
 
 
 def _hand_gradients(grad_fn: Callable[..., Any], args: Sequence[Any],
-                    names: Sequence[str]) -> list[list[float]]:
-    """Call the learner's formula; accept one gradient per input (or a bare one)."""
+                    names: Sequence[str], keyed: bool) -> list[list[float]]:
+    """Call the learner's formula; accept one gradient per input (or a bare one), or a
+    dict of them when the inputs came as a dict."""
     function = "check_hand_gradient"
-    result = grad_fn(*[_floats(a, n, function) for a, n in zip(args, names)])
-    wanted = [_shape(a) for a in args]
-    if isinstance(result, (list, tuple)) and _shape(result) == wanted:
+    result = grad_fn(*[floats(a, n, function) for a, n in zip(args, names)])
+    wanted = [shape_of(a) for a in args]
+    if isinstance(result, Mapping):
+        missing = [n for n in names if n not in result]
+        if not keyed:
+            raise ValueError(
+                f"{function}: grad_fn returned a dict (keys {', '.join(map(str, result))}) but "
+                f"the inputs are a list: return one gradient per input in their order "
+                f"({', '.join(names)}), or pass the inputs as a dict name -> input to return "
+                "the gradients by name")
+        if missing:
+            raise ValueError(f"{function}: grad_fn's dict has no gradient for "
+                             f"{', '.join(missing)}")
+        result = [result[n] for n in names]
+        if shape_of(result) != wanted:
+            raise ValueError(f"{function}: grad_fn must return gradients shaped like their "
+                             f"inputs; {_mismatch(result, args, names)}")
+    if isinstance(result, (list, tuple)) and shape_of(result) == wanted:
         per_input = list(result)
-    elif len(args) == 1 and _shape(result) == wanted[0]:
+    elif len(args) == 1 and shape_of(result) == wanted[0]:
         per_input = [result]  # one input: the bare gradient is fine too
     else:
         raise ValueError(f"{function}: grad_fn must return one gradient per input, each "
                          f"shaped like its input; {_mismatch(result, args, names)}")
-    return [[v for _, v in _flatten(g, name, "gradient", function)]
+    return [[v for _, v in flatten(g, name, "gradient", function)]
             for g, name in zip(per_input, names)]
 
 
@@ -527,12 +544,12 @@ def _mismatch(result: Any, args: Sequence[Any], names: Sequence[str]) -> str:
     """Which gradient has the wrong shape, e.g. ``W has shape (2, 1) but its gradient
     has shape (1, 2)``."""
     def described(x: Any) -> str:
-        text = _shape_text(x)
+        text = shape_text(x)
         return f"shape {text}" if text.startswith("(") else text
 
     if isinstance(result, (list, tuple)) and len(result) == len(args) > 1:
         for gradient, arg, name in zip(result, args, names):
-            if _shape(gradient) != _shape(arg):
+            if shape_of(gradient) != shape_of(arg):
                 return f"{name} has {described(arg)} but its gradient has {described(gradient)}"
     expected = ", ".join(f"{name} has {described(arg)}" for name, arg in zip(names, args))
     return f"{expected}; grad_fn returned {described(result)}"
