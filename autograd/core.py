@@ -623,7 +623,13 @@ class Op:
             data = math.nan
         if type(data) is not float or not isfinite(data):
             data = self.evaluate([a.data, b.data])
-        return _node(data, self, a, b)
+        node = _new(Value)  # what `_node` does, written out: the hot path of the operators
+        node.data, node.grad, node.label, node._pass = data, 0.0, "", None
+        if _recording.get():
+            node.operation, node._a, node._b = self, a, b
+        else:  # under no_grad the result is a leaf
+            node.operation = node._a = node._b = None
+        return node
 
     def apply(self, parents: tuple[Value, ...], settings: Sequence[Any] = ()) -> Value:
         """The node of this op on `parents` (Values) with `settings` (numbers)."""
@@ -691,7 +697,9 @@ class Op:
                 return [None if wanted is not None and not wanted[i]
                         else rule(*args, out) if callable(rule) else rule
                         for i, rule in enumerate(self.rules)]
-            result = list(self.local(args, out))
+            result = self.local(args, out)
+            if type(result) is not list:
+                result = list(result)
         except DOMAIN_ERRORS as error:
             raise self._cannot_differentiate(args, error) from None
         count = len(args) - self.num_settings
@@ -735,9 +743,14 @@ class Op:
         short ways below; the rest, this general one.
         """
         locals_ = self.local_derivatives_in_pass(node, create_graph)
+        if not create_graph:  # floats: NOTHING_YET is 0.0, to add to
+            for parent, local in zip(node.parents, locals_):
+                if parent._pass is not None:  # None: a constant, or off the paths asked about
+                    parent._pass += local * upstream
+            return
         for parent, local in zip(node.parents, locals_):
             so_far = parent._pass
-            if so_far is not None:  # None: a constant, or a node off the paths asked about
+            if so_far is not None:
                 parent._pass = local * upstream if so_far is NOTHING_YET \
                     else so_far + local * upstream
 
