@@ -405,15 +405,24 @@ _new: Callable[[type[Value]], Value] = (lambda cls: cls(0.0)) if compiled else o
 
 def constant(x: object, op_name: str) -> Value:
     """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
-    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
-        x = float(bool(x))  # Python's bool, or numpy's
-    elif not isinstance(x, numbers.Real):
-        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
-                        f"({short_repr(x)}); use a Value or a number")
     node = _new(Constant)
-    node.data, node.grad, node.label = as_float(x, f"{op_name}'s operand"), 0.0, ""
+    node.data = x if type(x) is float and isfinite(x) else _operand(x, op_name)
+    node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
     return node
+
+
+def _operand(x: object, op_name: str) -> float:
+    """A number next to a Value that is not a finite float: an int, numpy's, a bool
+    (0 or 1: a mask), or an error naming it."""
+    if type(x) is int:
+        return as_float(x, f"{op_name}'s operand")
+    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+        return float(bool(x))  # Python's bool, or numpy's
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
+                        f"({short_repr(x)}); use a Value or a number")
+    return as_float(x, f"{op_name}'s operand")
 
 
 def _data_of(other: object, symbol: str) -> float:
@@ -560,6 +569,11 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        """The docstring of the function form (``help(autograd.tan)``)."""
+        return self.doc
 
     # -- text ------------------------------------------------------------------
 
@@ -730,11 +744,6 @@ class Op:
 
     # -- the chain rule at one node: send its gradient to its parents ----------------
 
-    @property
-    def __doc__(self) -> str:  # type: ignore[override]
-        """The docstring of the function form (``help(autograd.tan)``)."""
-        return self.doc
-
     def _send_any(self, node: Value, upstream: Any, create_graph: bool) -> None:
         """For each parent taking part: parent's gradient += ∂node/∂parent · upstream.
 
@@ -755,6 +764,7 @@ class Op:
                     else so_far + local * upstream
 
     def _send_one(self, node: Value, upstream: Any, create_graph: bool) -> None:
+        """`_send_any` for a node of one input, without lists."""
         x = node._a
         x_data = x.data
         if self.forward(x_data) != node.data:
@@ -771,6 +781,7 @@ class Op:
         x._pass = local * upstream if so_far is NOTHING_YET else so_far + local * upstream
 
     def _send_two(self, node: Value, upstream: Any, create_graph: bool) -> None:
+        """`_send_any` for a node of two inputs (the operators), without lists."""
         a, b = node._a, node._b
         a_data: Any = a.data
         b_data: Any = b.data
