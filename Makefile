@@ -47,7 +47,8 @@ FAST_TESTS := tests/test_engine.py tests/test_engine_contracts.py tests/test_eng
 	tests/test_stepper.py tests/test_trace.py tests/test_performance_behaviour.py \
 	tests/test_checking.py tests/test_check_graph.py tests/test_hand_backward.py \
 	tests/test_culprit.py tests/test_strategies.py tests/test_nn_module.py \
-	tests/test_nn_losses.py tests/test_nn_optim.py tests/test_nn_train.py tests/test_cli_check.py
+	tests/test_nn_losses.py tests/test_nn_optim.py tests/test_nn_train.py tests/test_cli_check.py \
+	tests/test_numpy_homework.py tests/test_numpy_check.py tests/test_numpy_existing_checkers.py
 
 fast: $(FAST)/.built
 
