@@ -637,13 +637,7 @@ class Op:
             data = math.nan
         if type(data) is not float or not isfinite(data):
             data = self.evaluate([a.data, b.data])
-        node = _new(Value)  # what `_node` does, written out: the hot path of the operators
-        node.data, node.grad, node.label, node._pass = data, 0.0, "", None
-        if _recording.get():
-            node.operation, node._a, node._b = self, a, b
-        else:  # under no_grad the result is a leaf
-            node.operation = node._a = node._b = None
-        return node
+        return _node(data, self, a, b)
 
     def apply(self, parents: tuple[Value, ...], settings: Sequence[Any] = ()) -> Value:
         """The node of this op on `parents` (Values) with `settings` (numbers)."""
