@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_CACHE := $(VENV)/lab-cache
+LAB_READY := $(VENV)/.lab-downloaded
 
-.PHONY: test demo lint bench notebooks clean fast test-fast
+.PHONY: test demo lint bench notebooks clean lab lab-deps fast test-fast
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,digits]"
 	touch $(STAMP)
 
-test: lint
+test: lint $(LAB_READY)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
@@ -31,6 +33,20 @@ notebooks: $(VENV)/.notebooks-installed
 $(VENV)/.notebooks-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
 	touch $@
+
+# `backprop lab`: the lessons as a static site that runs in a browser (./lab/). What it
+# bundles is downloaded once, pinned (nn/cli/lab/pins.py: Pyodide from npm, pure-Python
+# wheels and the build tools from PyPI), into $(LAB_CACHE); the lab's tests build from
+# there offline. Needs npm (Node.js) for that one download.
+$(LAB_READY): $(STAMP) nn/cli/lab/pins.py
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/backprop lab --download-only --cache $(LAB_CACHE)
+	touch $@
+
+lab-deps: $(LAB_READY)
+
+lab: $(LAB_READY)
+	$(BIN)/backprop lab lab --cache $(LAB_CACHE) --offline
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

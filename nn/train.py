@@ -33,7 +33,8 @@ With ``live=True``, in a Jupyter notebook, `fit` shows the run as it goes in a
 see `nn.live`), updated every `record_every` epochs, else a few times per epoch.
 `nn.live` imports this module, so this module never imports it: the `nn` package
 sets `make_live_view` to a function that does (on first use).
-matplotlib and tqdm are imported only when a plot or a progress bar is made.
+matplotlib and tqdm are imported only when a plot or a progress bar is made; without
+tqdm (browser Python does not install it) the progress is one line on stderr.
 """
 
 from __future__ import annotations
@@ -619,9 +620,34 @@ def _save_figure(figure: Any, path: str | os.PathLike[str], image_format: str) -
 
 
 def _progress_bar(epochs: int) -> Any:
-    from tqdm.auto import tqdm
-
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # not installed (as in browser Python): one line instead
+        return _ProgressLine(epochs)
     return tqdm(total=epochs, desc="training", unit="epoch")
+
+
+class _ProgressLine:
+    """The progress `fit` shows without tqdm: one line on stderr, rewritten after each
+    epoch (``training: 12/100 epochs, loss=0.3120, acc=85.0%``), ended when `fit` ends."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self.done = 0
+        self.numbers: dict[str, str] = {}
+
+    def set_postfix(self, numbers: dict[str, str]) -> None:
+        self.numbers = numbers
+
+    def update(self, epochs: int) -> None:
+        self.done += epochs
+        numbers = "".join(f", {name}={value}" for name, value in self.numbers.items())
+        print(f"\rtraining: {self.done}/{self.epochs} epochs{numbers}", end="", file=sys.stderr,
+              flush=True)
+
+    def close(self) -> None:
+        if self.done:
+            print(file=sys.stderr, flush=True)
 
 
 def loss_function(loss: str | LossFunction, name: str = "loss") -> LossFunction:

@@ -13,6 +13,12 @@ browser (`tests/test_jupyterlab.py`).
   `LabNotebook`, which reads what its output areas show and runs all its cells as a
   learner does (the menu Run > Run All Cells).
 
+- `StaticServer`: serves a folder on 127.0.0.1 as a static web host does (the lab that
+  ``backprop lab`` builds).
+- `Chromium(..., block_outside=True)`: every request to a host other than 127.0.0.1 goes to
+  a proxy that refuses it and notes it (`Chromium.outside_requests`), from pages and from
+  their workers alike.
+
 Every timeout here guards against a hang; none is a speed assertion.
 """
 
@@ -20,6 +26,8 @@ from __future__ import annotations
 
 import base64
 import collections
+import functools
+import http.server
 import json
 import os
 import re
@@ -29,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -273,7 +282,16 @@ class Chromium:
     ...     page.navigate("http://127.0.0.1:8888/")
     """
 
-    def __init__(self, profile: str | os.PathLike[str], program: str | None = None) -> None:
+    def __init__(self, profile: str | os.PathLike[str], program: str | None = None, *,
+                 block_outside: bool = False, lan_name: str | None = None) -> None:
+        """`block_outside`: send every request for a host other than 127.0.0.1 (Chromium
+        reaches loopback addresses without a proxy) to a `RefusingProxy`, which refuses it
+        and notes it in `outside_requests`.
+
+        `lan_name`: a host name (e.g. ``lab.test``) that Chromium resolves to 127.0.0.1 and
+        reaches directly. A page served under it over plain http is, to the browser, a site
+        on the network (not a secure context: no service workers), as a LAN address is."""
+        self.lan_name = lan_name
         self.profile = Path(profile)
         self.program = program or CHROMIUM
         if self.program is None:
@@ -281,18 +299,34 @@ class Chromium:
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.pages: list[Page] = []
+        self.proxy = RefusingProxy() if block_outside else None
+
+    def outside_requests(self, *, chromium_services: bool = False) -> list[str]:
+        """What was asked of hosts other than 127.0.0.1 (with `block_outside`): each
+        request's first line, e.g. ``CONNECT cdn.example.org:443 HTTP/1.1``; those for
+        `CHROMIUM_SERVICES` only with `chromium_services`."""
+        asked = list(self.proxy.requests) if self.proxy is not None else []
+        return [line for line in asked
+                if chromium_services or _host_asked(line) not in CHROMIUM_SERVICES]
 
     def __enter__(self) -> Chromium:
         assert self.program is not None
         self.profile.mkdir(parents=True, exist_ok=True)
         port_file = self.profile / "DevToolsActivePort"
         port_file.unlink(missing_ok=True)  # an earlier run's, naming a closed port
+        proxy = []
+        if self.proxy is not None:
+            self.proxy.start()
+            proxy = [f"--proxy-server=http://127.0.0.1:{self.proxy.port}"]
+        if self.lan_name is not None:
+            proxy += [f"--host-resolver-rules=MAP {self.lan_name} 127.0.0.1",
+                      f"--proxy-bypass-list={self.lan_name}"]
         self.process = subprocess.Popen(
             [self.program, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--no-default-browser-check", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
              f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-             "--remote-allow-origins=*", "about:blank"],
+             "--remote-allow-origins=*", *proxy, "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
@@ -306,6 +340,8 @@ class Chromium:
             self.port = int(port_file.read_text().split()[0])
         except BaseException:
             _stop(self.process)
+            if self.proxy is not None:
+                self.proxy.stop()
             raise
         return self
 
@@ -325,6 +361,114 @@ class Chromium:
             page.close()
         if self.process is not None:
             _stop(self.process)
+        if self.proxy is not None:
+            self.proxy.stop()
+
+
+CHROMIUM_SERVICES = frozenset({"accounts.google.com", "clients2.google.com",
+                               "update.googleapis.com", "optimizationguide-pa.googleapis.com",
+                               "content-autofill.googleapis.com"})
+"""Hosts that Chromium's own services ask for (sign-in, component updates, network time,
+hints, form autofill) even with background networking off: no page asks them."""
+
+
+def _host_asked(line: str) -> str:
+    """The host of a proxy request's first line: ``CONNECT host:443 ...`` or
+    ``GET http://host/path ...``."""
+    target = line.split()[1] if len(line.split()) > 1 else ""
+    if "://" in target:
+        return urllib.parse.urlsplit(target).hostname or ""
+    return target.rsplit(":", 1)[0]
+
+
+class RefusingProxy:
+    """An HTTP proxy on 127.0.0.1 that answers every request 403 Forbidden without
+    contacting anyone, and keeps each request's first line in `requests` (thread-safe
+    enough: lines are only appended)."""
+
+    def __init__(self) -> None:
+        requests: list[str] = []
+        self.requests = requests
+
+        class Refuse(http.server.BaseHTTPRequestHandler):
+            def handle_one_request(self) -> None:
+                line = self.rfile.readline(65537).decode("latin-1").strip()
+                if line:
+                    requests.append(line)
+                    self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                     b"Connection: close\r\n\r\n")
+                self.close_connection = True
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.server.shutdown()
+        self.server.server_close()
+
+
+# ---------------------------------------------------------------------------
+# A static web host
+# ---------------------------------------------------------------------------
+
+
+class StaticServer:
+    """`folder` served over HTTP on 127.0.0.1 (a free port), as a context manager: what a
+    static web host does, with the types a browser insists on for modules (.mjs) and
+    WebAssembly (.wasm). Every request it answered is kept in `requests`, as its method and
+    path (``GET /check.html``).
+
+    `refuse`: paths (e.g. ``"/service-worker.js"``) answered 404 as if the file were not
+    there.
+    """
+
+    TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+             ".json": "application/json", ".whl": "application/octet-stream"}
+
+    def __init__(self, folder: str | os.PathLike[str], *, refuse: Sequence[str] = ()) -> None:
+        self.folder = Path(folder)
+        self.requests: list[str] = []
+        requests, refused = self.requests, set(refuse)
+
+        class Files(http.server.SimpleHTTPRequestHandler):
+            extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                              **StaticServer.TYPES}
+
+            def send_head(self) -> Any:
+                requests.append(f"{self.command} {self.path}")
+                if urllib.parse.urlsplit(self.path).path in refused:
+                    self.send_error(404)
+                    return None
+                return super().send_head()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass  # quiet: `requests` keeps what was asked
+
+        handler = functools.partial(Files, directory=str(self.folder))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str = "", host: str = "127.0.0.1") -> str:
+        """The address of `path` (relative to the folder) on this server, under `host` (a
+        name that resolves to 127.0.0.1, e.g. a `Chromium` `lan_name`)."""
+        return f"http://{host}:{self.port}/{path.lstrip('/')}"
+
+    def __enter__(self) -> StaticServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 # ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The `backprop` command: `main`, the parser, and one line for every error.
 
-The subcommands live by group: `nn.cli.expressions` (check, graph, steps) and
-`nn.cli.training` (demo, train); what they share (errors, option types, output
-checks) in `nn.cli.common`.
+The subcommands live by group: `nn.cli.expressions` (check, graph, steps),
+`nn.cli.training` (demo, train) and `nn.cli.lab` (lab); what they share (errors,
+option types, output checks) in `nn.cli.common`.
 
 Every user error (a bad expression, an unknown name, a missing variable, a bad
 option, a file that cannot be written) prints one line to stderr and exits
@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from nn.cli import expressions, training
+from nn.cli import expressions, lab, training
 from nn.cli.common import (
     INTERRUPTED,
     USAGE_ERROR,
@@ -32,7 +32,7 @@ from nn.cli.common import (
 INTERNAL_ERROR = 70  # a bug, not the user's mistake (EX_SOFTWARE of sysexits.h)
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 
-COMMANDS: tuple[Command, ...] = (*training.COMMANDS, *expressions.COMMANDS)
+COMMANDS: tuple[Command, ...] = (*training.COMMANDS, *expressions.COMMANDS, *lab.COMMANDS)
 
 
 DISTRIBUTION = "backprop-lab"  # the name pip knows the project by
