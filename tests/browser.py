@@ -29,6 +29,7 @@ import collections
 import functools
 import http.server
 import json
+import math
 import os
 import re
 import secrets
@@ -831,3 +832,42 @@ class LabNotebook:
     def screenshot(self, path: str | os.PathLike[str]) -> Path:
         """Save what the tab shows now as a PNG file."""
         return self.page.screenshot(path)
+
+
+# ---------------------------------------------------------------------------
+# Notebook 00's live widget, as a learner uses it (tests/test_jupyterlab.py in JupyterLab,
+# tests/test_lab.py in the browser lab)
+# ---------------------------------------------------------------------------
+
+# In a notebook's panel: the widget of the cell that shows it, and what a node shows.
+WIDGET = ("[...{panel}.querySelectorAll('.backprop-widget')]"
+          ".find(w => w.querySelector('.bw-viewport svg'))")
+NODE_TEXTS = ("(() => {{ const widget = {widget}; if (!widget) return null;"
+              " const node = [...widget.querySelectorAll('g.node')].find(g =>"
+              "   (g.querySelector('text') || {{}}).textContent === {name});"
+              " return node ? [...node.querySelectorAll('text')].map(t => t.textContent)"
+              "   : null; }})()")
+
+
+def type_1_into_x1(page: Page, panel: str, timeout: float = 30) -> tuple[str, str, float]:
+    """In notebook 00's neuron widget (x1 = 2, w1 = -3, ...): the last frame shows x1 = 2 and
+    its gradient w1·(1 - o²) = -1.5; typing 1 into x1's box recomputes (in the kernel) and
+    the picture follows. Returns the widget's and x1's expressions and the new o = tanh(n)."""
+    widget = WIDGET.format(panel=panel)
+    page.wait_for(f"!!({widget})", "the live widget to draw its graph")
+    page.evaluate(f"{widget}.scrollIntoView({{block: 'center'}})")
+    x1 = NODE_TEXTS.format(widget=widget, name=json.dumps("x1"))
+    page.evaluate(f"(() => {{ const w = {widget}; const s = w.querySelector('.bw-slider');"
+                  " s.value = s.max; s.dispatchEvent(new Event('input')); })()")
+    assert page.wait_for(x1, "x1's node") == ["x1", "data 2", "grad -1.5"]
+    page.evaluate(f"(() => {{ const f = {widget}.querySelector('input[data-name=\"x1\"]');"
+                  " f.focus(); f.select(); })()")
+    page.type_text("1")
+    page.press("Enter")
+    o = math.tanh(1.0 * -3.0 + 6.8813735870195432)
+    shown = json.dumps(["x1", "data 1", f"grad {-3.0 * (1 - o * o):.4g}"],
+                       separators=(",", ":"))  # as JSON.stringify writes it
+    assert page.wait_for(f"JSON.stringify({x1}) === {json.dumps(shown)} && {x1}",
+                         "x1's node to show the new point", timeout)
+    return widget, x1, o
+

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,15 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import autograd
 from autograd import Value
 from autograd.views.drawing import render
-from tests.browser import CHROMIUM, Chromium, JupyterLab, LabNotebook, Page
+from tests.browser import (
+    CHROMIUM,
+    NODE_TEXTS,
+    Chromium,
+    JupyterLab,
+    LabNotebook,
+    Page,
+    type_1_into_x1,
+)
 
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -250,14 +257,6 @@ def test_running_a_notebook_shows_the_drawing_its_cell_displays(lab, tmp_path):
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
-# In the notebook's panel: the widget of the cell that shows it, and what its picture shows.
-WIDGET = ("[...{panel}.querySelectorAll('.backprop-widget')]"
-          ".find(w => w.querySelector('.bw-viewport svg'))")
-NODE_TEXTS = ("(() => {{ const widget = {widget}; if (!widget) return null;"
-              " const node = [...widget.querySelectorAll('g.node')].find(g =>"
-              "   (g.querySelector('text') || {{}}).textContent === {name});"
-              " return node ? [...node.querySelectorAll('text')].map(t => t.textContent)"
-              "   : null; }})()")
 
 
 def test_notebook_00_shows_its_widget_as_a_picture_then_live_and_it_follows_x1(lab, tmp_path):
@@ -276,26 +275,9 @@ def test_notebook_00_shows_its_widget_as_a_picture_then_live_and_it_follows_x1(l
 
     notebook.run_all()
     page = lab.page
-    widget = WIDGET.format(panel=notebook.panel)
-    page.wait_for(f"!!({widget})", "the live widget to draw its graph")
-    page.evaluate(f"{widget}.scrollIntoView({{block: 'center'}})")
-    x1 = NODE_TEXTS.format(widget=widget, name=json.dumps("x1"))
-    # the last frame (after every step) shows x1 = 2 and its gradient w1·(1 - o²) = -1.5
-    page.evaluate(f"(() => {{ const w = {widget}; const s = w.querySelector('.bw-slider');"
-                  " s.value = s.max; s.dispatchEvent(new Event('input')); })()")
-    assert page.wait_for(x1, "x1's node") == ["x1", "data 2", "grad -1.5"]
-    notebook.screenshot(tmp_path / "00_live.png")
-
-    # the learner types 1 into x1's box: the kernel recomputes, the picture follows
-    page.evaluate(f"(() => {{ const f = {widget}.querySelector('input[data-name=\"x1\"]');"
-                  " f.focus(); f.select(); })()")
-    page.type_text("1")
-    page.press("Enter")
-    o = math.tanh(1.0 * -3.0 + 6.8813735870195432)
-    expected = ["x1", "data 1", f"grad {-3.0 * (1 - o * o):.4g}"]
-    shown = json.dumps(expected, separators=(",", ":"))  # as JSON.stringify writes it
-    assert page.wait_for(f"JSON.stringify({x1}) === {json.dumps(shown)}"
-                         f" && {x1}", "x1's node to show the new point")
+    # the last frame shows x1 = 2 and its gradient w1·(1 - o²) = -1.5; the learner types 1
+    # into x1's box: the kernel recomputes, the picture follows
+    widget, _, o = type_1_into_x1(page, notebook.panel)
     w1 = NODE_TEXTS.format(widget=widget, name=json.dumps("w1"))
     assert page.evaluate(w1) == ["w1", "data -3", f"grad {1.0 * (1 - o * o):.4g}"]
     notebook.screenshot(tmp_path / "00_after_x1.png")

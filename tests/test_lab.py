@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html.parser
 import json
-import math
 import os
 import re
 import shutil
@@ -28,7 +27,14 @@ import pytest
 
 from nn.cli.lab import lessons, pins
 from nn.cli.lab.fetch import Cache
-from tests.browser import CHROMIUM, Chromium, LabNotebook, Page, StaticServer
+from tests.browser import (
+    CHROMIUM,
+    Chromium,
+    LabNotebook,
+    Page,
+    StaticServer,
+    type_1_into_x1,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".venv" / "lab-cache"  # what `make lab-deps` fills
@@ -287,15 +293,6 @@ def test_check_html_names_what_failed_in_one_line(built, browser):
 # Lesson 00 in JupyterLite, as a student runs it
 # ---------------------------------------------------------------------------
 
-WIDGET = ("[...{panel}.querySelectorAll('.backprop-widget')]"
-          ".find(w => w.querySelector('.bw-viewport svg'))")
-NODE_TEXTS = ("(() => {{ const widget = {widget}; if (!widget) return null;"
-              " const node = [...widget.querySelectorAll('g.node')].find(g =>"
-              "   (g.querySelector('text') || {{}}).textContent === {name});"
-              " return node ? [...node.querySelectorAll('text')].map(t => t.textContent)"
-              "   : null; }})()")
-
-
 def test_lesson_00_runs_in_the_lab_and_its_widget_follows_x1(built, browser, tmp_path):
     """As served on a LAN over plain http (the harder case: no service worker, which
     browsers allow only on https and localhost)."""
@@ -314,26 +311,9 @@ def test_lesson_00_runs_in_the_lab_and_its_widget_follows_x1(built, browser, tmp
                                "'[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
         assert errors == 0
 
-        widget = WIDGET.format(panel=notebook.panel)
-        page.wait_for(f"!!({widget})", "the live widget to draw its graph")
-        page.evaluate(f"{widget}.scrollIntoView({{block: 'center'}})")
-        x1 = NODE_TEXTS.format(widget=widget, name=json.dumps("x1"))
-        page.evaluate(f"(() => {{ const w = {widget}; const s = w.querySelector('.bw-slider');"
-                      " s.value = s.max; s.dispatchEvent(new Event('input')); })()")
-        assert page.wait_for(x1, "x1's node") == ["x1", "data 2", "grad -1.5"]
-        notebook.screenshot(tmp_path / "00_widget.png")
-
         # the student types 1 into x1's box: the kernel in the page recomputes, the picture
         # follows
-        page.evaluate(f"(() => {{ const f = {widget}.querySelector('input[data-name=\"x1\"]');"
-                      " f.focus(); f.select(); })()")
-        page.type_text("1")
-        page.press("Enter")
-        o = math.tanh(1.0 * -3.0 + 6.8813735870195432)
-        shown = json.dumps(["x1", "data 1", f"grad {-3.0 * (1 - o * o):.4g}"],
-                           separators=(",", ":"))
-        assert page.wait_for(f"JSON.stringify({x1}) === {json.dumps(shown)} && {x1}",
-                             "x1's node to show the new point", 60)
+        type_1_into_x1(page, notebook.panel, timeout=60)
         notebook.screenshot(tmp_path / "00_after_x1.png")
     assert browser.outside_requests() == []
 
