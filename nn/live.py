@@ -58,7 +58,8 @@ import anywidget
 import traitlets
 
 from autograd import no_grad
-from autograd.views.drawing import visible
+from autograd.views import drawing
+from autograd.views.drawing import DotNotFoundError, visible
 from nn import replay_page
 from nn.module import Module
 from nn.replay import View, loss_text
@@ -66,6 +67,7 @@ from nn.train import History, LossFunction, history_png, measure, predict
 
 __all__ = ["TrainingWidget", "live_view"]
 
+TRAINING_EXPORT = "export default { render };"  # training.js's last line
 RECORDS_PER_EPOCH = 4  # without record_every: the widget updates this often in an epoch
 RESOLUTION = 32  # the boundary's grid, points per side (the replay's is 40: this is redrawn)
 WAIT = 0.2  # seconds a paused run waits on its queue at a time (an interrupt gets through)
@@ -106,6 +108,13 @@ class TrainingWidget(anywidget.AnyWidget):
 
     _esm = (replay_page.drawing_script() + "\n" +
             replay_page.static_text(replay_page.STATIC / "training.js"))
+    #: Where no `dot` program can run (browser Python), the module also lays the network out
+    #: (layout.js: its render lays out the layout's DOT source, then runs training.js's).
+    _ESM_LAYING_OUT = (replay_page.drawing_script() + "\n" +
+                       replay_page.static_text(replay_page.STATIC / "training.js")
+                       .replace(TRAINING_EXPORT, "") + "\n" +
+                       replay_page.static_text(replay_page.LAYOUT_JS) +
+                       "\nexport default { render: liveLaidOut };\n")
     _css = (replay_page.stylesheet(".training-live") + "\n" +
             replay_page.static_text(replay_page.STATIC / "training.css"))
 
@@ -117,6 +126,12 @@ class TrainingWidget(anywidget.AnyWidget):
     controls = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
+        try:  # the module anywidget sends: without a dot program, one that lays out
+            drawing.find_dot()
+            self._lays_out = False
+        except DotNotFoundError:
+            self._esm = self._ESM_LAYING_OUT
+            self._lays_out = True
         super().__init__(**kwargs)
         self._requests: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self._training = False
@@ -173,7 +188,7 @@ class TrainingWidget(anywidget.AnyWidget):
         self._add_epoch(0, numbers)
         self.static = static  # before the layout: the page reads it when the layout comes
         self.layout = _layout(static, view, [p.data for _, p in model.named_parameters()],
-                              record_every)
+                              record_every, in_page=self._lays_out)
         self._training = True
         self._record(numbers, class_accuracy=True)
         self._stop_listening = _listen_while_busy(self)
@@ -326,8 +341,10 @@ class TrainingWidget(anywidget.AnyWidget):
 
 
 def _layout(static: dict[str, Any], view: View, weights: list[float],
-            record_every: int | None) -> str:
-    """The widget's HTML: what the run is, the buttons, then the replay's parts."""
+            record_every: int | None, in_page: bool = False) -> str:
+    """The widget's HTML: what the run is, the buttons, then the replay's parts. Without a
+    `dot` program (and a module that can: `in_page`), the network's DOT source and viz.js
+    instead of its SVG, laid out by the page (layout.js) before training.js reads it."""
     steps = static["steps_per_epoch"]
     per_epoch = "one full-batch step" if steps == 1 else f"{steps} steps"
     data = f"{static['train_count']} training" + (
@@ -340,9 +357,9 @@ def _layout(static: dict[str, Any], view: View, weights: list[float],
     run = (f"{static['model']} on {data} points · loss {static['loss']} · "
            f"{static['epochs']} epochs of {per_epoch} · shown {often} · "
            f"{len(static['points'])} points to click")
-    svg = replay_page.network_svg(view.drawing.picture, static,
-                                  replay_page.Widest.of_any(len(static["tracked"])),
-                                  weights, prefix="")
+    svg, dot = replay_page.network_picture(view.drawing.picture, static,
+                                           replay_page.Widest.of_any(len(static["tracked"])),
+                                           weights, prefix="", in_page=in_page)
     return "\n".join([
         f'<p class="run">{html.escape(visible(run))}</p>',
         '<div class="live-controls">'
@@ -366,11 +383,11 @@ def _layout(static: dict[str, Any], view: View, weights: list[float],
         '</button><button type="button" class="zoom-in" title="larger (then scroll)">+'
         '</button><button type="button" class="zoom-fit" title="as wide as the view">fit'
         "</button></div>",
-        f'<div class="picture">{svg}</div>',
+        f'<div class="picture">{svg or replay_page.LAYING_OUT}</div>',
         "</section>",
         replay_page.NEURON_VIEW,
         "</div>",
-    ])
+    ] + ([replay_page.in_page_layout(dot)] if dot else []))
 
 
 # ---------------------------------------------------------------------------

@@ -145,7 +145,8 @@ def training_player_html(model: Module[Any], history: History,
                     to 200).
 
     The page size grows with snapshots × points × neurons; the demo's run
-    (100 points, 21 snapshots, 33 neurons) makes about 1.9 MB.
+    (100 points, 21 snapshots, 33 neurons) makes about 1.9 MB; 2.4 MB where no `dot`
+    program runs (browser Python): the page then carries viz.js and lays the network out.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")

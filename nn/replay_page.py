@@ -16,14 +16,19 @@ Its style and script are files in ``nn/static/``, put inline so that the page is
 that works offline: ``replay.css`` (scoped to the page's element) and, in one function of
 their own, ``autograd/views/static/graph.js`` (numbers as the drawings print them, lookups
 inside the page's element), then ``replay.js`` (the drawing: charts, boundary, network,
-the chosen neuron; and the slider). The script shows a frame: it writes numbers into the
+the chosen neuron; and the slider). Where no `dot` program can lay the network out
+(browser Python: Pyodide), the page carries its DOT source and viz.js (Graphviz in
+WebAssembly, packed) instead of the SVG, and ``layout.js`` lays it out in the page, gives
+its ids the page's prefix, and then starts the page as with a ready SVG (as
+`autograd.views.player` does). The script shows a frame: it writes numbers into the
 SVG's texts, colours and widens its edges, draws the boundary in a canvas and the curves
 with a marker at the epoch shown. Until it runs, the page shows its title, what the run
 was, and a line saying that it needs JavaScript: the rest is hidden, since the picture is
 laid out with the widest number of each field, which would look like real numbers.
 
 The live training widget (`nn.live`) is made of the same parts: `stylesheet`,
-`drawing_script`, `data_view`, `point_view`, `network_legend`, `network_svg`, `charts`.
+`drawing_script`, `data_view`, `point_view`, `network_legend`, `network_picture` (and,
+without `dot`, `in_page_layout`, `LAYOUT_JS`), `charts`.
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.views.drawing import NEGATIVE, POSITIVE, Picture, render, visible
+from autograd.views.drawing import NEGATIVE, POSITIVE, DotNotFoundError, Picture, render, visible
 from autograd.views.front_end import STATIC as VIEWS_STATIC
-from autograd.views.front_end import code_of
+from autograd.views.front_end import code_of, packed_renderer
 from autograd.views.player import json_in_html
 from autograd.views.stepper import number
 from nn.train import CLASS_COLOURS, NO_CLASS_COLOUR
@@ -53,6 +58,10 @@ NEEDS_JAVASCRIPT = ("This replay needs JavaScript, which is off here (or the not
                     "trusted): turn it on to see the boundary, the curves and the network "
                     "move with the epochs.")
 WIDEST_NUMBER = "-0.0001234"  # as wide as a number printed with 4 significant digits gets
+#: Lays the network out in the page where no `dot` program could (inlined only then).
+LAYOUT_JS = STATIC / "layout.js"
+#: Where the network goes until the page has laid it out (no `dot`).
+LAYING_OUT = '<p class="laying-out">laying out the network…</p>'
 
 
 @dataclass
@@ -89,6 +98,7 @@ def page(recording: Recording, title: str) -> str:
     digest = hashlib.sha1((data + frame_data).encode()).hexdigest()[:10]
     replay_id = f"training-replay-{digest}"
     prefix = f"{replay_id}-"
+    svg, dot = _picture(recording, prefix)
     title = html.escape(visible(title))
     parts = [
         "<!DOCTYPE html>",
@@ -110,24 +120,31 @@ def page(recording: Recording, title: str) -> str:
         '<div class="bottom" hidden>',
         '<section class="network-view">',
         f'<p class="legend">{network_legend(static)}</p>',
-        f'<div class="picture">{_svg(recording, prefix)}</div>',
+        f'<div class="picture">{svg or LAYING_OUT}</div>',
         "</section>",
         NEURON_VIEW,
         "</div>",
         f'<script type="application/json" class="replay-static">{json_in_html(static)}'
         "</script>",
         f'<script type="application/json" class="frames">{json_in_html(frames)}</script>',
-        f"<script>{_script(replay_id, prefix)}</script>",
-        "</div></body></html>",
     ]
+    if dot:  # no dot program: the page lays the network out with viz.js (layout.js)
+        parts.append(in_page_layout(dot))
+    parts += [f"<script>{_script(replay_id, prefix, laid_out=not dot)}</script>",
+              "</div></body></html>"]
     return "\n".join(parts)
 
 
-def _script(replay_id: str, prefix: str) -> str:
+def _script(replay_id: str, prefix: str, laid_out: bool = True) -> str:
     """The page's one script: graph.js and replay.js in a function of their own (nothing
-    global: two replays on one page do not clash), starting the replay `replay_id`."""
-    return "\n".join(["(function () {", drawing_script(),
-                      f'replayPage(document.getElementById("{replay_id}"), "{prefix}");',
+    global: two replays on one page do not clash), starting the replay `replay_id`; where
+    the network is not `laid_out` yet, layout.js too, which lays it out first."""
+    if laid_out:
+        return "\n".join(["(function () {", drawing_script(),
+                          f'replayPage(document.getElementById("{replay_id}"), "{prefix}");',
+                          "})();"])
+    return "\n".join(["(function () {", drawing_script(), code_of(static_text(LAYOUT_JS)),
+                      f'replayLaidOut(document.getElementById("{replay_id}"), "{prefix}");',
                       "})();"])
 
 
@@ -246,11 +263,16 @@ class Widest:
         return cls([WIDEST_NUMBER] * count, [WIDEST_NUMBER] * count, WIDEST_NUMBER)
 
 
-def network_svg(picture: Picture, static: dict[str, Any], widest: Widest,
-                weights: Sequence[float], prefix: str) -> str:
+def network_picture(picture: Picture, static: dict[str, Any], widest: Widest,
+                    weights: Sequence[float], prefix: str,
+                    in_page: bool = True) -> tuple[str, str]:
     """The network drawn once, laid out with the widest text each field shows (as
     `autograd.views.player` does), so numbers change in place; edges first coloured by
-    `weights` (in the order of ``static["parameters"]``); every id starts with `prefix`."""
+    `weights` (in the order of ``static["parameters"]``); every id starts with `prefix`.
+
+    ``(svg, "")``; or, where no `dot` program can lay it out (browser Python) and the page
+    can (`in_page`; else the error is raised), ``("", its DOT source)``: the page lays it
+    out with viz.js and prefixes its ids (``layout.js``; see `in_page_layout`)."""
     data, grads, longest = widest.data, widest.grads, widest.longest
     texts = picture.texts({})
     fields_of: dict[str, list[str]] = {}
@@ -275,16 +297,28 @@ def network_svg(picture: Picture, static: dict[str, Any], widest: Widest,
     # the legend is the page's own (weights, not gradient flow); closer layers leave more
     # room on the screen for the neurons' numbers
     digraph.attr(label="", ranksep="0.9")
-    svg = render(digraph, "svg").decode("utf-8")
+    try:
+        svg = render(digraph, "svg").decode("utf-8")
+    except (DotNotFoundError, OSError):  # no dot program here (browser Python)
+        if not in_page:
+            raise
+        return "", digraph.source
     svg = svg[svg.index("<svg"):]
-    return svg.replace(' id="', f' id="{prefix}')
+    return svg.replace(' id="', f' id="{prefix}'), ""
 
 
-def _svg(recording: Recording, prefix: str) -> str:
-    """The replay's network: room for the widest text of each field in any frame and for
-    any point; edges first coloured by the last snapshot's weights."""
-    return network_svg(recording.picture, recording.static, _widest_numbers(recording),
-                       recording.frames[-1]["w"], prefix)
+def in_page_layout(dot: str) -> str:
+    """What a page without `dot` lays its network out from (``layout.js``): the DOT source
+    and viz.js packed (0.6 MB; graph.js's graphUnpack unpacks it)."""
+    return (f'<script type="application/json" class="dot">{json_in_html(dot)}</script>\n'
+            f'<script type="text/plain" class="renderer">{packed_renderer()}</script>')
+
+
+def _picture(recording: Recording, prefix: str) -> tuple[str, str]:
+    """The replay's network (`network_picture`): room for the widest text of each field in
+    any frame and for any point; edges first coloured by the last snapshot's weights."""
+    return network_picture(recording.picture, recording.static, _widest_numbers(recording),
+                           recording.frames[-1]["w"], prefix)
 
 
 def _widest_numbers(recording: Recording) -> Widest:
