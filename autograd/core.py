@@ -138,6 +138,9 @@ def error_reason(error: BaseException) -> str:
 # Value
 # ---------------------------------------------------------------------------
 
+#: True when this module runs compiled with mypyc (`make fast`), False in pure Python.
+compiled = not __file__.endswith(".py")  # a compiled module is a .so (or .pyd) file
+
 
 class Value:
     """One scalar node of a computation graph.
@@ -241,12 +244,9 @@ class Value:
             parts.append(f"op={self.op!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    # -- == and hash are by identity; ordering compares the numbers -------------
+    # -- == and hash are by identity (object's); ordering compares the numbers ---
 
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # spelled out for a compiled build (see below the class)
         return id(self)
 
     def __lt__(self, other: object) -> bool:
@@ -395,8 +395,10 @@ class Constant(Value):
     __slots__ = ()
 
 
-#: True when this module runs compiled with mypyc (`make fast`), False in pure Python.
-compiled = not __file__.endswith(".py")  # a compiled module is a .so (or .pyd) file
+# A compiled class with ordering methods is unhashable unless it defines __hash__; in
+# pure Python, object's own identity hash (in C) is the one dicts and sets of nodes use.
+if not compiled:
+    Value.__hash__ = object.__hash__  # type: ignore[method-assign]
 
 # A node made by an op skips Value.__init__, whose checks are for user input; a class
 # compiled with mypyc always runs its __init__ (cheap there).
