@@ -63,11 +63,6 @@ def test_a_graph_with_its_backward_pass_costs_at_most_160_bytes_a_node():
     assert _bytes_per_node(fold) <= 160
 
 
-def test_compiled_says_which_engine_runs():
-    assert autograd.compiled is autograd.core.compiled
-    assert autograd.compiled == (not autograd.core.__file__.endswith(".py"))
-
-
 def test_make_test_fast_runs_the_compiled_engine_not_the_source():
     build = os.environ.get("BACKPROP_FAST_BUILD")
     if not build:  # the default `make test`: the engine's .py files themselves
