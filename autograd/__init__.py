@@ -45,6 +45,7 @@ from autograd.core import (
     no_grad,
     topological_order,
 )
+from autograd.define_op import define_op
 from autograd.ops import *  # noqa: F403 - every built-in function of the op table
 from autograd.ops import __all__ as _functions
 from autograd.ops import absolute
@@ -54,8 +55,8 @@ abs = absolute  # noqa: A001 - autograd.abs, like torch.abs (not in __all__: no 
 
 __all__ = [
     "FUNCTIONS", "OPS", "Constant", "Domain", "Op", "StaleGraphError", "Value", "backward",
-    "compiled", "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad", "recompute",
-    "topological_order", "zero_grad", *_functions,
+    "compiled", "define_op", "grad", "is_grad_enabled", "jvp", "local_derivatives", "no_grad",
+    "recompute", "topological_order", "zero_grad", *_functions,
 ]
 __all__ += [  # gradient checking (autograd.checks.checking, local_check, hand_backward)
     "CheckEntry", "GradcheckReport", "HandBackwardReport", "check_graph", "check_hand_backward",

@@ -1,4 +1,8 @@
-"""The engine's heart: `Value`, a node of a computation graph, `Op`, and the reverse pass.
+"""The engine's heart: `Value`, a node of a computation graph, the reverse pass, and `Op`.
+
+Read it in this order: `Value` (its operators, then `Value.backward`), the passes
+right below it (`marked_order`, `propagate`), then `Op`, whose `send` is the chain rule
+at one node.
 
 A `Value` holds one number (``data``), the gradient that backward passes add to it
 (``grad``), a ``label`` for drawings and tables, and, when an op computed it, that
@@ -8,7 +12,7 @@ moment its output is dropped.
 
 Each operator and method of `Value` is one line that applies its entry of the op
 table (`autograd.ops`: forward, local derivatives and formula text, declared once).
-`backward` at the end of this file is the whole chain rule:
+`Value.backward` is the whole chain rule:
 
     for each node, from the output back to the inputs (reverse topological order):
         for each parent:  parent's gradient += ∂node/∂parent · node's gradient
@@ -28,7 +32,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +39,8 @@ from dataclasses import dataclass
 from typing import Any, SupportsFloat, Union
 
 from autograd.errors import StaleGraphError
+from autograd.one_pass import one_pass
+from autograd.validate import as_float, error_reason, operand
 
 # What user input may be: any real number (int, float, numpy's). Checked by `as_float`
 # at run time (a Protocol, so a compiled build checks nothing more itself).
@@ -72,66 +77,6 @@ def no_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """True unless the current thread is inside `no_grad()`."""
     return _recording.get()
-
-
-# ---------------------------------------------------------------------------
-# Numbers from the user
-# ---------------------------------------------------------------------------
-
-
-def short_repr(obj: object, limit: int = 60) -> str:
-    text = repr(obj)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def as_float(data: object, what: str = "Value") -> float:
-    """`data` as a finite float, or a TypeError/ValueError that names the problem.
-
-    Accepted: int and float (and numpy's, including arrays of exactly one
-    element). Refused with TypeError: bool, str, None, complex, containers, a
-    Value (use ``.data`` or ``.detach()``). Refused with ValueError: nan, ±inf.
-    """
-    if type(data) is float:
-        number = data
-    elif isinstance(data, bool):
-        raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
-                        f"write {float(data)} if you mean the number")
-    elif isinstance(data, numbers.Real):
-        try:
-            number = float(data)
-        except OverflowError:  # an int beyond 1.8e308
-            raise OverflowError(f"{what} needs a finite number, got {_big_int(data)}, "
-                                "too large for a float") from None
-    elif isinstance(data, Value):
-        raise TypeError(f"{what} needs a real number, got a Value; use v.detach() for "
-                        "a new leaf with the same data, or v.data for the number")
-    elif getattr(data, "size", None) == 1 and getattr(
-            getattr(data, "dtype", None), "kind", "") in ("i", "u", "f"):
-        return as_float(data.item(), what)  # type: ignore[attr-defined]
-    else:
-        raise TypeError(f"{what} needs a real number (int or float), got "
-                        f"{type(data).__name__}: {short_repr(data)}")
-    if not isfinite(number):
-        raise ValueError(f"{what} needs a finite number, got {number}: "
-                         "a Value never holds nan or inf")
-    return number
-
-
-def _big_int(n: Any) -> str:
-    """E.g. "an int of 401 digits" (str() of an int refuses more than 4300 digits)."""
-    try:
-        return f"an int of {len(str(abs(n)))} digits"
-    except ValueError:
-        return "an int of more than 4000 digits"
-
-
-def error_reason(error: BaseException) -> str:
-    """The text of a domain error for a message; an overflow of Python's float ``**``
-    says ``(34, 'Numerical result out of range')``, which tells a learner nothing."""
-    if isinstance(error, OverflowError) and len(error.args) == 2 \
-            and isinstance(error.args[0], int):
-        return "the result is too large for a float"
-    return str(error)
 
 
 # ---------------------------------------------------------------------------
@@ -224,14 +169,39 @@ class Value:
         return Value(self.data, self.label)
 
     def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
-        """Add d(self)/d(node) · grad to ``.grad`` of every node of the graph.
+        """Add d(self)/d(node) · grad to ``node.grad`` for every node of the graph.
 
-        Gradients accumulate: each call adds, so calling it twice leaves twice the
-        gradient everywhere (reset with ``autograd.zero_grad(root)``). With
-        ``create_graph=True`` the gradients are Values, themselves
-        differentiable. See `backward` below.
+        The chain rule, node by node from this output back to the leaves (the
+        passes below this class). This pass first works out its own gradients,
+        then adds them, so intermediate nodes get their gradient too (drawings show
+        it) and calling backward n times leaves n times the gradient everywhere
+        (reset with `autograd.zero_grad`). Constants keep 0.0; a ``.grad`` of None
+        counts as 0 (PyTorch's habit). With ``create_graph=True`` the gradients
+        are Values, themselves differentiable. If a derivative cannot be computed
+        (say sqrt at 0), the graph is out of date, or a gradient overflows, the
+        error is raised before any ``.grad`` changes.
         """
-        backward(self, grad, create_graph)
+        seed = seed_of(self, grad, create_graph)
+        with one_pass():  # passes run one at a time: they keep their numbers in `_pass`
+            order = marked_order(self, include_constants=False)  # each node after its parents
+            if not order:
+                return  # a constant: it keeps no gradient
+            try:
+                self._pass = seed
+                propagate(order, create_graph)  # now each node's _pass is d self/d node
+                for node in order:  # each node's new .grad, all checked before any is written
+                    old, gradient = node.grad, node._pass
+                    if type(old) is float and type(gradient) is float \
+                            and isfinite(old + gradient):
+                        node._pass = old + gradient  # the usual case, without a call
+                    else:
+                        node._pass = _accumulated(node, order)  # Values, None, or an overflow
+            except BaseException:
+                clear_marks(order)
+                raise
+            for node in order:
+                node.grad = node._pass
+                node._pass = None
 
     def __repr__(self) -> str:
         grad = self.grad
@@ -408,23 +378,10 @@ _new: Callable[[type[Value]], Value] = (lambda cls: cls(0.0)) if compiled else o
 def constant(x: object, op_name: str) -> Value:
     """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
     node = _new(Constant)
-    node.data = x if type(x) is float and isfinite(x) else _operand(x, op_name)
+    node.data = x if type(x) is float and isfinite(x) else operand(x, op_name)
     node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
     return node
-
-
-def _operand(x: object, op_name: str) -> float:
-    """A number next to a Value that is not a finite float: an int, numpy's, a bool
-    (0 or 1: a mask), or an error naming it."""
-    if type(x) is int:
-        return as_float(x, f"{op_name}'s operand")
-    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
-        return float(bool(x))  # Python's bool, or numpy's
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
-                        f"({short_repr(x)}); use a Value or a number")
-    return as_float(x, f"{op_name}'s operand")
 
 
 def _data_of(other: object, symbol: str) -> float:
@@ -433,6 +390,149 @@ def _data_of(other: object, symbol: str) -> float:
     if isinstance(other, numbers.Real) and not isinstance(other, bool):
         return float(other)
     raise TypeError(f"cannot compare Value {symbol} {type(other).__name__}")
+
+
+# ---------------------------------------------------------------------------
+# Passes over a graph
+#
+# A pass keeps its numbers (this pass's gradient of each node, or its tangent in
+# forward mode) in the nodes' `_pass` slot: None outside a pass, and during one
+# None for the nodes that take no part in it (constants, nodes off the path).
+# So one pass runs at a time, and a pass never starts inside another.
+# ---------------------------------------------------------------------------
+
+# The mark of a node in a pass that has no gradient yet. The first contribution
+# replaces it as it is (no `0 + c`, which with create_graph would be one more node).
+NOTHING_YET = 0.0
+
+
+def marked_order(root: Value, include_constants: bool) -> list[Value]:
+    """The nodes `root` depends on, each after its parents (root last); marks them.
+
+    The order of a recursive depth-first search that visits the parents in
+    argument order (``a*b + c`` gives a, b, a*b, c, the sum), computed with an
+    explicit stack instead of recursion, so a chain of a million nodes is fine.
+    Each node met is marked by setting ``_pass`` to `NOTHING_YET`, so it is
+    placed once; without `include_constants`, constants are left out and
+    unmarked. Run it inside `one_pass` and clear the marks afterwards.
+    """
+    order: list[Value] = []
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the marker under which a node waits for its parents
+            order.append(stack.pop())
+        elif node._pass is None:  # not met yet (a node may be pushed more than once)
+            a = node._a
+            if a is None:  # a leaf waits for nothing
+                if include_constants or type(node) is not Constant:
+                    node._pass = NOTHING_YET
+                    order.append(node)
+                continue
+            node._pass = NOTHING_YET
+            # come back to the node once its parents are placed; the first parent is
+            # popped first
+            if type(a) is tuple:
+                stack += (node, None, *[p for p in reversed(a) if p._pass is None])
+            elif node._b is None:
+                stack += (node, None, a)
+            else:
+                stack += (node, None, node._b, a)
+    return order
+
+
+def clear_marks(order: list[Value]) -> None:
+    for node in order:
+        node._pass = None
+
+
+def topological_order(root: Value) -> list[Value]:
+    """All nodes that `root` depends on (constants too), each after all of its
+    parents; the root is last."""
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}")
+    with one_pass():
+        order = marked_order(root, include_constants=True)
+        clear_marks(order)
+    return order
+
+
+def propagate(order: list[Value], create_graph: bool) -> None:
+    """The chain rule over `order`, from the root (last) back to the leaves.
+
+    Each node's ``_pass`` holds its gradient when its turn comes: every path from
+    the root has brought its share by then (reverse topological order). Each node
+    then sends it on: for each parent, parent's gradient += ∂node/∂parent · its own.
+    """
+    for node in reversed(order):
+        operation = node.operation
+        if operation is not None and node._pass is not None:
+            operation.send(node, node._pass, create_graph)
+
+
+def seed_of(root: object, grad: object, create_graph: bool) -> Any:
+    """The starting gradient d root/d root of a pass, checked."""
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
+    if isinstance(grad, Value):
+        return grad if create_graph else grad.data
+    seed = grad if type(grad) is float and isfinite(grad) \
+        else as_float(grad, "the starting gradient")
+    return Value(seed) if create_graph else seed
+
+
+def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+    """``autograd.backward(root)`` is ``root.backward()`` (`Value.backward`), as a function."""
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
+    root.backward(grad, create_graph)
+
+
+def _accumulated(node: Value, order: list[Value]) -> Any:
+    """What ``node.grad`` will hold after this pass: its old ``.grad`` (None counts as 0)
+    plus this pass's gradient (in ``node._pass``); OverflowError if not finite."""
+    gradient = node._pass
+    old = 0.0 if node.grad is None else node.grad
+    if isinstance(gradient, Value):  # create_graph: keep the Value itself if .grad is 0
+        if isinstance(old, float) and old == 0.0:
+            return gradient
+        try:
+            return old + gradient
+        except OverflowError:
+            pass
+    elif not isfinite(gradient):
+        raise overflow_error(order)
+    elif isfinite(total := old + gradient):
+        return total
+    raise OverflowError(
+        f"the gradient of {describe(node)} would overflow: its .grad {float(old):g} plus "
+        f"this pass's {float(gradient):g} is not a finite float (call autograd.zero_grad "
+        "between passes, or lower the starting gradient); no .grad was changed")
+
+
+def overflow_error(order: list[Value]) -> OverflowError:
+    """Say where this pass's gradient (float, in ``_pass``) first stopped being finite."""
+    for node in reversed(order):
+        upstream = node._pass
+        if node.operation is None or upstream is None or not isfinite(upstream):
+            continue
+        for parent, local in zip(node.parents,
+                                 node.operation.local_derivatives_in_pass(node, False)):
+            if parent._pass is not None and not isfinite(local * upstream):
+                return OverflowError(
+                    f"the gradient overflows at {describe(node)}: its local derivative "
+                    f"{local:g} times the gradient {upstream:g} arriving from the output "
+                    f"is not finite (the gradient of {describe(parent)})")
+    return OverflowError("the gradient overflows when the contributions of its paths add up")
+
+
+def describe(node: Value) -> str:
+    """A node for a message: its label, or its op and inputs."""
+    if node.label:
+        return repr(node.label)
+    if node.operation is None:
+        return f"leaf {node.data:g}"
+    return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])
 
 
 # ---------------------------------------------------------------------------
@@ -872,216 +972,3 @@ def register(op: Op, built_in: bool = False) -> Op:
 def is_built_in(name: str) -> bool:
     """True for the ops of autograd.ops, False for ops declared with `define_op`."""
     return name in _BUILT_IN
-
-
-# ---------------------------------------------------------------------------
-# Passes over a graph
-#
-# A pass keeps its numbers (this pass's gradient of each node, or its tangent in
-# forward mode) in the nodes' `_pass` slot: None outside a pass, and during one
-# None for the nodes that take no part in it (constants, nodes off the path).
-# So one pass runs at a time, and a pass never starts inside another.
-# ---------------------------------------------------------------------------
-
-_pass_lock = threading.Lock()
-_in_a_pass: ContextVar[bool] = ContextVar("autograd_in_a_pass", default=False)
-# The mark of a node in a pass that has no gradient yet. The first contribution
-# replaces it as it is (no `0 + c`, which with create_graph would be one more node).
-NOTHING_YET = 0.0
-
-# A rule of your own (define_op) may do anything, even wait for another thread that
-# wants a pass: a deadlock, since passes run one at a time. The pass holding the lock
-# counts the rules of yours it runs, so a waiting thread can tell "busy" from "stuck".
-_RULE_WAIT_SECONDS = 1.0
-_rules = {"calls": 0, "running": 0}  # written only by the thread holding the pass lock
-
-
-@contextmanager
-def one_pass() -> Iterator[None]:
-    """Hold the pass lock: passes in other threads wait; a nested pass is an error."""
-    if _in_a_pass.get():
-        raise RuntimeError("a backward or forward pass cannot start while another one is "
-                           "running in this thread (e.g. from inside a derivative rule)")
-    while True:  # wait for the pass of another thread, unless it is stuck in a rule of yours
-        calls, running = _rules["calls"], _rules["running"]
-        if _pass_lock.acquire(timeout=_RULE_WAIT_SECONDS):
-            break
-        if running and _rules["running"] and _rules["calls"] == calls:
-            raise RuntimeError(
-                "a pass cannot start in this thread: another thread's pass has been running "
-                "one derivative rule of your own for over a second. Does that rule wait for "
-                "this thread? Passes run one at a time, so a rule must not wait for a pass "
-                "in another thread; compute what it needs before the pass or without one")
-    token = _in_a_pass.set(True)
-    try:
-        yield
-    finally:
-        _in_a_pass.reset(token)
-        _pass_lock.release()
-
-
-@contextmanager
-def running_your_rule() -> Iterator[None]:
-    """Around a call of a rule of `define_op`, inside a pass: counted for `one_pass`."""
-    if not _in_a_pass.get():
-        yield
-        return
-    _rules["calls"] += 1
-    _rules["running"] += 1
-    try:
-        yield
-    finally:
-        _rules["running"] -= 1
-
-
-def marked_order(root: Value, include_constants: bool) -> list[Value]:
-    """The nodes `root` depends on, each after its parents (root last); marks them.
-
-    The order of a recursive depth-first search that visits the parents in
-    argument order (``a*b + c`` gives a, b, a*b, c, the sum), computed with an
-    explicit stack instead of recursion, so a chain of a million nodes is fine.
-    Each node met is marked by setting ``_pass`` to `NOTHING_YET`, so it is
-    placed once; without `include_constants`, constants are left out and
-    unmarked. Run it inside `one_pass` and clear the marks afterwards.
-    """
-    order: list[Value] = []
-    stack: list[Any] = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:  # the marker under which a node waits for its parents
-            order.append(stack.pop())
-        elif node._pass is None:  # not met yet (a node may be pushed more than once)
-            a = node._a
-            if a is None:  # a leaf waits for nothing
-                if include_constants or type(node) is not Constant:
-                    node._pass = NOTHING_YET
-                    order.append(node)
-                continue
-            node._pass = NOTHING_YET
-            # come back to the node once its parents are placed; the first parent is
-            # popped first
-            if type(a) is tuple:
-                stack += (node, None, *[p for p in reversed(a) if p._pass is None])
-            elif node._b is None:
-                stack += (node, None, a)
-            else:
-                stack += (node, None, node._b, a)
-    return order
-
-
-def clear_marks(order: list[Value]) -> None:
-    for node in order:
-        node._pass = None
-
-
-def topological_order(root: Value) -> list[Value]:
-    """All nodes that `root` depends on (constants too), each after all of its
-    parents; the root is last."""
-    if not isinstance(root, Value):
-        raise TypeError(f"expected a Value, got {type(root).__name__}")
-    with one_pass():
-        order = marked_order(root, include_constants=True)
-        clear_marks(order)
-    return order
-
-
-def propagate(order: list[Value], create_graph: bool) -> None:
-    """The chain rule over `order`, from the root (last) back to the leaves.
-
-    Each node's ``_pass`` holds its gradient when its turn comes: every path from
-    the root has brought its share by then (reverse topological order). Each node
-    then sends it on: for each parent, parent's gradient += ∂node/∂parent · its own.
-    """
-    for node in reversed(order):
-        operation = node.operation
-        if operation is not None and node._pass is not None:
-            operation.send(node, node._pass, create_graph)
-
-
-def seed_of(root: object, grad: object, create_graph: bool) -> Any:
-    """The starting gradient d root/d root of a pass, checked."""
-    if not isinstance(root, Value):
-        raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
-    if isinstance(grad, Value):
-        return grad if create_graph else grad.data
-    seed = as_float(grad, "the starting gradient")
-    return Value(seed) if create_graph else seed
-
-
-def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
-    """Add d(root)/d(node) · grad to ``node.grad`` for every node of the graph.
-
-    The pass first works out its own gradients, then adds them, so intermediate
-    nodes get their gradient too (drawings show it) and calling backward n times
-    leaves n times the gradient everywhere (reset with `autograd.zero_grad`).
-    Constants keep 0.0. A ``.grad`` of None counts as 0 (PyTorch's habit). If a
-    derivative cannot be computed (say sqrt at 0), the graph is out of date, or a
-    gradient overflows, the error is raised before any ``.grad`` changes.
-    """
-    seed = seed_of(root, grad, create_graph)
-    with one_pass():
-        order = marked_order(root, include_constants=False)
-        if not order:
-            return  # a constant: it keeps no gradient
-        try:
-            root._pass = seed
-            propagate(order, create_graph)
-            for node in order:  # each node's new .grad, all checked before any is written
-                old, gradient = node.grad, node._pass
-                if type(old) is float and type(gradient) is float and isfinite(old + gradient):
-                    node._pass = old + gradient  # the usual case, without a call
-                else:
-                    node._pass = _accumulated(node, order)  # Values, None, or an overflow
-        except BaseException:
-            clear_marks(order)
-            raise
-        for node in order:
-            node.grad = node._pass
-            node._pass = None
-
-
-def _accumulated(node: Value, order: list[Value]) -> Any:
-    """What ``node.grad`` will hold after this pass: its old ``.grad`` (None counts as 0)
-    plus this pass's gradient (in ``node._pass``); OverflowError if not finite."""
-    gradient = node._pass
-    old = 0.0 if node.grad is None else node.grad
-    if isinstance(gradient, Value):  # create_graph: keep the Value itself if .grad is 0
-        if isinstance(old, float) and old == 0.0:
-            return gradient
-        try:
-            return old + gradient
-        except OverflowError:
-            pass
-    elif not isfinite(gradient):
-        raise overflow_error(order)
-    elif isfinite(total := old + gradient):
-        return total
-    raise OverflowError(
-        f"the gradient of {describe(node)} would overflow: its .grad {float(old):g} plus "
-        f"this pass's {float(gradient):g} is not a finite float (call autograd.zero_grad "
-        "between passes, or lower the starting gradient); no .grad was changed")
-
-
-def overflow_error(order: list[Value]) -> OverflowError:
-    """Say where this pass's gradient (float, in ``_pass``) first stopped being finite."""
-    for node in reversed(order):
-        upstream = node._pass
-        if node.operation is None or upstream is None or not isfinite(upstream):
-            continue
-        for parent, local in zip(node.parents,
-                                 node.operation.local_derivatives_in_pass(node, False)):
-            if parent._pass is not None and not isfinite(local * upstream):
-                return OverflowError(
-                    f"the gradient overflows at {describe(node)}: its local derivative "
-                    f"{local:g} times the gradient {upstream:g} arriving from the output "
-                    f"is not finite (the gradient of {describe(parent)})")
-    return OverflowError("the gradient overflows when the contributions of its paths add up")
-
-
-def describe(node: Value) -> str:
-    """A node for a message: its label, or its op and inputs."""
-    if node.label:
-        return repr(node.label)
-    if node.operation is None:
-        return f"leaf {node.data:g}"
-    return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])
