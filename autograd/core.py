@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, SupportsFloat, Union
+from typing import Any, Final, SupportsFloat, Union
 
 from autograd.errors import StaleGraphError
 from autograd.one_pass import one_pass
@@ -51,6 +51,9 @@ Operand = Union["Value", SupportsFloat]
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 isfinite = math.isfinite
+# `-INF < x < INF` says x is finite (nan compares false); unlike isfinite(x) it needs no
+# call, neither in CPython nor compiled.
+INF: Final = math.inf
 
 # ---------------------------------------------------------------------------
 # Recording the graph, per thread (and per asyncio task), like PyTorch's no_grad
@@ -121,7 +124,7 @@ class Value:
     def __init__(self, data: Number, label: str | Any = "") -> None:
         if type(label) is not str:  # (Any: a compiled build leaves the check to this line)
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data: float = data if type(data) is float and isfinite(data) else as_float(data)
+        self.data: float = data if type(data) is float and -INF < data < INF else as_float(data)
         self.grad: Any = 0.0
         self.label = label
         self.operation: Op | None = None
@@ -192,7 +195,7 @@ class Value:
                 for node in order:  # each node's new .grad, all checked before any is written
                     old, gradient = node.grad, node._pass
                     if type(old) is float and type(gradient) is float \
-                            and isfinite(old + gradient):
+                            and -INF < old + gradient < INF:
                         node._pass = old + gradient  # the usual case, without a call
                     else:
                         node._pass = _accumulated(node, order)  # Values, None, or an overflow
@@ -371,14 +374,15 @@ if not compiled:
     Value.__hash__ = object.__hash__  # type: ignore[method-assign]
 
 # A node made by an op skips Value.__init__, whose checks are for user input; a class
-# compiled with mypyc always runs its __init__ (cheap there).
+# compiled with mypyc always runs its __init__ (cheap there, and quickest called directly:
+# `_node` does).
 _new: Callable[[type[Value]], Value] = (lambda cls: cls(0.0)) if compiled else object.__new__
 
 
 def constant(x: object, op_name: str) -> Value:
     """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
     node = _new(Constant)
-    node.data = x if type(x) is float and isfinite(x) else operand(x, op_name)
+    node.data = x if type(x) is float and -INF < x < INF else operand(x, op_name)
     node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
     return node
@@ -417,11 +421,13 @@ def marked_order(root: Value, include_constants: bool) -> list[Value]:
     unmarked. Run it inside `one_pass` and clear the marks afterwards.
     """
     order: list[Value] = []
-    stack: list[Any] = [root]
+    stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # the marker under which a node waits for its parents
-            order.append(stack.pop())
+            waiting = stack.pop()
+            assert waiting is not None  # (pushed right before its marker)
+            order.append(waiting)
         elif node._pass is None:  # not met yet (a node may be pushed more than once)
             a = node._a
             if a is None:  # a leaf waits for nothing
@@ -433,7 +439,8 @@ def marked_order(root: Value, include_constants: bool) -> list[Value]:
             # come back to the node once its parents are placed; the first parent is
             # popped first
             if type(a) is tuple:
-                stack += (node, None, *[p for p in reversed(a) if p._pass is None])
+                parents: tuple[Value, ...] = a
+                stack += (node, None, *[p for p in reversed(parents) if p._pass is None])
             elif node._b is None:
                 stack += (node, None, a)
             else:
@@ -723,7 +730,7 @@ class Op:
             data = self.forward(x.data)
         except DOMAIN_ERRORS:
             data = math.nan  # evaluate raises the error with the op's name
-        if type(data) is not float or not isfinite(data):
+        if type(data) is not float or not -INF < data < INF:
             data = self.evaluate([x.data])
         return _node(data, self, x, None)
 
@@ -737,7 +744,7 @@ class Op:
             data = self.forward(a.data, b.data)
         except DOMAIN_ERRORS:
             data = math.nan
-        if type(data) is not float or not isfinite(data):
+        if type(data) is not float or not -INF < data < INF:
             data = self.evaluate([a.data, b.data])
         return _node(data, self, a, b)
 
@@ -861,7 +868,7 @@ class Op:
 
     def _send_one(self, node: Value, upstream: Any, create_graph: bool) -> None:
         """`_send_any` for a node of one input, without lists."""
-        x = node._a
+        x: Value = node._a
         x_data = x.data
         if self.forward(x_data) != node.data:
             self.check_current(node)  # raises StaleGraphError
@@ -878,7 +885,8 @@ class Op:
 
     def _send_two(self, node: Value, upstream: Any, create_graph: bool) -> None:
         """`_send_any` for a node of two inputs (the operators), without lists."""
-        a, b = node._a, node._b
+        a: Value = node._a
+        b: Value = node._b
         a_data: Any = a.data
         b_data: Any = b.data
         out: Any = node.data
@@ -929,7 +937,7 @@ def _node(data: float, operation: Op, a: Any, b: Any) -> Value:
 
     Under `no_grad` the result is a leaf.
     """
-    node = _new(Value)
+    node = Value(data) if compiled else _new(Value)  # (compiled: a native call)
     node.data, node.grad, node.label, node._pass = data, 0.0, "", None
     if _recording.get():
         node.operation, node._a, node._b = operation, a, b
