@@ -373,15 +373,15 @@ class Constant(Value):
 if not compiled:
     Value.__hash__ = object.__hash__  # type: ignore[method-assign]
 
-# A node made by an op skips Value.__init__, whose checks are for user input; a class
-# compiled with mypyc always runs its __init__ (cheap there, and quickest called directly:
-# `_node` does).
-_new: Callable[[type[Value]], Value] = (lambda cls: cls(0.0)) if compiled else object.__new__
+# A node made by an op skips Value.__init__, whose checks are for user input. A class
+# compiled with mypyc always runs its __init__ (cheap there), so compiled, the class itself
+# is called: `Constant(0.0) if compiled else _new(Constant)`.
+_new: Callable[[type[Value]], Value] = object.__new__
 
 
 def constant(x: object, op_name: str) -> Value:
     """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
-    node = _new(Constant)
+    node = Constant(0.0) if compiled else _new(Constant)
     node.data = x if type(x) is float and -INF < x < INF else operand(x, op_name)
     node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
@@ -937,7 +937,7 @@ def _node(data: float, operation: Op, a: Any, b: Any) -> Value:
 
     Under `no_grad` the result is a leaf.
     """
-    node = Value(data) if compiled else _new(Value)  # (compiled: a native call)
+    node = Value(data) if compiled else _new(Value)
     node.data, node.grad, node.label, node._pass = data, 0.0, "", None
     if _recording.get():
         node.operation, node._a, node._b = operation, a, b
