@@ -27,6 +27,7 @@ from autograd.core import (
     NOTHING_YET,
     Constant,
     Value,
+    as_float,
     backward,
     clear_marks,
     isfinite,
@@ -36,7 +37,6 @@ from autograd.core import (
     seed_of,
     topological_order,
 )
-from autograd.validate import as_float
 
 __all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "recompute",
            "topological_order", "zero_grad"]

@@ -40,7 +40,7 @@ from typing import Any, Final, SupportsFloat, Union
 
 from autograd.errors import StaleGraphError
 from autograd.one_pass import one_pass
-from autograd.validate import as_float, error_reason, operand
+from autograd.validate import shown
 
 # What user input may be: any real number (int, float, numpy's). Checked by `as_float`
 # at run time (a Protocol, so a compiled build checks nothing more itself).
@@ -382,7 +382,7 @@ _new: Callable[[type[Value]], Value] = object.__new__
 def constant(x: object, op_name: str) -> Value:
     """The plain number `x` next to a Value, as a `Constant` leaf (TypeError if no number)."""
     node = Constant(0.0) if compiled else _new(Constant)
-    node.data = x if type(x) is float and -INF < x < INF else operand(x, op_name)
+    node.data = x if type(x) is float and -INF < x < INF else _operand(x, op_name)
     node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
     return node
@@ -540,6 +540,72 @@ def describe(node: Value) -> str:
     if node.operation is None:
         return f"leaf {node.data:g}"
     return node.operation.describe_call([*(p.data for p in node.parents), *node.settings])
+
+
+# ---------------------------------------------------------------------------
+# Numbers from the user
+# ---------------------------------------------------------------------------
+
+
+def as_float(data: object, what: str = "Value") -> float:
+    """`data` as a finite float, or a TypeError/ValueError that names the problem.
+
+    Accepted: int and float (and numpy's, including arrays of exactly one
+    element). Refused with TypeError: bool, str, None, complex, containers, a
+    Value (use ``.data`` or ``.detach()``). Refused with ValueError: nan, ±inf.
+    """
+    if type(data) is float:
+        number = data
+    elif isinstance(data, bool):
+        raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
+                        f"write {float(data)} if you mean the number")
+    elif isinstance(data, numbers.Real):
+        try:
+            number = float(data)
+        except OverflowError:  # an int beyond 1.8e308
+            raise OverflowError(f"{what} needs a finite number, got {_digits(data)}, "
+                                "too large for a float") from None
+    elif isinstance(data, Value):
+        raise TypeError(f"{what} needs a real number, got a Value; use v.detach() for "
+                        "a new leaf with the same data, or v.data for the number")
+    elif getattr(data, "size", None) == 1 and getattr(
+            getattr(data, "dtype", None), "kind", "") in ("i", "u", "f"):
+        return as_float(data.item(), what)  # type: ignore[attr-defined]
+    else:
+        raise TypeError(f"{what} needs a real number (int or float), got "
+                        f"{type(data).__name__}: {shown(data)}")
+    if not isfinite(number):
+        raise ValueError(f"{what} needs a finite number, got {number}: "
+                         "a Value never holds nan or inf")
+    return number
+
+
+def _digits(n: Any) -> str:
+    """E.g. "an int of 401 digits" (str() of an int refuses more than 4300 digits)."""
+    try:
+        return f"an int of {len(str(abs(n)))} digits"
+    except ValueError:
+        return "an int of more than 4000 digits"
+
+
+def _operand(x: object, op_name: str) -> float:
+    """A number next to a Value that is not a finite float: an int, numpy's, a bool
+    (0 or 1: a mask such as ``(margins > 0) * x``), or an error naming it."""
+    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+        return float(bool(x))  # Python's bool, or numpy's
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
+                        f"({shown(x)}); use a Value or a number")
+    return as_float(x, f"{op_name}'s operand")
+
+
+def error_reason(error: BaseException) -> str:
+    """The text of a domain error for a message; an overflow of Python's float ``**``
+    says ``(34, 'Numerical result out of range')``, which tells a learner nothing."""
+    if isinstance(error, OverflowError) and len(error.args) == 2 \
+            and isinstance(error.args[0], int):
+        return "the result is too large for a float"
+    return str(error)
 
 
 # ---------------------------------------------------------------------------

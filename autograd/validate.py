@@ -24,8 +24,8 @@ import math
 import numbers
 from collections.abc import Collection
 
-__all__ = ["as_float", "choice", "error_reason", "finite", "in_interval", "integer",
-           "is_integer", "is_real", "non_negative", "operand", "positive", "real", "shown"]
+__all__ = ["choice", "finite", "in_interval", "integer", "is_integer", "is_real",
+           "non_negative", "positive", "real", "shown"]
 
 
 def is_real(value: object) -> bool:
@@ -114,73 +114,6 @@ def choice(value: object, name: str, choices: Collection[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"unknown {name} {shown(value)}; choose one of {', '.join(choices)}")
     return value
-
-
-# ---------------------------------------------------------------------------
-# Numbers handed to the engine: Value(data), the 2 of ``x * 2``, its errors
-# ---------------------------------------------------------------------------
-
-
-def as_float(data: object, what: str = "Value") -> float:
-    """`data` as a finite float, or a TypeError/ValueError that names the problem.
-
-    Accepted: int and float (and numpy's, including arrays of exactly one
-    element). Refused with TypeError: bool, str, None, complex, containers, a
-    Value (use ``.data`` or ``.detach()``). Refused with ValueError: nan, ±inf.
-    """
-    if type(data) is float:
-        number = data
-    elif isinstance(data, bool):
-        raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
-                        f"write {float(data)} if you mean the number")
-    elif isinstance(data, numbers.Real):
-        try:
-            number = float(data)
-        except OverflowError:  # an int beyond 1.8e308
-            raise OverflowError(f"{what} needs a finite number, got {_digits(data)}, "
-                                "too large for a float") from None
-    elif getattr(data, "size", None) == 1 and getattr(
-            getattr(data, "dtype", None), "kind", "") in ("i", "u", "f"):
-        return as_float(data.item(), what)  # type: ignore[attr-defined]
-    else:
-        from autograd.core import Value  # (here, not at the top: autograd.core imports us)
-
-        if isinstance(data, Value):
-            raise TypeError(f"{what} needs a real number, got a Value; use v.detach() for "
-                            "a new leaf with the same data, or v.data for the number")
-        raise TypeError(f"{what} needs a real number (int or float), got {_typed(data)}")
-    if not math.isfinite(number):
-        raise ValueError(f"{what} needs a finite number, got {number}: "
-                         "a Value never holds nan or inf")
-    return number
-
-
-def operand(x: object, op_name: str) -> float:
-    """A plain number written next to a Value (the 2 of ``x * 2``) as a float: an int,
-    numpy's, a bool (0 or 1: a mask such as ``(margins > 0) * x``), or an error naming it."""
-    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
-        return float(bool(x))  # Python's bool, or numpy's
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
-                        f"({shown(x)}); use a Value or a number")
-    return as_float(x, f"{op_name}'s operand")
-
-
-def error_reason(error: BaseException) -> str:
-    """The text of a domain error for a message; an overflow of Python's float ``**``
-    says ``(34, 'Numerical result out of range')``, which tells a learner nothing."""
-    if isinstance(error, OverflowError) and len(error.args) == 2 \
-            and isinstance(error.args[0], int):
-        return "the result is too large for a float"
-    return str(error)
-
-
-def _digits(n: object) -> str:
-    """E.g. "an int of 401 digits" (str() of an int refuses more than 4300 digits)."""
-    try:
-        return f"an int of {len(str(abs(n)))} digits"  # type: ignore[arg-type]
-    except ValueError:
-        return "an int of more than 4000 digits"
 
 
 # ---------------------------------------------------------------------------

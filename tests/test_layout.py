@@ -16,8 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
-ENGINE = ("autograd.errors", "autograd.core", "autograd.ops", "autograd.backprop",
-          "autograd.validate", "autograd.files", "autograd.expression")
+ENGINE = ("autograd.errors", "autograd.one_pass", "autograd.core", "autograd.ops",
+          "autograd.define_op", "autograd.backprop", "autograd.validate", "autograd.files",
+          "autograd.expression")
 
 
 def module_files() -> dict[str, Path]:

@@ -32,8 +32,7 @@ import anywidget
 import traitlets
 
 from autograd.backprop import recompute, zero_grad
-from autograd.core import Constant, Value
-from autograd.validate import as_float
+from autograd.core import Constant, Value, as_float
 from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
 from autograd.views.front_end import STATIC, packed_renderer
 from autograd.views.player import (
