@@ -2,7 +2,7 @@
 
 Read it in this order: `Value` (its operators, then `Value.backward`), the passes
 right below it (`marked_order`, `propagate`), then `Op`, whose `send` is the chain rule
-at one node.
+at one node. docs/reading-the-engine.md follows one neuron through it.
 
 A `Value` holds one number (``data``), the gradient that backward passes add to it
 (``grad``), a ``label`` for drawings and tables, and, when an op computed it, that

@@ -4,15 +4,21 @@
   per node for the garbage collector, not two; `parents` still gives the tuple;
 - a graph costs at most 160 bytes a node, backward pass included (169 before this
   layout; micrograd 0.1.0 needs 688 on the same fold, benchmarks/README.md);
-- `autograd.compiled` says whether the engine runs compiled (`make fast`).
+- `autograd.compiled` says whether the engine runs compiled (`make fast`);
+- one neuron's forward and backward pass run the 13 functions that
+  docs/reading-the-engine.md walks through, in its order.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
+import sys
 import tracemalloc
 from pathlib import Path
+
+import pytest
 
 import autograd
 from autograd import Constant, Value, dot, topological_order
@@ -78,3 +84,42 @@ def test_nodes_hash_and_compare_by_identity_and_in_pure_python_at_cs_speed():
     assert x == x and x != y and len({x, y, x}) == 2 and {x: 1}[x] == 1
     if not autograd.compiled:  # a hash written in Python made grad() and the views 1.5x slower
         assert Value.__hash__ is object.__hash__ and Value.__eq__ is object.__eq__
+
+
+def _functions_called_by(run) -> list[tuple[str, str]]:
+    """(file, function) of every function of autograd/ that `run()` calls, in the order
+    first called: Python's profiler sees each call of a Python function."""
+    called: list[tuple[str, str]] = []
+
+    def profile(frame, event, arg) -> None:  # type: ignore[no-untyped-def]
+        path = Path(frame.f_code.co_filename)
+        if event == "call" and path.parent.name == "autograd":
+            key = (path.name, frame.f_code.co_qualname)
+            if key not in called:
+                called.append(key)
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return called
+
+
+def _reading_guide_rows() -> list[tuple[str, str]]:
+    """(file, function) of each row of docs/reading-the-engine.md's table, in order."""
+    text = (Path(__file__).parent.parent / "docs" / "reading-the-engine.md").read_text()
+    rows = re.findall(r"^\| \d+ \| `(\S+)`(?:'s rule)? \| (\S+) \|", text, re.MULTILINE)
+    return [(file, "<lambda>" if "." not in name and file == "ops.py" else name)
+            for name, file in rows]
+
+
+@pytest.mark.skipif(autograd.compiled, reason="a compiled function makes no Python frame "
+                    "for the profiler to see; the pure-Python run checks the path")
+def test_the_reading_guide_lists_every_function_one_neuron_runs_in_order():
+    x, w, b = Value(0.5), Value(-1.0), Value(0.3)
+    (x * w + b).tanh().backward()  # first-time costs (imports) are not the path
+    x, w, b = Value(0.5), Value(-1.0), Value(0.3)
+    called = _functions_called_by(lambda: (x * w + b).tanh().backward())
+    assert called == _reading_guide_rows()
+    assert len(called) == 14  # 13 functions of the engine and tanh's rule
