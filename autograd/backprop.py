@@ -267,7 +267,7 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
     return found
 
 
-def recompute(root: Value) -> None:
+def recompute(root: object) -> None:
     """Run every node's forward again, from the leaves' current ``.data``.
 
     Change an input or a parameter (``x.data = 0.3``), call ``recompute(y)``, and every
@@ -304,7 +304,7 @@ def _leaf_data(leaf: Value) -> float:
     return as_float(data, f"recompute: the leaf {name}")
 
 
-def zero_grad(root: Value) -> None:
+def zero_grad(root: object) -> None:
     """Set ``.grad`` to 0.0 on every node of the graph of `root`."""
     for node in topological_order(root):
         node.grad = 0.0

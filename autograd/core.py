@@ -453,7 +453,7 @@ def clear_marks(order: list[Value]) -> None:
         node._pass = None
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: object) -> list[Value]:
     """All nodes that `root` depends on (constants too), each after all of its
     parents; the root is last."""
     if not isinstance(root, Value):
@@ -488,8 +488,11 @@ def seed_of(root: object, grad: object, create_graph: bool) -> Any:
     return Value(seed) if create_graph else seed
 
 
-def backward(root: Value, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
-    """``autograd.backward(root)`` is ``root.backward()`` (`Value.backward`), as a function."""
+def backward(root: object, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+    """``autograd.backward(root)`` is ``root.backward()`` (`Value.backward`), as a function.
+
+    ``root`` is typed ``object`` so that the compiled build, too, reaches the check below
+    (mypyc would refuse a float at the call with a message of its own)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
     root.backward(grad, create_graph)

@@ -376,3 +376,17 @@ def test_a_numpy_bool_mask_multiplies_a_value():
 def test_value_of_a_bool_is_still_refused():
     with pytest.raises(TypeError, match="bool"):
         Value(True)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("topological_order", "expected a Value, got float"),
+    ("recompute", "recompute needs a Value, got float"),
+    ("zero_grad", "expected a Value, got float"),
+])
+def test_the_graph_functions_refuse_a_float_with_a_message_of_their_own(entry, message):
+    # the compiled build must reach the same check: a parameter typed Value would make
+    # mypyc refuse the float first, with "autograd.core.Value object expected"
+    import autograd
+
+    with pytest.raises(TypeError, match=message):
+        getattr(autograd, entry)(3.0)
