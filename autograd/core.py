@@ -651,6 +651,14 @@ def nonzero(low: float, high: float) -> tuple[Interval, ...]:
     return ((-high, -low), (low, high))
 
 
+def _rule(name: str, i: int, rule: object) -> Any:
+    """A derivative rule as the passes take it: a function, or a constant as a finite float
+    (an int such as ``2`` is allowed; the passes tell a constant by its type, float)."""
+    if callable(rule):
+        return rule
+    return as_float(rule, f"op {name!r}: derivative rule {i} is not a function, so it")
+
+
 class Op:
     """A primitive operation: forward, local derivatives and their formula text.
 
@@ -718,7 +726,8 @@ class Op:
         self.local = local
         self._formula = formula
         if derivatives is not None:
-            self.rules: tuple[Any, ...] = tuple(derivatives)  # each a Rule
+            self.rules: tuple[Any, ...] = tuple(
+                _rule(name, i, rule) for i, rule in enumerate(derivatives))
             self.formulas: tuple[str, ...] = tuple(formulas or ())
             if not self.rules:
                 raise ValueError(f"op {name!r} needs at least one derivative rule")

@@ -35,7 +35,8 @@ def define_op(
         name:        the op's name (shown as ``node.op``); not a built-in's name.
         forward:     ``forward(*inputs, *settings) -> float`` on plain floats.
         derivatives: one function per input; the i-th is called as
-                     ``d(*inputs, *settings, out)`` and returns ∂out/∂input_i.
+                     ``d(*inputs, *settings, out)`` and returns ∂out/∂input_i
+                     (or a number, for a constant derivative: ``2`` in ``2·x``).
         formulas:    one text per input, e.g. ``"d(x^2)/dx = 2x"``.
         symbol:      what drawings show in the op's node (default: ``name``).
         num_settings: how many fixed numbers follow the inputs (like the ``3``
@@ -55,10 +56,10 @@ def define_op(
     derivatives, formulas = list(derivatives), list(formulas)
     _check_signature(name, "forward", forward, len(derivatives) + num_settings)
     for i, rule in enumerate(derivatives):
-        if not isinstance(rule, (int, float)):  # a number is a constant derivative
+        if callable(rule):  # else a constant derivative, which Op checks is a number
             _check_signature(name, f"derivative rule {i}", rule,
                              len(derivatives) + num_settings + 1)
-    rules = [rule if isinstance(rule, (int, float)) else _checked_rule(name, i, rule)
+    rules = [_checked_rule(name, i, rule) if callable(rule) else rule
              for i, rule in enumerate(derivatives)]
     op = Op(name, forward, rules, formulas, symbol=symbol, num_settings=num_settings,
             setting_names=setting_names, domain=domain)

@@ -266,6 +266,33 @@ def test_define_op_checks_the_forward_against_the_rules():
         define_op("no_out", lambda a: a, [lambda a: 1.0], ["?"])
 
 
+def test_a_constant_derivative_may_be_an_int_in_every_pass():
+    # twice(x) = 2x: d/dx = 2; plus_twice(a, b) = a + 2b: d/da = 1, d/db = 2
+    twice = define_op("twice_for_test", lambda x: 2.0 * x, [2], ["d(2x)/dx = 2"])
+    plus_twice = define_op("plus_twice_for_test", lambda a, b: a + 2.0 * b, [1, 2],
+                           ["d/da = 1", "d/db = 2"])
+    x, a, b = Value(3.0), Value(1.0), Value(5.0)
+    twice(x).backward()
+    plus_twice(a, b).backward()
+    assert (x.grad, a.grad, b.grad) == (2.0, 1.0, 2.0)
+    assert grad(twice(x), [x], create_graph=True)[0].data == 2.0
+    assert jvp(lambda t: twice(t), [3.0], [1.0]) == (6.0, 2.0)
+    assert autograd.local_derivatives(plus_twice(a, b)) == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (True, "got bool"), (math.nan, "finite number"), (math.inf, "finite number"),
+    ("2", "got str"), (10 ** 400, "too large"),
+])
+def test_a_constant_derivative_must_be_a_finite_number(bad, problem):
+    message = rf"op 'bad_rule_for_test': derivative rule 0 is not a function.*{problem}"
+    with pytest.raises((TypeError, ValueError, OverflowError), match=message):
+        define_op("bad_rule_for_test", lambda x: x, [bad], ["?"])
+    with pytest.raises((TypeError, ValueError, OverflowError), match=message):
+        Op("bad_rule_for_test", lambda x: x, [bad], ["?"])
+    assert "bad_rule_for_test" not in autograd.OPS
+
+
 def test_a_built_in_name_cannot_be_taken():
     with pytest.raises(ValueError, match="'tanh' is a built-in op"):
         define_op("tanh", lambda x: x, [lambda x, out: 1.0], ["1"])
