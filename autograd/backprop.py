@@ -33,7 +33,9 @@ from autograd.core import (
     isfinite,
     marked_order,
     one_pass,
+    overflow_error,
     propagate,
+    recording,
     seed_of,
     topological_order,
 )
@@ -70,7 +72,7 @@ def grad(
         _check_plain_number(output)  # a constant function: every derivative is 0
         return tuple(zero for _ in inputs)
     seed = seed_of(output, 1.0, create_graph)
-    with one_pass():
+    with one_pass(), recording(create_graph):
         order = marked_order(output, include_constants=True)
         try:
             _keep_paths_from(order, inputs)
@@ -78,8 +80,11 @@ def grad(
                 return tuple(zero for _ in inputs)
             output._pass = seed
             propagate(order, create_graph)
-            return tuple(zero if x._pass is None or x._pass is NOTHING_YET else x._pass
-                         for x in inputs)
+            gradients = tuple(zero if x._pass is None or x._pass is NOTHING_YET else x._pass
+                              for x in inputs)
+            if not create_graph and not all(map(isfinite, gradients)):
+                raise overflow_error(order)  # (a Value, under create_graph, is finite)
+            return gradients
         finally:
             clear_marks(order)
 
@@ -112,13 +117,15 @@ def gradients(root: Value, grad: Any = 1.0, create_graph: bool = False) -> dict[
     """One reverse pass from `root`: {node: d(root)/d(node) · grad} for every node that
     takes part (constants do not); ``.grad`` is not touched."""
     seed = seed_of(root, grad, create_graph)
-    with one_pass():
+    with one_pass(), recording(create_graph):
         order = marked_order(root, include_constants=False)
         try:
             if not order:
                 return {}
             root._pass = seed
             propagate(order, create_graph)
+            if not create_graph and not all(isfinite(node._pass) for node in order):
+                raise overflow_error(order)
             return {node: node._pass for node in order}
         finally:
             clear_marks(order)
@@ -180,7 +187,7 @@ def jvp(
                 raise OverflowError(f"jvp: the tangents given for one input add up to "
                                     f"{tangent}, not a finite number")
         seeds[value] = tangent
-    with _inside_jvp():
+    with _inside_jvp(), recording(True):  # forward mode needs f's graph, even in no_grad
         output = f(*values)
     if not isinstance(output, Value):
         number = as_float(output, "f's result")
@@ -195,7 +202,7 @@ def jvp(
 
 def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) -> Any:
     """The tangent of `output`, given those of the inputs (None: no input reaches it)."""
-    with one_pass():
+    with one_pass(), recording(differentiable):
         order = marked_order(output, include_constants=True)
         try:
             for node in order:  # parents before children: their tangents are ready
@@ -257,7 +264,8 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
     args.extend(node.settings)
     wanted = [type(p) is not Constant for p in node.parents]
     if create_graph:
-        return operation.derivatives_at([*node.parents, *node.settings], node, wanted)
+        with recording(True):
+            return operation.derivatives_at([*node.parents, *node.settings], node, wanted)
     found = operation.derivatives_at(args, node.data, wanted)
     for i, local in enumerate(found):
         if local is not None and not isfinite(local):

@@ -68,9 +68,25 @@ def no_grad() -> Iterator[None]:
 
     Results are leaves (no parents), exactly like PyTorch's ``torch.no_grad()``.
     Use it for parameter updates and evaluation. Blocks may be nested, and the
-    switch belongs to the current thread: other threads keep recording.
+    switch belongs to the current thread: other threads keep recording. Passes
+    asked for differentiable results (``create_graph=True``, `jvp`) record all the
+    same, as PyTorch's do.
     """
     token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+@contextmanager
+def recording(on: bool) -> Iterator[None]:
+    """Record the graph inside this block if `on`, even inside `no_grad`: a pass that
+    makes differentiable gradients (``create_graph``) or tangents records, as PyTorch's."""
+    if not on:
+        yield
+        return
+    token = _recording.set(True)
     try:
         yield
     finally:
@@ -185,7 +201,8 @@ class Value:
         error is raised before any ``.grad`` changes.
         """
         seed = seed_of(self, grad, create_graph)
-        with one_pass():  # passes run one at a time: they keep their numbers in `_pass`
+        # passes run one at a time: they keep their numbers in `_pass`
+        with one_pass(), recording(create_graph):
             order = marked_order(self, include_constants=False)  # each node after its parents
             if not order:
                 return  # a constant: it keeps no gradient
@@ -418,33 +435,40 @@ def marked_order(root: Value, include_constants: bool) -> list[Value]:
     explicit stack instead of recursion, so a chain of a million nodes is fine.
     Each node met is marked by setting ``_pass`` to `NOTHING_YET`, so it is
     placed once; without `include_constants`, constants are left out and
-    unmarked. Run it inside `one_pass` and clear the marks afterwards.
+    unmarked. Run it inside `one_pass` and clear the marks afterwards. If the walk is
+    stopped (an error, Ctrl-C), it clears the marks it made: a node left marked would
+    look already placed to every later pass, which would then miss it.
     """
     order: list[Value] = []
     stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:  # the marker under which a node waits for its parents
-            waiting = stack.pop()
-            assert waiting is not None  # (pushed right before its marker)
-            order.append(waiting)
-        elif node._pass is None:  # not met yet (a node may be pushed more than once)
-            a = node._a
-            if a is None:  # a leaf waits for nothing
-                if include_constants or type(node) is not Constant:
-                    node._pass = NOTHING_YET
-                    order.append(node)
-                continue
-            node._pass = NOTHING_YET
-            # come back to the node once its parents are placed; the first parent is
-            # popped first
-            if type(a) is tuple:
-                parents: tuple[Value, ...] = a
-                stack += (node, None, *[p for p in reversed(parents) if p._pass is None])
-            elif node._b is None:
-                stack += (node, None, a)
-            else:
-                stack += (node, None, node._b, a)
+    try:
+        while stack:
+            node = stack.pop()
+            if node is None:  # the marker under which a node waits for its parents
+                waiting = stack.pop()
+                assert waiting is not None  # (pushed right before its marker)
+                order.append(waiting)
+            elif node._pass is None:  # not met yet (a node may be pushed more than once)
+                a = node._a
+                if a is None:  # a leaf waits for nothing
+                    if include_constants or type(node) is not Constant:
+                        node._pass = NOTHING_YET
+                        order.append(node)
+                    continue
+                node._pass = NOTHING_YET
+                # come back to the node once its parents are placed; the first parent is
+                # popped first
+                if type(a) is tuple:
+                    parents: tuple[Value, ...] = a
+                    stack += (node, None, *[p for p in reversed(parents) if p._pass is None])
+                elif node._b is None:
+                    stack += (node, None, a)
+                else:
+                    stack += (node, None, node._b, a)
+    except BaseException:  # every node marked is in `order` or waits on the stack
+        clear_marks(order)
+        clear_marks([node for node in stack if node is not None])
+        raise
     return order
 
 

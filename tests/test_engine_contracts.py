@@ -49,7 +49,6 @@ def test_grad_of_a_numpy_array_is_a_type_error():
         grad(np.array([x * 3, x * 4], dtype=object), [x])
 
 
-
 def test_the_function_backward_is_the_method_and_refuses_what_is_not_a_value():
     import autograd
 
@@ -59,6 +58,7 @@ def test_the_function_backward_is_the_method_and_refuses_what_is_not_a_value():
     with pytest.raises(TypeError, match="backward needs a Value as output, got float"):
         autograd.backward(3.0)  # type: ignore[arg-type]
     assert x.grad == 14.0
+
 
 # ------------------------------------------------ the remainder's rule and its forward
 

@@ -85,6 +85,25 @@ def test_a_gradient_that_overflows_raises_naming_the_node_and_changes_no_grad():
     assert x.grad == 0.0 and y.grad == 0.0 and z.grad == 0.0
 
 
+def _nan_rule_op() -> Op:
+    return define_op("nan_rule_for_test", lambda x: x, [lambda x, out: math.nan], ["nan"])
+
+
+@pytest.mark.parametrize("build", [
+    lambda: (x := Value(1e-300), x * 1e300 * 1e10),  # d/dx = 1e310: not a float
+    lambda: (t := Value(5e-324), t.log()),  # d log t/dt = 1/5e-324: not a float
+    lambda: (v := Value(1.0), _nan_rule_op()(v)),  # a rule of one's own that gives nan
+])
+def test_grad_and_gradients_refuse_a_gradient_that_is_not_finite_as_backward_does(build):
+    x, y = build()
+    with pytest.raises(OverflowError, match="gradient overflows"):
+        y.backward()
+    for compute in (lambda: grad(y, [x]), lambda: autograd.backprop.gradients(y)):
+        with pytest.raises(OverflowError, match="gradient overflows"):
+            compute()
+    assert x.grad == 0.0 and x._pass is None and y._pass is None
+
+
 # ------------------------------------------- derivatives only where they are needed
 
 
@@ -168,6 +187,31 @@ def test_every_pass_checks_the_graph_is_current():
             compute()
 
 
+def _walk_broken_in_the_middle():
+    """A graph whose walk raises half-way (a corrupted parent stands in for a Ctrl-C)."""
+    x = Value(3.0)
+    y = x * 2.0
+    z = (y + 1.0) * 2.0  # dz/dx = 4
+    y._a, good = object(), y._a
+    return x, y, z, good
+
+
+@pytest.mark.parametrize("walk", [
+    lambda z, x: z.backward(), lambda z, x: grad(z, [x]),
+    lambda z, x: autograd.backprop.gradients(z), lambda z, x: autograd.topological_order(z),
+    lambda z, x: jvp(lambda v: z, [x], [1.0]),
+])
+def test_a_pass_stopped_while_it_orders_the_graph_leaves_no_mark_behind(walk):
+    x, y, z, good = _walk_broken_in_the_middle()
+    with pytest.raises(AttributeError):
+        walk(z, x)
+    y._a = good  # mended: every pass must see the graph afresh
+    assert all(node._pass is None for node in autograd.topological_order(z))
+    assert grad(z, [x]) == (4.0,)
+    z.backward()
+    assert x.grad == 4.0
+
+
 def test_a_rebuilt_graph_is_fine():
     x = Value(2.0)
     _ = x * x
@@ -202,6 +246,25 @@ def test_no_grad_in_one_thread_leaves_other_threads_recording():
     for thread in threads:
         thread.join(10)
     assert results == [6.0]  # d(x²)/dx = 2x: recorded although the other thread is in no_grad
+
+
+def test_create_graph_and_jvp_record_inside_no_grad_as_pytorch_does():
+    # y = x³ at x = 3: dy/dx = 3x² = 27, d²y/dx² = 6x = 18; jvp of v² at 3: 2v = 6
+    x = Value(3.0)
+    y, t = x * x * x, x.tanh()
+    with no_grad():
+        y.backward(create_graph=True)
+        (dy,) = grad(y, [x], create_graph=True)
+        forward_mode = jvp(lambda v: v * v, [3.0], [1.0])
+        (_, tangent) = jvp(lambda v: v * v * v, [x], [1.0], create_graph=True)
+        (local,) = autograd.local_derivatives(t, create_graph=True)  # 1 - tanh²x
+        assert not autograd.is_grad_enabled()
+    # d(1 - tanh²x)/dx = -2 tanh x (1 - tanh²x)
+    assert grad(local, [x])[0] == pytest.approx(-2 * math.tanh(3) * (1 - math.tanh(3) ** 2))
+    assert x.grad.data == 27.0 and grad(x.grad, [x]) == (18.0,)
+    assert grad(dy, [x]) == (18.0,)
+    assert forward_mode == (9.0, 6.0)
+    assert grad(tangent, [x]) == (18.0,)
 
 
 def test_overlapping_no_grad_blocks_in_two_threads_leave_recording_on():
