@@ -158,7 +158,8 @@ def jvp(
     """Forward mode: ``(f(*inputs), Σ_i ∂f/∂input_i · tangent_i)``.
 
     `f` is called with Values, one positional argument per input (numbers become
-    new leaves; Values are used as they are). The tangent (the directional
+    new leaves; Values are used as they are, and the same Value given twice is two
+    inputs, each with its own tangent, as in `gradcheck`). The tangent (the directional
     derivative) flows from the inputs to the output through the same local
     rules backward uses: one pass per direction, where reverse mode needs one
     pass per output.
@@ -172,20 +173,20 @@ def jvp(
     if len(inputs) != len(tangents):
         raise ValueError(f"jvp: {len(inputs)} input(s) but {len(tangents)} tangent(s)")
     differentiable = create_graph or _jvp_depth.get() > 0
-    values = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    values: list[Value] = []
     seeds: dict[Value, Any] = {}
-    for value, tangent in zip(values, tangents):
+    for x, tangent in zip(inputs, tangents):
+        value = x if isinstance(x, Value) else Value(x)
+        if value in seeds:  # the same Value again is an input of its own (as in gradcheck):
+            with recording(True):  # a node equal to it, which takes its own tangent
+                value = value + 0.0
         if not isinstance(tangent, Value):
             tangent = as_float(tangent, "a tangent")
             if differentiable:  # a leaf, so every tangent computed from it is a Value
                 tangent = Value(tangent)
         elif not differentiable:
             tangent = tangent.data
-        if value in seeds:  # the same input twice: its tangents add up
-            tangent = seeds[value] + tangent
-            if not isfinite(tangent):
-                raise OverflowError(f"jvp: the tangents given for one input add up to "
-                                    f"{tangent}, not a finite number")
+        values.append(value)
         seeds[value] = tangent
     with _inside_jvp(), recording(True):  # forward mode needs f's graph, even in no_grad
         output = f(*values)

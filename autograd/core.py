@@ -40,7 +40,7 @@ from typing import Any, Final, SupportsFloat, Union
 
 from autograd.errors import StaleGraphError
 from autograd.one_pass import one_pass
-from autograd.validate import shown
+from autograd.validate import integer, shown
 
 # What user input may be: any real number (int, float, numpy's). Checked by `as_float`
 # at run time (a Protocol, so a compiled build checks nothing more itself).
@@ -734,6 +734,13 @@ class Op:
         if not callable(forward):
             raise TypeError(f"op {name!r}: forward must be a function, got "
                             f"{type(forward).__name__}")
+        num_settings = integer(num_settings, f"op {name!r}: num_settings", minimum=0)
+        if setting_names and len(setting_names) != num_settings:
+            raise ValueError(f"op {name!r}: {len(setting_names)} setting name(s) for "
+                             f"{num_settings} setting(s); give one name per setting")
+        if len(defaults) > num_settings:
+            raise ValueError(f"op {name!r}: {len(defaults)} default(s) for {num_settings} "
+                             "setting(s); defaults are for the last settings")
         self.name, self.forward, self.operator = name, forward, operator
         self.symbol = symbol if symbol is not None else name
         try:  # drawings format the symbol with the settings: it may use no others
@@ -972,8 +979,12 @@ class Op:
         """`_send_any` for a node of one input, without lists."""
         x: Value = node._a
         x_data = x.data
-        if self.forward(x_data) != node.data:
-            self.check_current(node)  # raises StaleGraphError
+        try:
+            current = self.forward(x_data)
+        except DOMAIN_ERRORS:  # the input changed, to one outside the op's domain
+            current = math.nan
+        if current != node.data:
+            self.check_current(node)  # StaleGraphError, unless only the type differs
         so_far = x._pass
         if so_far is None:
             return  # a constant, or a node off the paths asked about
@@ -992,7 +1003,11 @@ class Op:
         a_data: Any = a.data
         b_data: Any = b.data
         out: Any = node.data
-        if self.forward(a_data, b_data) != out:
+        try:
+            current = self.forward(a_data, b_data)
+        except DOMAIN_ERRORS:
+            current = math.nan
+        if current != out:
             self.check_current(node)
         rule_a, rule_b = self.rules
         a_so_far, b_so_far = a._pass, b._pass
@@ -1020,15 +1035,20 @@ class Op:
         """Raise StaleGraphError unless `node` still equals this op applied to its parents."""
         if args is None:
             args = [*(p.data for p in node.parents), *node.settings]
-        try:
+        try:  # as the node was made: a forward's int (say) counts as its float
             current = self.forward(*args)
-        except DOMAIN_ERRORS:
-            current = math.nan
-        if current != node.data:
-            raise StaleGraphError(
-                f"the graph is out of date: the node {self.describe_call(args)} holds "
-                f"{node.data:g} but its inputs now give {current:g} (a .data was changed "
-                "after the graph was built); run the forward pass again before backward")
+            if type(current) is not float:
+                current = as_float(current, f"{self.name}'s forward")
+        except DOMAIN_ERRORS as error:
+            now = f"on its inputs now it fails: {error_reason(error)}"
+        else:
+            if current == node.data:
+                return
+            now = f"its inputs now give {current:g}"
+        raise StaleGraphError(
+            f"the graph is out of date: the node {self.describe_call(args)} holds "
+            f"{node.data:g} but {now} (a .data was changed after the graph was built); "
+            "run the forward pass again before backward")
 
 
 _NODES = {Value, Constant}

@@ -15,6 +15,7 @@ from typing import Any
 
 from autograd.core import Domain, Op, Value, register
 from autograd.one_pass import running_your_rule
+from autograd.validate import integer
 
 __all__ = ["define_op"]
 
@@ -37,6 +38,10 @@ def define_op(
         derivatives: one function per input; the i-th is called as
                      ``d(*inputs, *settings, out)`` and returns ∂out/∂input_i
                      (or a number, for a constant derivative: ``2`` in ``2·x``).
+                     Write rules with operators and autograd's functions
+                     (``autograd.exp``, not ``math.exp``): under ``create_graph``
+                     and in forward mode they get Values, which ``math.exp`` would
+                     turn into a plain float, so a second derivative would be 0.
         formulas:    one text per input, e.g. ``"d(x^2)/dx = 2x"``.
         symbol:      what drawings show in the op's node (default: ``name``).
         num_settings: how many fixed numbers follow the inputs (like the ``3``
@@ -54,6 +59,7 @@ def define_op(
         y = square(Value(3.0))      # a Value with op "square"
     """
     derivatives, formulas = list(derivatives), list(formulas)
+    num_settings = integer(num_settings, f"op {name!r}: num_settings", minimum=0)
     _check_signature(name, "forward", forward, len(derivatives) + num_settings)
     for i, rule in enumerate(derivatives):
         if callable(rule):  # else a constant derivative, which Op checks is a number

@@ -159,6 +159,9 @@ def _logsumexp(*xs: float) -> float:
 
 
 def _dot(*args: float) -> float:
+    if len(args) % 2:
+        raise ValueError(f"dot takes the ws then the xs, as many of each, got {len(args)} "
+                         "inputs in all; call autograd.dot(ws, xs)")
     n = len(args) // 2
     return builtins.sum(map(operator.mul, args[:n], args[n:]))
 

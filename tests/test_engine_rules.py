@@ -177,6 +177,34 @@ def test_backward_after_data_changed_is_refused_naming_the_node():
     assert x.grad == 0.0
 
 
+@pytest.mark.parametrize("build, new_data, words", [
+    (lambda x: x.log(), -1.0, r"log\(-1\) holds 0.693147 but on its inputs now it fails: "
+                              r"log is defined only for positive"),  # one input
+    (lambda x: 2.0 / x, 0.0, r"div\(2, 0\) holds 1 but on its inputs now it fails: "
+                             r"division by zero"),  # two inputs
+])
+def test_a_graph_whose_new_data_leaves_the_domain_is_out_of_date_not_an_error(
+        build, new_data, words):
+    x = Value(2.0)
+    y = build(x)
+    x.data = new_data
+    for compute in (y.backward, lambda: grad(y, [x])):
+        with pytest.raises(StaleGraphError, match=words):
+            compute()
+    assert x.grad == 0.0
+
+
+def test_a_forward_that_returns_an_int_does_not_make_its_graph_look_out_of_date():
+    # 3**40 = 12157665459056928801 has no exact float: the node keeps float(3**40)
+    big = define_op("int_power_for_test", lambda x: 3 ** 40 + 0 * int(x),
+                    [lambda x, out: 0.0], ["0"])
+    x = Value(1.0)
+    y = big(x) * x  # d/dx = float(3**40)
+    y.backward()
+    assert x.grad == float(3 ** 40)
+    assert grad(y, [x]) == (float(3 ** 40),)
+
+
 def test_every_pass_checks_the_graph_is_current():
     x = Value(2.0)
     y = x * x
@@ -356,6 +384,26 @@ def test_a_constant_derivative_must_be_a_finite_number(bad, problem):
     assert "bad_rule_for_test" not in autograd.OPS
 
 
+def test_settings_must_match_their_names_and_defaults():
+    # with one name for two settings, the second setting was dropped: 3·2 + 0, not 3·2 + 100
+    with pytest.raises(ValueError, match=r"'lin_for_test': 1 setting name\(s\) for 2"):
+        define_op("lin_for_test", lambda x, a, b: a * x + b, [lambda x, a, b, out: a],
+                  ["a"], num_settings=2, setting_names=["a"])
+    with pytest.raises(ValueError, match=r"'lin_for_test': 2 default\(s\) for 1"):
+        Op("lin_for_test", lambda x, a: a * x, [lambda x, a, out: a], ["a"],
+           num_settings=1, defaults=[1.0, 2.0])
+    with pytest.raises(TypeError, match=r"'lin_for_test': num_settings must be an int, got str"):
+        define_op("lin_for_test", lambda x, a: a * x, [lambda x, a, out: a], ["a"],
+                  num_settings="1")  # type: ignore[arg-type]
+    assert "lin_for_test" not in autograd.OPS
+
+
+def test_the_dot_op_called_with_an_odd_number_of_inputs_is_refused():
+    a, b, c = Value(2.0), Value(3.0), Value(5.0)
+    with pytest.raises(ValueError, match=r"dot\(2, 3, 5\): dot takes the ws then the xs"):
+        autograd.OPS["dot"](a, b, c)  # it gave gradients (3, 5, 2): w·x of unequal halves
+
+
 def test_a_built_in_name_cannot_be_taken():
     with pytest.raises(ValueError, match="'tanh' is a built-in op"):
         define_op("tanh", lambda x: x, [lambda x, out: 1.0], ["1"])
@@ -380,6 +428,15 @@ def test_an_op_declared_once_is_known_everywhere():
 
 
 # ----------------------------------------------------------- forward mode nests
+
+
+def test_jvp_takes_the_same_value_twice_as_two_inputs_as_gradcheck_does():
+    # f(a, b) = a·b at a = b = 3: ∂f/∂a = b = 3 and ∂f/∂b = a = 3
+    x = Value(3.0)
+    assert jvp(lambda a, b: a * b, [x, x], [1.0, 2.0]) == (9.0, 9.0)  # 3·1 + 3·2
+    assert jvp(lambda a, b: a * b, [x, x], [1.0, 0.0]) == (9.0, 3.0)  # ∂f/∂a alone
+    _, tangent = jvp(lambda a, b: a * b, [x, x], [1.0, 0.0], create_graph=True)
+    assert grad(tangent, [x]) == (1.0,)  # the tangent is b, and b is x
 
 
 def test_jvp_of_a_jvp_gives_the_second_derivative():
