@@ -63,10 +63,14 @@ def grad(
         (dy,) = grad(y, [x], create_graph=True)
         (d2y,) = grad(dy, [x])
     """
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for x in inputs:
+    if not isinstance(inputs, (Value, Iterable)):
+        raise TypeError("grad: inputs must be a Value or a sequence of Values, got "
+                        f"{type(inputs).__name__}")
+    given: list[object] = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for x in given:
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__}")
+    inputs = [x for x in given if isinstance(x, Value)]  # every one, now typed as a Value
     zero = Value(0.0) if create_graph else 0.0
     if not isinstance(output, Value):
         _check_plain_number(output)  # a constant function: every derivative is 0
@@ -92,6 +96,7 @@ def grad(
 def _check_plain_number(output: object) -> None:
     """A number is a constant function (gradient 0); anything else is a mistake."""
     if isinstance(output, numbers.Real) and not isinstance(output, bool):
+        as_float(output, "grad's output")  # nan or inf is no constant function
         return
     hint = (": call grad one output at a time, or on their sum"
             if isinstance(output, (list, tuple)) or hasattr(output, "shape") else "")
@@ -169,6 +174,11 @@ def jvp(
     are differentiable, so forward mode nests in itself (``jvp`` of a ``jvp``)
     and in reverse mode (``grad`` of a tangent gives a mixed second derivative).
     """
+    if not callable(f):
+        raise TypeError(f"jvp: f must be a function, got {type(f).__name__}")
+    for given, what in ((inputs, "inputs"), (tangents, "tangents")):
+        if not isinstance(given, Iterable):
+            raise TypeError(f"jvp: {what} must be a sequence, got {type(given).__name__}")
     inputs, tangents = list(inputs), list(tangents)
     if len(inputs) != len(tangents):
         raise ValueError(f"jvp: {len(inputs)} input(s) but {len(tangents)} tangent(s)")
@@ -249,7 +259,7 @@ def _not_finite_tangent(node: Value, tangent: float) -> OverflowError:
 # ---------------------------------------------------------------------------
 
 
-def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
+def local_derivatives(node: object, create_graph: bool = False) -> list[Any]:
     """∂node/∂parent for each parent of `node`, from its op's rule.
 
     Floats, or Values (differentiable themselves) with `create_graph`; None for a
@@ -257,6 +267,8 @@ def local_derivatives(node: Value, create_graph: bool = False) -> list[Any]:
     the node no longer equals its op applied to its parents, and OverflowError
     naming the op if a derivative is not a finite float.
     """
+    if not isinstance(node, Value):
+        raise TypeError(f"local_derivatives needs a Value, got {type(node).__name__}")
     operation = node.operation
     if operation is None:
         return []

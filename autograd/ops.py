@@ -469,14 +469,22 @@ LOGSUMEXP = _built_in(Op(
 ))
 
 
+def _listed(values: Iterable[Any], who: str) -> list[Any]:
+    """`values` as a list, or a TypeError saying what `who` needs."""
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{who} needs a sequence of Values or numbers, got "
+                        f"{type(values).__name__}")
+    return list(values)
+
+
 def sum(values: Iterable[Any]) -> Any:  # noqa: A001 - mirrors builtins.sum on purpose
     """x0 + x1 + ... as ONE node. ∂/∂x_i = 1 for every i. Empty sum: 0.0."""
-    return SUM(*values)
+    return SUM(*_listed(values, "sum"))
 
 
 def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
     """Σ_i w_i·x_i as ONE node. ∂/∂w_i = x_i and ∂/∂x_i = w_i."""
-    ws, xs = list(ws), list(xs)
+    ws, xs = _listed(ws, "dot"), _listed(xs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
     return DOT(*ws, *xs)
@@ -484,7 +492,7 @@ def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
 
 def logsumexp(values: Iterable[Any]) -> Any:
     """log Σ_i e^(x_i), computed stably. ∂/∂x_i = softmax(x)_i."""
-    values = list(values)
+    values = _listed(values, "logsumexp")
     if not values:
         raise ValueError("logsumexp needs at least one value")
     return LOGSUMEXP(*values)

@@ -392,3 +392,31 @@ def test_the_graph_functions_refuse_a_float_with_a_message_of_their_own(entry, m
 
     with pytest.raises(TypeError, match=message):
         getattr(autograd, entry)(3.0)
+
+
+_X = Value(2.0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: grad(_X * 3, None), TypeError,
+     "grad: inputs must be a Value or a sequence of Values, got NoneType"),
+    (lambda: grad(_X * 3, [_X, 3]), TypeError, "grad: inputs must be Values, got int"),
+    (lambda: grad(math.nan, [_X]), ValueError, "grad's output needs a finite number, got nan"),
+    (lambda: jvp(3, [1.0], [1.0]), TypeError, "jvp: f must be a function, got int"),
+    (lambda: jvp(lambda v: v, 3.0, [1.0]), TypeError,
+     "jvp: inputs must be a sequence, got float"),
+    (lambda: jvp(lambda v: v, [3.0], 1.0), TypeError,
+     "jvp: tangents must be a sequence, got float"),
+    (lambda: __import__("autograd").local_derivatives(3), TypeError,
+     "local_derivatives needs a Value, got int"),
+    (lambda: __import__("autograd").sum(None), TypeError,
+     "sum needs a sequence of Values or numbers, got NoneType"),
+    (lambda: __import__("autograd").dot(_X, _X), TypeError,
+     "dot needs a sequence of Values or numbers, got Value"),
+    (lambda: __import__("autograd").logsumexp(3.0), TypeError,
+     "logsumexp needs a sequence of Values or numbers, got float"),
+])
+def test_the_passes_and_many_input_functions_name_what_they_were_given(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+    assert _X.grad == 0.0 and _X._pass is None

@@ -231,7 +231,7 @@ def _walk_broken_in_the_middle():
 ])
 def test_a_pass_stopped_while_it_orders_the_graph_leaves_no_mark_behind(walk):
     x, y, z, good = _walk_broken_in_the_middle()
-    with pytest.raises(AttributeError):
+    with pytest.raises((AttributeError, TypeError)):  # (TypeError: the compiled build's)
         walk(z, x)
     y._a = good  # mended: every pass must see the graph afresh
     assert all(node._pass is None for node in autograd.topological_order(z))
