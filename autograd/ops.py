@@ -166,14 +166,22 @@ def _dot(*args: float) -> float:
     return builtins.sum(map(operator.mul, args[:n], args[n:]))
 
 
+def _pow_base_derivative(a: Any, b: Any, out: Any) -> Any:
+    """∂(a^b)/∂a = b · a^(b-1); at a = b = 0, where a^(b-1) is 1/0, PyTorch's 0."""
+    if _number(a) == 0 and _number(b) == 0:
+        return 0.0
+    return b * a ** (b - 1)
+
+
 def _pow_exponent_derivative(a: Any, b: Any, out: Any) -> Any:
-    """∂(a^b)/∂b = a^b · ln a. Needs a > 0 (it is 0 at a = 0 for b > 0).
+    """∂(a^b)/∂b = a^b · ln a. Needs a > 0; at a = 0 it is 0 for b >= 0 (for b = 0,
+    where 0^b jumps from 1 to 0, PyTorch's value).
 
     (``a == 0`` would compare Values by identity: the numbers are compared.)
     """
     if a > 0:
         return out * log(a)
-    if _number(a) == 0 and b > 0:
+    if _number(a) == 0 and b >= 0:
         return 0.0
     raise ValueError(
         f"the derivative of a**b with respect to b needs a > 0, got a = {_number(a):g}; "
@@ -224,7 +232,7 @@ POW = _built_in(Op(  # x ** n with a plain number n: n is a setting, not a paren
 ))
 POW_VALUE = _built_in(Op(  # a ** b with b a Value: both are parents
     "pow_value", _power, symbol="^", operator=True,
-    derivatives=[lambda a, b, out: b * a ** (b - 1), _pow_exponent_derivative],
+    derivatives=[_pow_base_derivative, _pow_exponent_derivative],
     formulas=["d(a^b)/da = b·a^(b-1)", "d(a^b)/db = a^b·ln(a)"],
     domain=Domain(inputs=(between(0.2, 3), between(-2, 2))),
 ))

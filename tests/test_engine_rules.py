@@ -115,6 +115,17 @@ def test_numbers_become_constants_that_get_no_gradient():
     assert x.grad == 3.0 and y.parents[1].grad == 0.0
 
 
+def test_zero_to_the_power_zero_has_pytorchs_derivatives_in_both_forms():
+    # 0^b jumps from 1 (b = 0) to 0 (b > 0) and b·0^(b-1) is 0·(1/0): no derivative
+    # exists; PyTorch gives 0 for both, and so does x ** 0 with a plain exponent
+    a, b = Value(0.0), Value(0.0)
+    (a ** b).backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    c = Value(0.0)
+    (c ** 0).backward()
+    assert c.grad == 0.0
+
+
 def test_zero_to_a_power_has_the_exponents_derivative_only():
     # 0.0 ** y at y = 0.5: the base is a constant; d(0^y)/dy = 0^y·ln 0 → 0 for y > 0.
     # (d/dbase = y·0^(y-1) does not exist, and nobody asked for it.)
