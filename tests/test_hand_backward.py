@@ -267,3 +267,16 @@ def test_check_hand_gradient_is_the_one_stage_case():
                                  [1.5, -2.0], names=["a", "b"])
     assert not report and report.first_wrong == "a"  # 2ab wanted, ab given
     assert report.stages == ["a", "b"] and report.diagnosis == ""
+
+
+def test_a_loss_partly_made_from_data_is_judged_by_finite_differences_not_the_engine():
+    # L = x · x.data is x² as a function: dL/dx = 2x = 6 at x = 3. The engine sees only
+    # the first x (3), so the two disagree where L is smooth: no kink, the engine is blind
+    def loss(x):
+        return x * x.data
+
+    right = check_hand_gradient(loss, lambda x: 2 * x, [3.0])
+    wrong = check_hand_gradient(loss, lambda x: x, [3.0])  # what the engine says: 3
+    assert right and not wrong
+    assert not right.kinks and not wrong.kinks
+    assert any("through the engine" in note for note in right.notes)

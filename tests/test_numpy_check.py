@@ -352,3 +352,20 @@ def test_raise_on_failure_raises_with_the_report():
 def test_what_cannot_be_checked_is_a_clear_error(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_where_f_is_smooth_a_part_the_engine_cannot_see_does_not_make_a_kink():
+    # L = ΣW² + s²/2 with s = ΣW taken out as a float: dL/dW = 2W + s everywhere, smooth.
+    # The engine sees only 2W; a hand gradient of 2W agrees with it, and is wrong.
+    W = np.array([[1.0, -2.0], [0.5, 3.0]])  # s = 2.5
+
+    def f(W, right):
+        s = float(np.sum(W))
+        return np.sum(W * W) + 0.5 * s * s, (2 * W + s if right else 2 * W)
+
+    wrong = check_numpy_gradient(lambda W: f(W, right=False), [W])
+    right = check_numpy_gradient(lambda W: f(W, right=True), [W])
+    assert not wrong and right
+    assert not wrong.kinks and not right.kinks
+    assert [e.values[2] for e in wrong] == pytest.approx([4.5, -1.5, 3.5, 8.5])  # 2W + 2.5
+    assert any("where f is smooth" in note for note in wrong.notes)

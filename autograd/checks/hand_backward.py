@@ -236,9 +236,11 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
                 entry = compare(name, hand, [e], atol, rtol)
                 entry = CheckEntry(name, (hand, e, math.nan), entry.abs_error,
                                    entry.rel_error, entry.passed)
-            elif (node not in in_graph and not is_close(e, n, atol, rtol)
+            elif (stage.index >= 0 and not is_close(e, n, atol, rtol)
                   and _smooth(forward, values, stage, name, loss.data, eps, atol, rtol)):
-                detached.setdefault(stage.name, []).append(name)  # f used its number only
+                # no kink, yet the engine disagrees: the loss reaches this input (in part or
+                # whole) through its number (.data, float()), which the engine cannot see
+                detached.setdefault(stage.name, []).append(name)
                 entry = compare(name, hand, [n], atol, rtol)
                 entry = CheckEntry(name, (hand, e, n), entry.abs_error, entry.rel_error,
                                    entry.passed)
@@ -299,9 +301,9 @@ def _detached_sentence(stages: Sequence[_Stage], detached: Mapping[str, list[str
                 f"differences see the loss change, so {'it is' if len(whole) == 1 else 'they are'}"
                 " compared with them only")
     names = [name for entries in detached.values() for name in entries]
-    return (f"{_listed(names)} {'does' if len(names) == 1 else 'do'} not reach the loss through "
-            "the engine (a number taken out of a Value: float(), .data, .item()?); compared "
-            "with finite differences only")
+    return (f"{_listed(names)} {'reaches' if len(names) == 1 else 'reach'} the loss, in part "
+            "or whole, not through the engine (a number taken out of a Value: float(), .data, "
+            ".item()?); compared with finite differences only")
 
 
 def _listed(names: Sequence[str], shown: int = 6) -> str:
