@@ -230,6 +230,21 @@ def test_gradgradcheck_catches_a_rule_that_is_right_only_to_first_order():
     assert report["∂²f/∂x0²"].values == pytest.approx((0.0, 9.0), abs=1e-5)  # 6x = 9
 
 
+@pytest.mark.parametrize("f", [
+    define_op("cube_wrong_first_for_test", forward=lambda x: x**3,
+              derivatives=[lambda x, out: 2 * x * x], formulas=["2x^2"]),  # 3x² is right
+    lambda x: x.data ** 3 + x * 0,  # the engine sees no x³ at all
+])
+def test_gradgradcheck_fails_when_the_first_derivatives_it_builds_on_are_wrong(f):
+    # the Hessian's differences are taken of the engine's first derivative: with that
+    # wrong, they agree with a wrong second derivative (8 or 0 for 6x = 12 at x = 2)
+    report = gradgradcheck(f, [2.0])
+    assert not report
+    assert not report["∂f/∂x0"].passed
+    assert report["∂f/∂x0"].values[1] == pytest.approx(12.0, rel=1e-6)  # 3x² at 2, numeric
+    assert any("first derivatives" in note for note in report.notes)
+
+
 def test_gradgradcheck_of_a_linear_function_is_all_zeros():
     report = gradgradcheck(lambda x, y: 2 * x - y, [1.0, 2.0])
     assert report and all(e.values == (0.0, 0.0) for e in report)

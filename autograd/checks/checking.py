@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from autograd import validate
@@ -241,8 +242,9 @@ def gradgradcheck(
 
         H[i][j] ≈ (g_i(x + ε·e_j) − g_i(x − ε·e_j)) / (2ε),
 
-    so this checks the second-order rules given the first-order ones (check
-    those with `gradcheck`). One entry per pair, named like ``∂²f/∂x∂y``.
+    so it relies on the first-order rules: it runs `gradcheck` too, and wrong first
+    derivatives fail the report (rows named like ``∂f/∂x``, before the Hessian's).
+    One entry per pair, named like ``∂²f/∂x∂y``.
     When it fails, the culprit search checks every local rule both as a number
     and under ``create_graph`` (``check_graph(root, order=2)``): a rule written
     with ``float(x)`` gives the right first derivative but cuts the graph.
@@ -277,13 +279,21 @@ def gradgradcheck(
             return f"∂²f/∂{names[i]}²"
         return f"∂²f/∂{names[i]}∂{names[j]}"
 
-    entries = [compare(entry_name(i, j), hessian[i][j], [numeric[i][j]], atol, rtol)
-               for i in range(n) for j in range(n)]
+    second = [compare(entry_name(i, j), hessian[i][j], [numeric[i][j]], atol, rtol)
+              for i in range(n) for j in range(n)]
+    entries, notes = second, []
+    first = gradcheck(f, [Value(p, label=name) for p, name in zip(points, names)],
+                      eps, atol, rtol)
+    if not first:  # the differences above are of these: they prove nothing then
+        entries = [replace(entry, name=f"∂f/∂{entry.name}") for entry in first.entries
+                   if not entry.passed] + second
+        notes.append("the first derivatives are wrong (the ∂f rows, as gradcheck finds "
+                     "them), and the Hessian's differences are taken of them: fix those first")
     report = GradcheckReport("gradgradcheck", ("analytic", "numeric"), entries,
-                             describe_settings(eps, atol, rtol))
+                             describe_settings(eps, atol, rtol), notes)
     if not report:
-        failing = sorted({k for index, entry in enumerate(entries) if not entry.passed
-                          for k in divmod(index, n)})
+        failing = sorted({k for index, entry in enumerate(second) if not entry.passed
+                          for k in divmod(index, n)} or range(n))  # (first order only)
         _say_where(report, "gradgradcheck", f, points, names, failing, eps, atol, rtol,
                    order=2)
     if raise_on_failure:
