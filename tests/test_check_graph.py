@@ -368,3 +368,14 @@ def test_random_expressions_of_built_in_ops_pass(case):
     assume(isinstance(out, Value))  # an expression without a variable is a number
     report = check_graph(out)
     assert report and not report.kinks, f"{expression} at {point}\n{report}"
+
+
+def test_a_rule_that_rounding_hides_is_not_called_checked():
+    # f = x² + 1e8 at x = 1: f' = 2, but f's rounding (about 1e8 · 2e-16 / 1e-6 per
+    # difference quotient) is larger than the tolerance: 2.3 must not pass as checked
+    shifted = define_op("shifted_square_for_test", forward=lambda x: x * x + 1e8,
+                        derivatives=[lambda x, out: 2 * x + 0.3], formulas=["2x + 0.3"])
+    report = check_graph(shifted(Value(1.0)))
+    (entry,) = report
+    assert entry.status == "n/a" and not entry.checked
+    assert "cannot tell the rule's 2.3" in entry.note
