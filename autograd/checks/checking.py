@@ -358,6 +358,13 @@ def _likely_cause(report: GradcheckReport, check: NodeCheck, f: Callable[..., An
     if kinks:
         return f"The check fails at a kink: {kinks[0].entry.note}."
     allowed = atol + rtol * abs(worst.values[1])
+    unchecked = [item for item in check.locals if not item.entry.checked]
+    if unchecked:  # then no rule is known wrong, but not all are known right either
+        entry = unchecked[0].entry
+        reason = entry.note or "finite differences leave its op's domain"
+        return (f"No local derivative that could be checked is wrong, but {entry.name} "
+                f"could not be checked ({reason}): it may be the one that makes "
+                f"{worst.name} off by {worst.abs_error:.2g}.")
     text = ("Every local derivative on the paths from the inputs agrees with finite "
             f"differences of its op, so the disagreement is numerical: {worst.name} is off by "
             f"{worst.abs_error:.2g} where atol + rtol·|numeric| allows {allowed:.2g}; try "
@@ -367,10 +374,6 @@ def _likely_cause(report: GradcheckReport, check: NodeCheck, f: Callable[..., An
     if refined:
         text += (f" (at {refined[0].node} the rule agrees with finite differences only once "
                  "they are refined with eps/2)")
-    unchecked = [item for item in check.locals if not item.entry.checked]
-    if unchecked:
-        text += (f"; {unchecked[0].entry.name} could not be checked (finite differences "
-                 "leave its op's domain)")
     return text + "."
 
 
