@@ -229,3 +229,15 @@ def test_no_check_changes_grad_or_data(check):
     before = _snapshot([out])
     CHECKS[check](x, y, out)
     assert _snapshot([out]) == before
+
+
+def test_the_culprit_is_on_the_paths_of_the_inputs_that_fail():
+    # x1 reaches the output only through badA(x1)·0, so its row is right (0 = 0) even
+    # though badA's rule is wrong; x0's row fails (x0² given, 3x0² = 12 right at x0 = 2)
+    bad_a = define_op("bad_a_for_test", forward=lambda x: x * x,
+                      derivatives=[lambda x, out: 4 * x], formulas=["4x"])
+    bad_b = define_op("bad_b_for_test", forward=lambda x: x ** 3,
+                      derivatives=[lambda x, out: x * x], formulas=["x^2"])
+    report = gradcheck(lambda x, y: bad_a(y) * 0.0 + bad_b(x), [2.0, 1.0])
+    assert [e.status for e in report] == ["FAIL", "pass"]
+    assert re.fullmatch(r"bad_b_for_test#\d+ input 1", report.culprit.name)
