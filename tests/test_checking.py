@@ -132,6 +132,13 @@ def test_the_same_value_passed_twice_is_two_separate_inputs():
     assert [e.values[0] for e in report] == [3.0, 3.0]
 
 
+def test_inputs_with_the_same_label_get_rows_of_their_own():
+    # ∂(ab)/∂a = b = 2 and ∂(ab)/∂b = a = 3; by label alone, report["v"] was the first row
+    report = gradcheck(lambda a, b: a * b, [Value(3.0, label="v"), Value(2.0, label="v")])
+    assert [e.name for e in report] == ["v (input 0)", "v (input 1)"]
+    assert report["v (input 1)"].values[0] == 3.0
+
+
 def test_a_function_that_ignores_its_inputs_has_zero_gradient():
     report = gradcheck(lambda x: 4.0, [1.0])
     assert report and report["x0"].values == (0.0, 0.0)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -76,7 +77,8 @@ __all__ = [
 
 
 def points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float], list[str]]:
-    """The inputs' numbers and names (label, else x0, x1, ...), with clear errors.
+    """The inputs' numbers and names (label, else x0, x1, ...; a name two inputs share
+    gets their positions: "v (input 0)", "v (input 1)"), with clear errors.
 
     A 1-D numpy array is one input per entry (a 0-d one, one input); an item may be a
     0-d array too.
@@ -114,7 +116,9 @@ def points_and_names(function: str, inputs: Sequence[Any]) -> tuple[list[float],
                              "finite inputs")
         points.append(number)
         names.append(name)
-    return points, names
+    shared = {name for name, count in Counter(names).items() if count > 1}
+    names = [f"{name} (input {i})" if name in shared else name for i, name in enumerate(names)]
+    return points, names  # (one name per input: a report's rows are looked up by name)
 
 
 def leaves(points: Sequence[float], names: Sequence[str]) -> list[Value]:
