@@ -132,6 +132,17 @@ def test_the_same_value_passed_twice_is_two_separate_inputs():
     assert [e.values[0] for e in report] == [3.0, 3.0]
 
 
+def test_a_derivative_below_atol_passes_with_a_note_saying_how_little_was_checked():
+    # x³ at x = 1e-3: 3x² = 3e-6; a rule 4 times too large passes within atol = 1e-5
+    cube = define_op("cube_small_for_test", forward=lambda x: x ** 3,
+                     derivatives=[lambda x, out: 12 * x * x], formulas=["12x^2"])
+    report = gradcheck(cube, [1e-3])
+    assert report
+    assert "checked only to within it" in report["x0"].note
+    assert not gradcheck(cube, [1e-3], atol=1e-9)
+    assert gradcheck(lambda x: x * 0.0, [1.0])["x0"].note == ""  # a zero is no such case
+
+
 def test_inputs_with_the_same_label_get_rows_of_their_own():
     # ∂(ab)/∂a = b = 2 and ∂(ab)/∂b = a = 3; by label alone, report["v"] was the first row
     report = gradcheck(lambda a, b: a * b, [Value(3.0, label="v"), Value(2.0, label="v")])

@@ -280,8 +280,13 @@ def compare(name: str, value: float, references: Sequence[float],
         if math.isnan(error):
             break  # nothing is worse than nan
     passed = all(is_close(value, ref, atol, rtol) for ref in references)
+    note = ""
+    if (passed and worst_error > rtol * abs(worst_reference) and abs(worst_reference) < atol
+            and max(abs(value), abs(worst_reference)) > atol / 10):  # (not a zero's noise)
+        note = (f"both below about atol = {atol:g}, so checked only to within it (the "
+                f"numbers differ by {worst_error:.2g}); lower atol to check them closely")
     return CheckEntry(name, (value, *references), worst_error,
-                      relative(worst_error, worst_reference), passed)
+                      relative(worst_error, worst_reference), passed, note=note)
 
 
 def compare_gradients(
