@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from autograd import validate
 from autograd.core import (
     NOTHING_YET,
     Constant,
@@ -174,12 +175,11 @@ def jvp(
     are differentiable, so forward mode nests in itself (``jvp`` of a ``jvp``)
     and in reverse mode (``grad`` of a tangent gives a mixed second derivative).
     """
-    if not callable(f):
-        raise TypeError(f"jvp: f must be a function, got {type(f).__name__}")
     for given, what in ((inputs, "inputs"), (tangents, "tangents")):
         if not isinstance(given, Iterable):
             raise TypeError(f"jvp: {what} must be a sequence, got {type(given).__name__}")
     inputs, tangents = list(inputs), list(tangents)
+    validate.function(f, "jvp: f", len(inputs))
     if len(inputs) != len(tangents):
         raise ValueError(f"jvp: {len(inputs)} input(s) but {len(tangents)} tangent(s)")
     differentiable = create_graph or _jvp_depth.get() > 0

@@ -20,11 +20,13 @@ Standard library only: the engine's core may use it.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any
 
-__all__ = ["choice", "finite", "in_interval", "integer", "is_integer", "is_real",
+__all__ = ["choice", "finite", "function", "in_interval", "integer", "is_integer", "is_real",
            "non_negative", "positive", "real", "shown"]
 
 
@@ -134,6 +136,23 @@ def shown(value: object) -> str:
     if len(text) > _LONGEST_SHOWN:
         text = f"{text[:_LONGEST_SHOWN - 3]}... ({len(text)} characters)"
     return text
+
+
+def function(value: object, name: str, arguments: int) -> Callable[..., Any]:
+    """`value` if it is a function that can be called with `arguments` positional
+    arguments (as far as its signature tells; some built-ins do not say)."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a function, got {_typed(value)}")
+    try:
+        signature = inspect.signature(value)
+    except (TypeError, ValueError):
+        return value
+    try:
+        signature.bind(*range(arguments))
+    except TypeError:
+        raise TypeError(f"{name} is called with {arguments} argument(s), one per input, "
+                        f"but its signature is {signature}") from None
+    return value
 
 
 def _typed(value: object) -> str:

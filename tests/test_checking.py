@@ -143,6 +143,21 @@ def test_a_derivative_below_atol_passes_with_a_note_saying_how_little_was_checke
     assert gradcheck(lambda x: x * 0.0, [1.0])["x0"].note == ""  # a zero is no such case
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda: gradcheck(3, [1.0]), "gradcheck: f must be a function, got int 3"),
+    (lambda: gradgradcheck(lambda x: x * x, [1.0, 2.0]),
+     r"gradgradcheck: f is called with 2 argument\(s\), one per input, but its signature "
+     r"is \(x\)"),
+    (lambda: check_hand_gradient(None, lambda x: x, [1.0]),
+     "check_hand_gradient: loss_fn must be a function, got NoneType None"),
+    (lambda: check_hand_gradient(lambda x: x * x, lambda x, y: x, [1.0]),
+     r"check_hand_gradient: grad_fn is called with 1 argument\(s\)"),
+])
+def test_the_functions_given_to_a_check_are_checked_first(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
 def test_inputs_with_the_same_label_get_rows_of_their_own():
     # ∂(ab)/∂a = b = 2 and ∂(ab)/∂b = a = 3; by label alone, report["v"] was the first row
     report = gradcheck(lambda a, b: a * b, [Value(3.0, label="v"), Value(2.0, label="v")])

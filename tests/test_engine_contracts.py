@@ -403,6 +403,8 @@ _X = Value(2.0)
     (lambda: grad(_X * 3, [_X, 3]), TypeError, "grad: inputs must be Values, got int"),
     (lambda: grad(math.nan, [_X]), ValueError, "grad's output needs a finite number, got nan"),
     (lambda: jvp(3, [1.0], [1.0]), TypeError, "jvp: f must be a function, got int"),
+    (lambda: jvp(lambda a: a, [1.0, 2.0], [1.0, 1.0]), TypeError,
+     r"jvp: f is called with 2 argument\(s\), one per input, but its signature is \(a\)"),
     (lambda: jvp(lambda v: v, 3.0, [1.0]), TypeError,
      "jvp: inputs must be a sequence, got float"),
     (lambda: jvp(lambda v: v, [3.0], 1.0), TypeError,

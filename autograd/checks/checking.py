@@ -215,6 +215,7 @@ def gradcheck(
     """
     check_settings("gradcheck", eps, atol, rtol)
     points, names = points_and_names("gradcheck", inputs)
+    validate.function(f, "gradcheck: f", len(points))
     analytic = _engine_grad("gradcheck", f, points, names)
     numeric = numerical_grad(f, leaves(points, names), eps)
     report = compare_gradients(names, analytic, numeric, atol, rtol, "gradcheck",
@@ -255,6 +256,7 @@ def gradgradcheck(
     """
     check_settings("gradgradcheck", eps, atol, rtol)
     points, names = points_and_names("gradgradcheck", inputs)
+    validate.function(f, "gradgradcheck: f", len(points))
     fresh = leaves(points, names)
     out = output("gradgradcheck", f, fresh)
     n = len(fresh)

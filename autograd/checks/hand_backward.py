@@ -121,6 +121,8 @@ def check_hand_backward(
     function = "check_hand_backward"
     check_settings(function, eps, atol, rtol)
     args, names, keyed = arguments_and_names(function, inputs, names)
+    for given, what in ((forward, "forward"), (backward, "backward")):
+        validate.function(given, f"{function}: {what}", 1 if keyed else len(args))
     if keyed:
         forward, backward = called_with_dict(forward, names), called_with_dict(backward, names)
     values = [as_values(a, name, function) for a, name in zip(args, names)]
@@ -182,12 +184,16 @@ def check_hand_gradient(
     and by how much. Where e and n disagree with each other the point sits on
     a kink (such as max(0, m) at m = 0) or eps is too large: a note says so.
     Where the loss does not reach an input through the graph at all (it was
-    converted to float), the last line says so and n alone is the reference.
+    converted to float), the last line says so and n alone is the reference; so is
+    it where e and n disagree but the loss is smooth (the same slope on both sides):
+    the loss reaches the input partly outside the graph (``x * x.data``).
     This is `check_hand_backward` with one stage per input and no intermediates.
     """
     function = "check_hand_gradient"
     check_settings(function, eps, atol, rtol)
     args, names, keyed = arguments_and_names(function, inputs, names)
+    for given, what in ((loss_fn, "loss_fn"), (grad_fn, "grad_fn")):
+        validate.function(given, f"{function}: {what}", 1 if keyed else len(args))
     if keyed:
         loss_fn, grad_fn = called_with_dict(loss_fn, names), called_with_dict(grad_fn, names)
     values = [as_values(a, name, function) for a, name in zip(args, names)]
