@@ -127,7 +127,10 @@ def test_a_slip_is_reported_at_its_own_stage(slip):
         ("a1", "dL/dh1 is right, dL/da1 is wrong: between them is h1 = relu(a1)"),
         ("h1", "dL/dscores is right, dL/dh1 is wrong: between them is "
                "scores = dot(h1, W2) + b2"),
-        ("W1", "dL/da1 is right, dL/dW1 is wrong: between them is a1 = dot(…, W1) + b1"),
+        # the slip forgets the L2 term: W1's other path to the loss, which the line names
+        ("W1", "dL/da1 is right, dL/dW1 is wrong: between them is a1 = dot(…, W1) + b1, and "
+               "W1 also reaches the loss another way, in L = sum(logsumexp(scores) - "
+               "scores)/4 + 0.0125*sum(W1*W1, …): dL/dW1 adds the paths"),
         ("scores", "dL/dscores, the first stage from the loss, is wrong: between them is "
                    "L = sum(logsumexp(scores) - scores)/4 + …"),
     ],
@@ -280,3 +283,32 @@ def test_a_loss_partly_made_from_data_is_judged_by_finite_differences_not_the_en
     assert right and not wrong
     assert not right.kinks and not wrong.kinks
     assert any("through the engine" in note for note in right.notes)
+
+
+def _two_paths(x, y):
+    """L = h·x + a with a = x·y, h = tanh(a): a and x each reach L two ways."""
+    a = x * y
+    h = a.tanh()
+    return h * x + a, {"a": a, "h": h}
+
+
+def test_the_between_sentence_names_a_second_path_past_the_right_stage():
+    x, y = 0.5, 0.8
+    h = math.tanh(x * y)
+    dh = x  # dL/dh
+    da = dh * (1 - h * h) + 1  # through h, and directly: 1.42782
+    dx, dy = h + da * y, da * x  # x: directly (h) and through a
+    right = {"h": dh, "a": da, "x": dx, "y": dy}
+    assert check_hand_backward(_two_paths, lambda x, y: right, [x, y], names=["x", "y"])
+    no_direct_a = check_hand_backward(_two_paths, lambda x, y: {**right, "a": da - 1},
+                                      [x, y], names=["x", "y"])
+    assert no_direct_a.diagnosis.startswith(
+        "dL/dh is right, dL/da is wrong: between them is h = tanh(a), and a also reaches "
+        "the loss another way, in L = h*x + a: dL/da adds the paths")
+    no_direct_x = check_hand_backward(_two_paths, lambda x, y: {**right, "x": da * y},
+                                      [x, y], names=["x", "y"])
+    assert "and x also reaches the loss another way, in L = h*x + a" in no_direct_x.diagnosis
+    one_path_y = check_hand_backward(_two_paths, lambda x, y: {**right, "y": dy + 1},
+                                     [x, y], names=["x", "y"])
+    assert one_path_y.diagnosis.startswith(
+        "dL/da is right, dL/dy is wrong: between them is a = x*y (at y")

@@ -413,6 +413,15 @@ def _between(loss: Value, nodes: Sequence[Value], stages: Sequence[_Stage],
             via_first = _descendants(nodes, {first_node})
             start = next((node for node in fed if node in via_first), fed[0])
             formula = _formula(start, stage_of, after, _DEPTH, top=True)
+            right_nodes = {node for _, node in stage.elements if node is not None}
+            if loss in _descendants(nodes, {first_node}, blocked=right_nodes):
+                # another path to the loss, past the right stage: its share counts too
+                name = loss.label or "L"
+                whole = _formula(loss, stage_of, after, _DEPTH, top=True)
+                return (f"dL/d{stage.name} is right, dL/d{wrong.name} is wrong: between them "
+                        f"is {stage.name} = {formula}, and {wrong.name} also reaches the loss "
+                        f"another way, in {name} = {whole}: dL/d{wrong.name} adds the paths "
+                        f"({at}).")
             return (f"dL/d{stage.name} is right, dL/d{wrong.name} is wrong: between them is "
                     f"{stage.name} = {formula} ({at}).")
     formula = _formula(loss, stage_of, after, _DEPTH, top=True)
@@ -421,11 +430,13 @@ def _between(loss: Value, nodes: Sequence[Value], stages: Sequence[_Stage],
             f"{name} = {formula} ({at}).")
 
 
-def _descendants(nodes: Sequence[Value], sources: set[Value]) -> set[Value]:
-    """The nodes computed from `sources` (not the sources themselves)."""
+def _descendants(nodes: Sequence[Value], sources: set[Value],
+                 blocked: set[Value] | frozenset[Value] = frozenset()) -> set[Value]:
+    """The nodes computed from `sources` (not the sources themselves), by paths that
+    pass through no node of `blocked`."""
     found: set[Value] = set()
     for node in nodes:
-        if any(p in found or p in sources for p in node.parents):
+        if node not in blocked and any(p in found or p in sources for p in node.parents):
             found.add(node)
     return found
 
