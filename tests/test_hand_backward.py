@@ -312,3 +312,17 @@ def test_the_between_sentence_names_a_second_path_past_the_right_stage():
                                      [x, y], names=["x", "y"])
     assert one_path_y.diagnosis.startswith(
         "dL/da is right, dL/dy is wrong: between them is a = x*y (at y")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: check_hand_gradient(lambda x, y: x * y, lambda x, y: (y, x), [1.0, 2.0],
+                                 names="xy"),
+     TypeError, "check_hand_gradient: names must be a list of names, one per input, got str"),
+    (lambda: check_hand_gradient(lambda *xs: 0.0, lambda *xs: (), []),
+     ValueError, "check_hand_gradient: needs at least one input"),
+    (lambda: check_hand_gradient(lambda s: 0.0, lambda s: s, [np.zeros(0)]),
+     ValueError, r"check_hand_gradient: input x0 has no entries \(an empty list or array\)"),
+])
+def test_the_inputs_and_their_names_are_checked(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

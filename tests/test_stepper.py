@@ -215,6 +215,21 @@ def test_bad_output_is_a_type_error():
         list(backward_steps(3.0))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("call, error, message", [
+    (lambda y: format_steps(y), TypeError,
+     r"format_steps takes the steps of backward_steps\(root\), got a Value"),
+    (lambda y: format_steps(backward_steps(y), digits=-1), ValueError,
+     "format_steps: digits must be an int from 1 to 17, got -1"),
+    (lambda y: print_steps(y, digits="a"), TypeError,
+     "format_steps: digits must be an int, got str 'a'"),
+])
+def test_format_steps_names_what_it_was_given(call, error, message):
+    x = Value(3.0, label="x")
+    with pytest.raises(error, match=message):
+        call(x * x)
+    assert x.grad == 0.0  # nothing ran
+
+
 def test_a_grad_of_none_counts_as_zero_in_every_step_like_backward():
     # PyTorch's zero_grad(set_to_none=True) habit; backward() treats None as 0
     x = Value(3.0, label="x")

@@ -38,8 +38,13 @@ def arguments_and_names(function: str, inputs: Sequence[Any] | Mapping[str, Any]
         raise TypeError(f"{function}: inputs must be a list or tuple with one argument per "
                         f"entry, or a dict name -> input, got {type(inputs).__name__}")
     args = list(inputs)
+    if not args:
+        raise ValueError(f"{function}: needs at least one input")
     if names is None:
         names = [f"x{i}" for i in range(len(args))]
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"{function}: names must be a list of names, one per input, got "
+                        f"{type(names).__name__} {names!r}")
     names = [str(n) for n in names]
     if len(names) != len(args):
         raise ValueError(f"{function}: {len(args)} inputs but {len(names)} names")
@@ -112,6 +117,9 @@ def rebuild(template: Any, numbers_: Iterator[Any]) -> Any:
 def as_values(arg: Any, name: str, function: str) -> Any:
     """The input as fresh leaf Values in its shape, labelled W[0][1] and so on."""
     flat = flatten(arg, name, "input", function)
+    if not flat:
+        raise ValueError(f"{function}: input {name} has no entries (an empty list or array): "
+                         "nothing to check")
     for label, value in flat:
         if not math.isfinite(value):
             raise ValueError(f"{function}: input {label} is {value}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from autograd import validate
 from autograd.core import Value
 from autograd.views.trace import ARROW, Contribution, Step, format_step, node_names, number, record
 
@@ -83,6 +84,10 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     formula, its value, contribution = local × upstream, and the parent's
     gradient before -> after.
     """
+    if isinstance(steps, Value):
+        raise TypeError("format_steps takes the steps of backward_steps(root), got a Value: "
+                        "call format_steps(backward_steps(root)), or print_steps(root)")
+    digits = validate.integer(digits, "format_steps: digits", minimum=1, maximum=17)
     n = lambda x: number(x, digits)
     header = ("step", "node", "upstream", "parent", "local derivative", "local",
               "contribution", "parent grad")
@@ -109,6 +114,7 @@ def print_steps(root: Value, grad: float | Value = 1.0, digits: int = 4) -> list
 
     Like ``root.backward(grad)``, this adds the gradients to ``.grad``.
     """
-    steps = list(backward_steps(root, grad))
+    digits = validate.integer(digits, "format_steps: digits", minimum=1, maximum=17)
+    steps = list(backward_steps(root, grad))  # (digits checked first: this adds to .grad)
     print(format_steps(steps, digits))
     return steps
