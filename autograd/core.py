@@ -38,7 +38,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Final, SupportsFloat, Union
 
-from autograd.errors import StaleGraphError
+from autograd.errors import NanError, StaleGraphError
 from autograd.one_pass import one_pass
 from autograd.validate import integer, shown
 
@@ -817,7 +817,7 @@ class Op:
         """``forward(*args)`` on floats (inputs, then settings), checked.
 
         A domain error is re-raised with the op's name and inputs; a result that
-        is not finite raises OverflowError (±inf) or ValueError (nan).
+        is not finite raises OverflowError (±inf) or NanError (a ValueError, for nan).
         """
         try:
             result = self.forward(*args)
@@ -826,8 +826,8 @@ class Op:
         if type(result) is not float:
             result = as_float(result, f"{self.name}'s forward")
         if math.isnan(result):
-            raise ValueError(f"{self.describe_call(args)} is not a number (nan): "
-                             "a Value never holds nan")
+            raise NanError(f"{self.describe_call(args)} is not a number (nan): "
+                           "a Value never holds nan")
         if not isfinite(result):
             raise OverflowError(f"{self.describe_call(args)} overflows to {result}: "
                                 "the result is too large for a float")

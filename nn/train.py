@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from autograd import Value, no_grad, validate
+from autograd.errors import NanError
 from autograd.files import write_atomically
 from nn import losses
 from nn.module import Module
@@ -163,8 +164,24 @@ def accuracy(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any])
     """Fraction of samples classified correctly (see the module docstring), no graph built."""
     _check_data(X, y)
     with no_grad():
-        correct = sum(_is_correct(model(x), label) for x, label in zip(X, y))
-    return correct / len(X)
+        outputs = [model(x) for x in X]
+    for i, (output, label) in enumerate(zip(outputs, y)):
+        _check_label_of(output, label, f"y[{i}]")
+    return sum(map(_is_correct, outputs, y)) / len(X)
+
+
+def _check_label_of(output: Any, label: Any, name: str) -> None:
+    """A label the model's output can be right about: a class index 0..k-1 for k
+    outputs, and 1 (or 0 or -1) for one output, else a ValueError naming it."""
+    if isinstance(output, list):
+        k = len(output)
+        if validate.is_integer(label) and 0 <= int(label) < k:  # (not a bool, not 1.0)
+            return
+        classes = ", ".join(map(str, range(k - 1))) + f" or {k - 1}"
+        raise ValueError(f"{name}: a label of a {k}-output model is {classes}, got {label!r}")
+    if not validate.is_integer(label) or int(label) not in (1, 0, -1):
+        raise ValueError(f"{name}: a label of a one-output model is 1 (or 0 or -1), got "
+                         f"{label!r}")
 
 
 def fit(
@@ -240,6 +257,10 @@ def fit(
     params = [p for _, p in named]
     if optimizer is None:
         optimizer = SGD(model, lr=0.1)
+    elif not set(optimizer.params) & set(params):
+        raise ValueError("the optimizer holds none of the model's parameters (made for "
+                         "another model?): make it with the model you train, e.g. "
+                         "SGD(model, lr=0.1)")
     size = len(X) if batch_size is None else min(batch_size, len(X))
     rng = random.Random(seed)
     order = list(range(len(X)))
@@ -272,7 +293,8 @@ def fit(
                 train = measure(model, X, y, loss_fn, l2, params)
                 test = (measure(model, X_test, y_test, loss_fn, 0.0, params)
                         if X_test is not None and y_test is not None else None)
-            except OverflowError as error:  # a forward or backward pass left the floats
+            except (OverflowError, NanError) as error:  # a pass left the floats (nan:
+                # inf - inf or 0·inf of numbers that grew out of range)
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch + 1}: {error}; lower the learning "
                     f"rate (lr={optimizer.lr:g})") from None

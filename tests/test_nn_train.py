@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -427,6 +428,38 @@ def test_an_overflow_is_divergence_that_names_the_epoch(X, y, loss, batch_size, 
                              rf"learning rate \(lr={re.escape(f'{lr:g}')}\)$"):
         fit(model, X, y, loss=loss, optimizer=SGD(model, lr=lr), epochs=3,
             batch_size=batch_size, progress=False)
+
+
+def test_a_forward_pass_that_turns_nan_is_divergence_too() -> None:
+    # lr = 1e200 makes the weights about 1e200 after one step; the next forward pass
+    # meets inf - inf in a tanh-free MLP and the engine refuses the nan
+    model = MLP(1, [4, 1], seed=0)
+    X, y = [[-2.0], [-1.0], [1.0], [2.0]], [0, 0, 1, 1]
+    with pytest.raises(FloatingPointError, match=r"^training diverged in epoch \d: .*nan"):
+        fit(model, X, y, loss="mse", optimizer=SGD(model, lr=1e200), epochs=3,
+            progress=False)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_fit_refuses_an_optimizer_of_another_model() -> None:
+    model, other = MLP(1, [2, 1], seed=0), MLP(1, [2, 1], seed=1)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="the optimizer holds none of the model's parameters"):
+        fit(model, [[1.0], [-1.0]], [1, 0], optimizer=SGD(other, lr=0.1), epochs=2,
+            progress=False)
+    assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("outputs, y, words", [
+    ([1], [5], r"y\[0\]: a label of a one-output model is 1 \(or 0 or -1\), got 5"),
+    ([3], [1, 3], r"y\[1\]: a label of a 3-output model is 0, 1 or 2, got 3"),
+    ([3], [1.0, 2], r"y\[0\]: a label of a 3-output model is 0, 1 or 2, got 1.0"),
+])
+def test_accuracy_refuses_labels_the_model_cannot_output(outputs, y, words) -> None:
+    # label 5 for a one-output model counted as class 0: accuracy 1.0 for a wrong label
+    model = MLP(1, outputs, seed=0)
+    with pytest.raises(ValueError, match=words):
+        accuracy(model, [[-2.0]] * len(y), y)
 
 
 # ---------------------------------------------------------------------------
