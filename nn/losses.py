@@ -91,6 +91,9 @@ def binary_hinge(score: Any, y: int | float) -> Any:
     ∂L/∂s = −y when y·s < 1, else 0.
     """
     _checked_real(score, "binary_hinge: score")
+    if isinstance(y, Value):
+        raise TypeError("binary_hinge: y is a label, a plain -1 or +1, got a Value "
+                        "(use y.data if it holds the label)")
     label = _checked_real(y, "binary_hinge: y")
     if label not in (-1.0, 1.0):
         raise ValueError(f"binary_hinge: y must be -1 or +1, got {y!r} "
@@ -149,13 +152,14 @@ def mean_loss(losses: Sequence[Any]) -> Any:
 
 
 def _checked_real(x: Any, what: str) -> Any:
-    """`x` if it is a Value or a real number (not bool), else a TypeError."""
+    """`x` if it is a Value or a finite real number (not bool), else a TypeError, or a
+    ValueError naming nan or inf (which a Value never holds either)."""
     if isinstance(x, Value):
         return x
     if not validate.is_real(x):
         raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} "
                         f"{validate.shown(x)}")
-    return validate.real(x, what)
+    return validate.finite(x, what)
 
 
 def _checked_scores(scores: Any, what: str) -> list[Any]:

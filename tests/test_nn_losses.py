@@ -244,3 +244,18 @@ def test_log_softmax_of_huge_logits_is_exact():
     expected = -math.log(2 + math.exp(-3))
     assert [v.data for v in log_p] == pytest.approx([expected, expected, expected - 3],
                                                     rel=1e-13)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: multiclass_hinge([Value(1.0), Value(2.0)], 0, margin=math.nan), ValueError,
+     "multiclass_hinge: margin must be finite, got nan"),
+    (lambda: mse([Value(1.0)], [math.nan]), ValueError, "mse: target must be finite, got nan"),
+    (lambda: cross_entropy([math.inf, 1.0], 0), ValueError,
+     "cross_entropy: score must be finite, got inf"),
+    (lambda: binary_hinge(0.5, Value(1.0)), TypeError,
+     "binary_hinge: y is a label, a plain -1 or \\+1, got a Value"),
+])
+def test_a_loss_names_the_argument_that_is_not_a_finite_number(call, error, words) -> None:
+    # before: relu's input, sum's input or "got nan" for an inf were blamed instead
+    with pytest.raises(error, match=words):
+        call()
