@@ -85,11 +85,11 @@ def grad(
                 return tuple(zero for _ in inputs)
             output._pass = seed
             propagate(order, create_graph)
-            gradients = tuple(zero if x._pass is None or x._pass is NOTHING_YET else x._pass
-                              for x in inputs)
-            if not create_graph and not all(map(isfinite, gradients)):
+            found = tuple(zero if x._pass is None or x._pass is NOTHING_YET else x._pass
+                          for x in inputs)
+            if not create_graph and not all(map(isfinite, found)):
                 raise overflow_error(order)  # (a Value, under create_graph, is finite)
-            return gradients
+            return found
         finally:
             clear_marks(order)
 
