@@ -257,7 +257,7 @@ def fit(
     params = [p for _, p in named]
     if optimizer is None:
         optimizer = SGD(model, lr=0.1)
-    elif not set(optimizer.params) & set(params):
+    elif not set(getattr(optimizer, "params", params)) & set(params):  # none kept: trusted
         raise ValueError("the optimizer holds none of the model's parameters (made for "
                          "another model?): make it with the model you train, e.g. "
                          "SGD(model, lr=0.1)")
