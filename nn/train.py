@@ -172,14 +172,10 @@ def accuracy(model: Module[Any], X: Sequence[Sequence[float]], y: Sequence[Any])
 
 def _check_label_of(output: Any, label: Any, name: str) -> None:
     """A label the model's output can be right about: a class index 0..k-1 for k
-    outputs, and 1 (or 0 or -1) for one output, else a ValueError naming it."""
+    outputs, and 1 (or 0 or -1) for one output, else an error naming it."""
     if isinstance(output, list):
-        k = len(output)
-        if validate.is_integer(label) and 0 <= int(label) < k:  # (not a bool, not 1.0)
-            return
-        classes = ", ".join(map(str, range(k - 1))) + f" or {k - 1}"
-        raise ValueError(f"{name}: a label of a {k}-output model is {classes}, got {label!r}")
-    if not validate.is_integer(label) or int(label) not in (1, 0, -1):
+        losses.checked_class(label, len(output), name)
+    elif not validate.is_integer(label) or int(label) not in (1, 0, -1):
         raise ValueError(f"{name}: a label of a one-output model is 1 (or 0 or -1), got "
                          f"{label!r}")
 

@@ -450,15 +450,15 @@ def test_fit_refuses_an_optimizer_of_another_model() -> None:
     assert [p.data for p in model.parameters()] == before
 
 
-@pytest.mark.parametrize("outputs, y, words", [
-    ([1], [5], r"y\[0\]: a label of a one-output model is 1 \(or 0 or -1\), got 5"),
-    ([3], [1, 3], r"y\[1\]: a label of a 3-output model is 0, 1 or 2, got 3"),
-    ([3], [1.0, 2], r"y\[0\]: a label of a 3-output model is 0, 1 or 2, got 1.0"),
+@pytest.mark.parametrize("outputs, y, error, words", [
+    ([1], [5], ValueError, r"y\[0\]: a label of a one-output model is 1 \(or 0 or -1\), got 5"),
+    ([3], [1, 3], ValueError, r"y\[1\]: target 3 is out of range for 3 classes \(0 to 2\)"),
+    ([3], [1.0, 2], TypeError, r"y\[0\]: target must be a class index \(int\), got float"),
 ])
-def test_accuracy_refuses_labels_the_model_cannot_output(outputs, y, words) -> None:
+def test_accuracy_refuses_labels_the_model_cannot_output(outputs, y, error, words) -> None:
     # label 5 for a one-output model counted as class 0: accuracy 1.0 for a wrong label
     model = MLP(1, outputs, seed=0)
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(error, match=words):
         accuracy(model, [[-2.0]] * len(y), y)
 
 
