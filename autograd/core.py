@@ -1040,14 +1040,14 @@ class Op:
             if type(current) is not float:
                 current = as_float(current, f"{self.name}'s forward")
         except DOMAIN_ERRORS as error:
-            now = f"on its inputs now it fails: {error_reason(error)}"
+            now = f"its inputs now cannot give a number ({error_reason(error)})"
         else:
             if current == node.data:
                 return
             now = f"its inputs now give {current:g}"
         raise StaleGraphError(
             f"the graph is out of date: the node {self.describe_call(args)} holds "
-            f"{node.data:g} but {now} (a .data was changed after the graph was built); "
+            f"{node.data:g} but {now}: a .data was changed after the graph was built; "
             "run the forward pass again before backward")
 
 

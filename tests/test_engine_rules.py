@@ -189,10 +189,10 @@ def test_backward_after_data_changed_is_refused_naming_the_node():
 
 
 @pytest.mark.parametrize("build, new_data, words", [
-    (lambda x: x.log(), -1.0, r"log\(-1\) holds 0.693147 but on its inputs now it fails: "
-                              r"log is defined only for positive"),  # one input
-    (lambda x: 2.0 / x, 0.0, r"div\(2, 0\) holds 1 but on its inputs now it fails: "
-                             r"division by zero"),  # two inputs
+    (lambda x: x.log(), -1.0, r"log\(-1\) holds 0.693147 but its inputs now cannot give "
+                              r"a number \(log is defined only for positive"),  # one input
+    (lambda x: 2.0 / x, 0.0, r"div\(2, 0\) holds 1 but its inputs now cannot give a "
+                             r"number \(division by zero\)"),  # two inputs
 ])
 def test_a_graph_whose_new_data_leaves_the_domain_is_out_of_date_not_an_error(
         build, new_data, words):
