@@ -41,11 +41,10 @@ from autograd.core import (
     Value,
     backward,
     compiled,
-    is_grad_enabled,
-    no_grad,
     topological_order,
 )
 from autograd.define_op import define_op
+from autograd.one_pass import is_grad_enabled, no_grad
 from autograd.ops import *  # noqa: F403 - every built-in function of the op table
 from autograd.ops import __all__ as _functions
 from autograd.ops import absolute

@@ -36,10 +36,10 @@ from autograd.core import (
     one_pass,
     overflow_error,
     propagate,
-    recording,
     seed_of,
     topological_order,
 )
+from autograd.one_pass import recording
 
 __all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "recompute",
            "topological_order", "zero_grad"]
@@ -77,7 +77,7 @@ def grad(
         _check_plain_number(output)  # a constant function: every derivative is 0
         return tuple(zero for _ in inputs)
     seed = seed_of(output, 1.0, create_graph)
-    with one_pass(), recording(create_graph):
+    with one_pass(record=create_graph):
         order = marked_order(output, include_constants=True)
         try:
             _keep_paths_from(order, inputs)
@@ -123,7 +123,7 @@ def gradients(root: Value, grad: Any = 1.0, create_graph: bool = False) -> dict[
     """One reverse pass from `root`: {node: d(root)/d(node) · grad} for every node that
     takes part (constants do not); ``.grad`` is not touched."""
     seed = seed_of(root, grad, create_graph)
-    with one_pass(), recording(create_graph):
+    with one_pass(record=create_graph):
         order = marked_order(root, include_constants=False)
         try:
             if not order:
@@ -213,7 +213,7 @@ def jvp(
 
 def _forward_pass(output: Value, seeds: dict[Value, Any], differentiable: bool) -> Any:
     """The tangent of `output`, given those of the inputs (None: no input reaches it)."""
-    with one_pass(), recording(differentiable):
+    with one_pass(record=differentiable):
         order = marked_order(output, include_constants=True)
         try:
             for node in order:  # parents before children: their tangents are ready

@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, SupportsFloat, Union
 
 from autograd.errors import NanError, StaleGraphError
-from autograd.one_pass import one_pass
+from autograd.one_pass import graph_recording, one_pass
 from autograd.validate import integer, shown
 
 # What user input may be: any real number (int, float, numpy's). Checked by `as_float`
@@ -54,49 +52,6 @@ isfinite = math.isfinite
 # `-INF < x < INF` says x is finite (nan compares false); unlike isfinite(x) it needs no
 # call, neither in CPython nor compiled.
 INF: Final = math.inf
-
-# ---------------------------------------------------------------------------
-# Recording the graph, per thread (and per asyncio task), like PyTorch's no_grad
-# ---------------------------------------------------------------------------
-
-_recording: ContextVar[bool] = ContextVar("autograd_recording", default=True)
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations compute values but record no graph.
-
-    Results are leaves (no parents), exactly like PyTorch's ``torch.no_grad()``.
-    Use it for parameter updates and evaluation. Blocks may be nested, and the
-    switch belongs to the current thread: other threads keep recording. Passes
-    asked for differentiable results (``create_graph=True``, `jvp`) record all the
-    same, as PyTorch's do.
-    """
-    token = _recording.set(False)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
-
-
-@contextmanager
-def recording(on: bool) -> Iterator[None]:
-    """Record the graph inside this block if `on`, even inside `no_grad`: a pass that
-    makes differentiable gradients (``create_graph``) or tangents records, as PyTorch's."""
-    if not on:
-        yield
-        return
-    token = _recording.set(True)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
-
-
-def is_grad_enabled() -> bool:
-    """True unless the current thread is inside `no_grad()`."""
-    return _recording.get()
-
 
 # ---------------------------------------------------------------------------
 # Value
@@ -202,7 +157,7 @@ class Value:
         """
         seed = seed_of(self, grad, create_graph)
         # passes run one at a time: they keep their numbers in `_pass`
-        with one_pass(), recording(create_graph):
+        with one_pass(record=create_graph):
             order = marked_order(self, include_constants=False)  # each node after its parents
             if not order:
                 return  # a constant: it keeps no gradient
@@ -841,7 +796,13 @@ class Op:
             data = math.nan  # evaluate raises the error with the op's name
         if type(data) is not float or not -INF < data < INF:
             data = self.evaluate([x.data])
-        return _node(data, self, x, None)
+        node = Value(data) if compiled else _new(Value)  # (see _new)
+        node.data, node.grad, node.label, node._pass = data, 0.0, "", None
+        if graph_recording.get():  # under no_grad the result is a leaf
+            node.operation, node._a, node._b = self, x, None
+        else:
+            node.operation = node._a = node._b = None
+        return node
 
     def apply2(self, a: Operand, b: Operand) -> Value:
         """The node of this two-input op; a plain number becomes a `Constant`."""
@@ -855,21 +816,27 @@ class Op:
             data = math.nan
         if type(data) is not float or not -INF < data < INF:
             data = self.evaluate([a.data, b.data])
-        return _node(data, self, a, b)
+        node = Value(data) if compiled else _new(Value)
+        node.data, node.grad, node.label, node._pass = data, 0.0, "", None
+        if graph_recording.get():
+            node.operation, node._a, node._b = self, a, b
+        else:
+            node.operation = node._a = node._b = None
+        return node
 
     def apply(self, parents: tuple[Value, ...], settings: Sequence[Any] = ()) -> Value:
         """The node of this op on `parents` (Values) with `settings` (numbers)."""
         if self.arity is not None and len(parents) != self.arity:
             raise TypeError(f"{self.name} takes {self.arity} input(s), got {len(parents)}")
         fixed = self.checked_settings(settings) if settings or self.num_settings else ()
-        args = [p.data for p in parents]
-        args += fixed
-        data = self.evaluate(args)
         if self.arity == 1 and not fixed:
-            return _node(data, self, parents[0], None)
+            return self.apply1(parents[0])
         if self.arity == 2 and not fixed:
-            return _node(data, self, parents[0], parents[1])
-        return _node(data, self, tuple(parents), fixed)
+            return self.apply2(parents[0], parents[1])
+        node = Value(self.evaluate([*(p.data for p in parents), *fixed]))
+        if graph_recording.get():  # parents and settings as tuples (see Value's slots)
+            node.operation, node._a, node._b = self, tuple(parents), fixed
+        return node
 
     def __call__(self, *args: Any) -> Any:
         """Apply the op to its inputs followed by its settings.
@@ -1052,20 +1019,6 @@ class Op:
 
 
 _NODES = {Value, Constant}
-
-
-def _node(data: float, operation: Op, a: Any, b: Any) -> Value:
-    """A new node (filled in directly: Value.__init__'s checks are for user input).
-
-    Under `no_grad` the result is a leaf.
-    """
-    node = Value(data) if compiled else _new(Value)
-    node.data, node.grad, node.label, node._pass = data, 0.0, "", None
-    if _recording.get():
-        node.operation, node._a, node._b = operation, a, b
-    else:
-        node.operation = node._a = node._b = None
-    return node
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Passes run one at a time: `one_pass`, the lock every pass holds.
+"""How the engine records graphs and runs passes over them.
+
+Recording (`no_grad`, `recording`): an op records its node's parents only while the
+switch is on. It belongs to the current thread (a ContextVar), like PyTorch's grad mode.
+
+Passes run one at a time: `one_pass`, the lock every pass holds.
 
 A pass (backward, `grad`, `jvp`, `recompute`) keeps its numbers in the nodes' ``_pass``
 slot, so two passes over the same nodes must never run at once: a pass in another
@@ -18,6 +23,46 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+#: On unless the current thread (or asyncio task) is inside `no_grad`.
+graph_recording: ContextVar[bool] = ContextVar("autograd_recording", default=True)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations compute values but record no graph.
+
+    Results are leaves (no parents), exactly like PyTorch's ``torch.no_grad()``.
+    Use it for parameter updates and evaluation. Blocks may be nested, and the
+    switch belongs to the current thread: other threads keep recording. Passes
+    asked for differentiable results (``create_graph=True``, `jvp`) record all the
+    same, as PyTorch's do.
+    """
+    token = graph_recording.set(False)
+    try:
+        yield
+    finally:
+        graph_recording.reset(token)
+
+
+@contextmanager
+def recording(on: bool) -> Iterator[None]:
+    """Record the graph inside this block if `on`, even inside `no_grad`: a pass that
+    makes differentiable gradients (``create_graph``) or tangents records, as PyTorch's."""
+    if not on:
+        yield
+        return
+    token = graph_recording.set(True)
+    try:
+        yield
+    finally:
+        graph_recording.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """True unless the current thread is inside `no_grad()`."""
+    return graph_recording.get()
+
+
 _pass_lock = threading.Lock()
 _in_a_pass: ContextVar[bool] = ContextVar("autograd_in_a_pass", default=False)
 _RULE_WAIT_SECONDS = 1.0  # how long a waiting pass gives a rule of yours before asking
@@ -25,8 +70,12 @@ _rules = {"calls": 0, "running": 0}  # written only by the thread holding the pa
 
 
 @contextmanager
-def one_pass() -> Iterator[None]:
-    """Hold the pass lock: passes in other threads wait; a nested pass is an error."""
+def one_pass(record: bool = False) -> Iterator[None]:
+    """Hold the pass lock: passes in other threads wait; a nested pass is an error.
+
+    With `record`, the pass records the graph of what it computes even inside `no_grad`
+    (a ``create_graph`` pass, forward mode's differentiable tangents), as `recording`.
+    """
     if _in_a_pass.get():
         raise RuntimeError("a backward or forward pass cannot start while another one is "
                            "running in this thread (e.g. from inside a derivative rule)")
@@ -41,9 +90,12 @@ def one_pass() -> Iterator[None]:
                 "this thread? Passes run one at a time, so a rule must not wait for a pass "
                 "in another thread; compute what it needs before the pass or without one")
     token = _in_a_pass.set(True)
+    recording_token = graph_recording.set(True) if record else None
     try:
         yield
     finally:
+        if recording_token is not None:
+            graph_recording.reset(recording_token)
         _in_a_pass.reset(token)
         _pass_lock.release()
 

@@ -51,7 +51,8 @@ from autograd.checks.check_report import (
     relative,
     short,
 )
-from autograd.core import DOMAIN_ERRORS, Constant, Value, is_grad_enabled
+from autograd.core import DOMAIN_ERRORS, Constant, Value
+from autograd.one_pass import is_grad_enabled
 from autograd.views.stepper import node_names
 
 __all__ = ["check_graph"]
