@@ -571,11 +571,14 @@ def _digits(n: Any) -> str:
 
 
 def _operand(x: object, op_name: str) -> float:
-    """A number next to a Value that is not a finite float: an int, numpy's, a bool
-    (0 or 1: a mask such as ``(margins > 0) * x``), or an error naming it."""
-    if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+    """A number next to a Value that is not a finite float: an int, numpy's (an array of
+    one number too, as `Value` takes), a bool (0 or 1: a mask such as ``(margins > 0) * x``),
+    or an error naming it."""
+    one_number = getattr(x, "size", 1) == 1
+    kind = getattr(getattr(x, "dtype", None), "kind", "")
+    if one_number and (isinstance(x, bool) or kind == "b"):
         return float(bool(x))  # Python's bool, or numpy's
-    if not isinstance(x, numbers.Real):
+    if not isinstance(x, numbers.Real) and not (one_number and hasattr(x, "dtype")):
         raise TypeError(f"{op_name}: unsupported operand of type {type(x).__name__} "
                         f"({shown(x)}); use a Value or a number")
     return as_float(x, f"{op_name}'s operand")

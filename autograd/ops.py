@@ -469,9 +469,17 @@ DOT = _built_in(Op(  # parents: w0..w(n-1), then x0..x(n-1)
     ),
     domain=Domain(inputs=(between(-3, 3), between(-3, 3))),
 ))
+def _softmax_weight(x: Any, out: Any) -> Any:
+    """∂ logsumexp/∂x = exp(x - out) (out = logsumexp, so x - out <= 0). Where x - out is
+    below the floats (-1e308 - 1e308), e^(x - out) is 0, as the forward pass found it."""
+    if _number(x) - _number(out) == -math.inf:
+        return 0.0
+    return exp(x - out)
+
+
 LOGSUMEXP = _built_in(Op(
     "logsumexp", _logsumexp, symbol="logΣexp",
-    local=lambda xs, out: [exp(x - out) for x in xs],
+    local=lambda xs, out: [_softmax_weight(x, out) for x in xs],
     formula=lambda i, n: f"d logsumexp(x)/dx{i} = exp(x{i} - logsumexp(x)) = softmax(x){i}",
     domain=Domain(inputs=(between(-5, 5),)),
 ))

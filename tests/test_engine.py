@@ -218,6 +218,18 @@ def test_stable_sigmoid_and_logsumexp_at_extremes():
     assert autograd.logsumexp([-1000.0, -1000.0]) == -1000.0 + math.log(2)
 
 
+def test_logsumexp_differentiates_wherever_it_computes_even_when_x_minus_out_overflows():
+    # softmax(1e308, -1e308) = (1, 0): the rule exp(x_i - out) meets -1e308 - 1e308 = -inf
+    # for the second input, where e^-inf is 0; the forward pass has the same terms.
+    big, small = Value(1e308), Value(-1e308)
+    y = autograd.logsumexp([big, small])
+    y.backward()
+    assert (y.data, big.grad, small.grad) == (1e308, 1.0, 0.0)
+    dbig, dsmall = autograd.grad(autograd.logsumexp([big, small]), [big, small],
+                                 create_graph=True)
+    assert (dbig.data, dsmall.data) == (1.0, 0.0)
+
+
 def test_a_million_node_chain_runs_backward_without_recursion():
     x = Value(1.0)
     y = x

@@ -375,6 +375,20 @@ def test_a_numpy_bool_mask_multiplies_a_value():
     assert y.data == 3.0 and x.grad == 1.0
 
 
+def test_a_numpy_array_of_one_number_next_to_a_value_is_that_number_as_in_value():
+    np = pytest.importorskip("numpy")
+    x = Value(2.0)
+    y = x * np.array(3.0) + np.array([1.0])  # Value(np.array(3.0)) is 3.0 too
+    y.backward()
+    assert (y.data, x.grad) == (7.0, 3.0)
+    with pytest.raises(TypeError, match="ndarray"):
+        x * np.array([1.0, 2.0])  # two numbers are no operand of one scalar
+    with pytest.raises(TypeError, match="ndarray"):
+        x + np.array("1")
+    with pytest.raises(TypeError, match="ndarray"):
+        x * np.array([True, False])  # (numpy's 'truth value ... is ambiguous' before)
+
+
 def test_value_of_a_bool_is_still_refused():
     with pytest.raises(TypeError, match="bool"):
         Value(True)
