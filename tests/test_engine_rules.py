@@ -306,6 +306,17 @@ def test_create_graph_and_jvp_record_inside_no_grad_as_pytorch_does():
     assert grad(tangent, [x]) == (18.0,)
 
 
+def test_a_create_graph_pass_that_fails_inside_no_grad_leaves_recording_off():
+    x = Value(3.0)
+    y = x * x
+    x.data = 4.0  # y is out of date: the pass raises from inside
+    with no_grad():
+        with pytest.raises(StaleGraphError):
+            y.backward(create_graph=True)
+        assert not autograd.is_grad_enabled() and (x * 2).is_leaf
+    assert autograd.is_grad_enabled()
+
+
 def test_overlapping_no_grad_blocks_in_two_threads_leave_recording_on():
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
 
