@@ -30,7 +30,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -
     """
     validate.integer(n_samples, "n_samples", minimum=2)
     noise = validate.non_negative(noise, "noise")
-    rng = random.Random(seed)
+    rng = _rng(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     points: list[tuple[list[float], int]] = []
@@ -55,7 +55,7 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     validate.integer(n_classes, "n_classes", minimum=2)
     validate.integer(n_samples, "n_samples", minimum=n_classes)
     noise = validate.non_negative(noise, "noise")
-    rng = random.Random(seed)
+    rng = _rng(seed)
     points: list[tuple[list[float], int]] = []
     for k in range(n_classes):
         count = n_samples // n_classes + (1 if k < n_samples % n_classes else 0)
@@ -74,7 +74,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.0, seed: int | None = 0) -> 
     """
     validate.integer(n_samples, "n_samples", minimum=1)
     noise = validate.non_negative(noise, "noise")
-    rng = random.Random(seed)
+    rng = _rng(seed)
     points: list[tuple[list[float], int]] = []
     while len(points) < n_samples:
         x1, x2 = rng.uniform(-1, 1), rng.uniform(-1, 1)
@@ -94,7 +94,7 @@ def make_blobs(n_samples: int = 150, n_classes: int = 3, std: float = 0.5,
     validate.integer(n_classes, "n_classes", minimum=2)
     validate.integer(n_samples, "n_samples", minimum=n_classes)
     std = validate.non_negative(std, "std")
-    rng = random.Random(seed)
+    rng = _rng(seed)
     points: list[tuple[list[float], int]] = []
     for i in range(n_samples):
         k = i % n_classes
@@ -153,10 +153,16 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_fraction: float = 
         raise ValueError(f"test_fraction {test_fraction} of {len(X)} samples leaves "
                          "an empty train or test set")
     order = list(range(len(X)))
-    random.Random(seed).shuffle(order)
+    _rng(seed).shuffle(order)
     test, train = order[:n_test], order[n_test:]
     return ([X[i] for i in train], [X[i] for i in test],
             [y[i] for i in train], [y[i] for i in test])
+
+
+def _rng(seed: object) -> random.Random:
+    """``random.Random(seed)`` for an int seed or None (fresh randomness). A float or str
+    is refused: Random would hash it silently, and seed=1.5 is almost surely a mistake."""
+    return random.Random(None if seed is None else validate.integer(seed, "seed"))
 
 
 def _shuffled(points: list[tuple[list[float], int]], rng: random.Random) -> Dataset:

@@ -183,7 +183,9 @@ class Module(Generic[Output]):
         """Load weights saved by ``save`` into this model (same architecture).
 
         A corrupt file, another architecture or other parameter names raise
-        ModelFileError and leave this model unchanged.
+        ModelFileError and leave this model unchanged. What the architecture check
+        ignores (an MLP's seed) is then taken from the file too, so ``config()`` is
+        that of ``nn.load(path)``.
         """
         document = _read_document(Path(path))
         if document["class"] in _CONFIG_CHECKS:
@@ -195,6 +197,11 @@ class Module(Generic[Output]):
                 f"this model is {type(self).__name__}({_describe(self.config())})"
             )
         self.load_state_dict(document["parameters"])
+        self._adopt_config(document["config"])
+
+    def _adopt_config(self, config: Mapping[str, Any]) -> None:
+        """After `load` copied the weights: take from the file's `config` (checked
+        already) what `_architecture` leaves out, such as a seed. Nothing by default."""
 
 
 def load(path: str | os.PathLike[str]) -> Module[Any]:
@@ -359,6 +366,11 @@ class MLP(Module[Value | list[Value]]):
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
                 "seed": self.seed, "init": self.init}
+
+    def _adopt_config(self, config: Mapping[str, Any]) -> None:
+        """The seed the loaded weights were drawn from (None if the file gives none,
+        as ``MLP(**config)`` would have it)."""
+        self.seed = config.get("seed")
 
     def __repr__(self) -> str:
         sizes = "-".join(str(n) for n in [self.nin, *self.nouts])

@@ -131,6 +131,36 @@ def test_user_errors_are_one_line_on_stderr_and_exit_2(capsys, argv, words):
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("eps", ["1e308", "1e300", "10", "1.5"])
+def test_an_eps_too_large_for_finite_differences_is_refused_naming_the_range(capsys, eps):
+    # 1e308 printed "x is off by nan" (2·eps overflows); 1e300 and 10 blamed a correct
+    # tanh as the culprit or a kink: a step that large measures no derivative
+    status, out, err = run(capsys, "tanh(x)", "x=2", "--eps", eps)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert f"check: argument --eps: expected a number in (0, 1], got {eps}" in err
+
+
+def test_the_largest_eps_allowed_still_checks(capsys):
+    status, out, _ = run(capsys, "x*x", "x=2", "--eps", "1")  # exact for a quadratic
+    assert status == 0 and "PASSED" in out and "eps=1," in out
+
+
+@pytest.mark.parametrize("expression, point, step", [
+    ("x**99999999999", "x=1", "x = 1 + 1e-06"),   # 1.000001 ** 1e11 is too large
+    ("x**99999999999", "x=-1", "x = -1 - 1e-06"),
+    ("exp(y)", "y=709.7827124", "y = 709.7827124 + 1e-06"),  # exp above 709.78
+])
+def test_a_finite_difference_step_that_overflows_says_overflow_not_domain(
+        capsys, expression, point, step):
+    # f is fine at the point but too large for a float one step away: this was reported
+    # as "finite differences step outside the domain"
+    status, out, err = run(capsys, expression, point)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert f"check: the formula overflows at {step} (a step of finite differences)" in err
+    assert "too large for a float" in err and "smaller --eps" in err
+    assert "domain" not in err
+
+
 def test_the_console_script_runs_the_check():
     script = Path(sys.executable).with_name("backprop")
     if not script.exists():

@@ -191,13 +191,30 @@ def test_14_too_few_samples_for_a_test_set_is_one_line(tmp_path, options):
 
 @pytest.mark.parametrize("options, words", [
     (["--hidden", "5000,5000", "--batch-size", "all"], ["2-5000-5000-1", "parameters"]),
-    (["--samples", str(10**12)], ["1,000,000,000,000 samples"]),
+    (["--samples", "100000", "--hidden", "2000,2000", "--batch-size", "all"],
+     ["100,000 samples"]),
 ])
 def test_19_sizes_that_cannot_fit_are_refused_before_anything_is_built(tmp_path, options,
                                                                        words):
     result = backprop("train", *options, "--quiet", cwd=tmp_path)
     refused(result, "memory", "GB", *words)
     assert result.stdout == "" and files_in(tmp_path) == []
+
+
+def test_19_more_samples_than_training_can_go_through_are_refused_naming_the_limit(tmp_path):
+    """``--samples 100000000`` fitted in memory (about 10 GB of data here) and then ran
+    for days: each epoch goes through every training sample, about 0.7 ms each."""
+    result = backprop("train", "--samples", "100000000", "--quiet", cwd=tmp_path, timeout=30)
+    refused(result, "train: argument --samples: expected an integer from 1 to 100000, "
+                    "got 100000000")
+    assert result.stdout == "" and files_in(tmp_path) == []
+
+
+def test_19_the_sample_limit_itself_is_accepted():
+    parser = cli.make_parser()
+    assert cli.parse_arguments(parser, ["train", "--samples", "100000"]).samples == 100_000
+    with pytest.raises(cli_common.UsageError, match=r"--samples: .* got 100001$"):
+        cli.parse_arguments(parser, ["train", "--samples", "100001"])
 
 
 def test_19_memory_estimate():
@@ -315,6 +332,52 @@ def test_17_demo_refuses_a_directory_inside_a_file(tmp_path):
     result = backprop("demo", "notes/run1", cwd=tmp_path)
     refused(result, "'notes' is not a directory")
     assert result.stdout == "" and files_in(tmp_path) == ["notes"]
+
+
+def test_17_demo_refuses_an_empty_directory_name(tmp_path):
+    """``backprop demo ""`` wrote its seven files into the current folder (Path("") is ".")."""
+    result = backprop("demo", "", cwd=tmp_path)
+    refused(result, "demo: argument DIR: the folder name is empty")
+    assert result.stdout == "" and files_in(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------
+# lab: a cache or a folder that cannot be one
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cache, words", [
+    ("notes", "argument --cache: 'notes' exists and is not a directory"),
+    ("notes/cache", "argument --cache: 'notes' is not a directory"),
+])
+@pytest.mark.parametrize("mode", [["lab-out", "--offline"], ["--download-only"]])
+def test_lab_refuses_a_cache_that_is_a_file_naming_the_option(tmp_path, cache, words, mode):
+    """--offline said the cache "lacks" everything and to download it; --download-only
+    stopped with "unexpected error ... FileExistsError" (exit 70)."""
+    (tmp_path / "notes").write_text("my notes")
+    result = backprop("lab", *mode, "--cache", cache, cwd=tmp_path)
+    refused(result, f"lab: {words}")
+    assert result.stdout == "" and files_in(tmp_path) == ["notes"]
+    assert (tmp_path / "notes").read_text() == "my notes"
+
+
+def test_lab_refuses_a_cache_from_the_environment_that_is_a_file(tmp_path):
+    (tmp_path / "notes").write_text("my notes")
+    result = backprop("lab", "--download-only", cwd=tmp_path,
+                      env={"BACKPROP_LAB_CACHE": "notes"})
+    refused(result, "lab: $BACKPROP_LAB_CACHE: 'notes' exists and is not a directory",
+            "--cache FOLDER")
+    assert result.stdout == "" and files_in(tmp_path) == ["notes"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["", "--offline", "--cache", "c"], "argument DIR: the folder name is empty"),
+    (["lab-out", "--offline", "--cache", ""], "argument --cache: the folder name is empty"),
+])
+def test_lab_refuses_an_empty_folder_name_naming_the_argument(tmp_path, argv, words):
+    result = backprop("lab", *argv, cwd=tmp_path)
+    refused(result, f"lab: {words}")
+    assert result.stdout == "" and files_in(tmp_path) == []
 
 
 # ---------------------------------------------------------------------------

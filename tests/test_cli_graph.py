@@ -133,6 +133,8 @@ def test_graph_rejects_bad_expressions_with_one_line_and_exit_2(capsys, tmp_path
     (["x", "x=1"], "-o/--output"),
     (["log(x)", "x=-1", "-o", "{dir}/g.svg"], "log"),
     (["sqrt(x)", "x=0", "-o", "{dir}/g.svg"], "sqrt"),  # derivative at 0
+    (["x", "x=1", "-o", ""], "argument -o/--output: the file name is empty"),  # was '.'
+    (["x", "x=1", "--output="], "argument -o/--output: the file name is empty"),
 ])
 def test_graph_user_errors_are_one_line_and_write_nothing(capsys, tmp_path, argv, message):
     status, out, err = run(capsys, "graph", *[a.format(dir=tmp_path) for a in argv])
@@ -176,6 +178,13 @@ def test_steps_refuses_a_player_that_is_not_html(capsys, tmp_path):
     status, out, err = run(capsys, "steps", "x*x", "x=3", "--html", str(tmp_path / "s.svg"))
     assert status == 2 and out == "" and "must end in .html" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_steps_refuses_an_empty_player_name_naming_the_option(capsys, tmp_path):
+    # Path("") is ".", which was reported as "'.' must end in .html or .htm"
+    status, out, err = run(capsys, "steps", "x*x", "x=3", "--html", "")
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "steps: argument --html: the file name is empty" in err
 
 
 def test_the_installed_console_script(tmp_path):

@@ -143,6 +143,9 @@ def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     (["--momentum", "1.5"], "[0, 1)"),
     (["--momentum", "0.9"], "--momentum is for --optimizer sgd, not adam"),
     (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--save", ""], "argument --save: the file name is empty"),  # was "'.' is a directory"
+    (["--plot", ""], "argument --plot: the file name is empty"),
+    (["--replay", ""], "argument --replay: the file name is empty"),
 ])
 def test_bad_options_exit_2_with_one_clear_line(argv, words, capsys) -> None:
     status, out, err = run(["train", *argv], capsys)

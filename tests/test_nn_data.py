@@ -84,6 +84,18 @@ def test_generator_arguments_are_checked() -> None:
         make_blobs(10, n_classes=1)
 
 
+@pytest.mark.parametrize("seed", [1.5, 2.0, "1", True])
+@pytest.mark.parametrize("make, n_classes", GENERATORS)
+def test_a_seed_that_is_not_an_int_is_refused_naming_it(make, n_classes, seed) -> None:
+    # random.Random hashes a float or a str silently: seed=1.5 gave some data set
+    message = re.escape(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    with pytest.raises(TypeError, match=message):
+        make(n_samples=12, seed=seed)
+    with pytest.raises(TypeError, match=message):
+        train_test_split([[1.0]] * 10, [0] * 10, seed=seed)
+    assert make(n_samples=12, seed=None)[1]  # None: a fresh random data set, as before
+
+
 def test_load_digits() -> None:
     X, y = load_digits()
     assert len(X) == len(y) == 1797

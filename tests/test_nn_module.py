@@ -194,6 +194,21 @@ def test_save_then_load_round_trips_exactly(tmp_path) -> None:
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed away
 
 
+def test_loading_into_a_model_takes_the_saved_seed_into_its_config(tmp_path) -> None:
+    # load() copied the weights of a seed-1 model but config() kept seed=2, so saving
+    # it again wrote a file claiming weights it does not hold
+    path = tmp_path / "model.json"
+    MLP(2, [2, 1], seed=1).save(path)
+    target = MLP(2, [2, 1], seed=2)
+    target.load(path)
+    assert target.config()["seed"] == 1
+    assert target.config() == nn.load(path).config()
+    unseeded = tmp_path / "unseeded.json"
+    MLP(2, [2, 1]).save(unseeded)
+    target.load(unseeded)
+    assert target.config()["seed"] is None
+
+
 def test_save_is_json_not_pickle(tmp_path) -> None:
     path = tmp_path / "m.json"
     MLP(2, [2, 1], seed=0).save(path)
@@ -235,6 +250,7 @@ def test_corrupt_or_mismatched_files_are_refused_and_change_nothing(tmp_path) ->
         with pytest.raises(ModelFileError):
             target.load(path)
         assert target.state_dict() == before, name
+        assert target.config()["seed"] == 2, name  # not the file's seed either
         if name != "other architecture":  # that one is a valid file of another model
             with pytest.raises(ModelFileError):
                 nn.load(path)

@@ -163,11 +163,23 @@ def integer_list_option(text: str) -> list[int]:
             f"expected layer sizes like 16,16 (positive integers), got {text!r}") from None
 
 
+def path_option(kind: str) -> Callable[[str], Path]:
+    """A type for the name of a `kind` ("file" or "folder"), refused if empty:
+    `Path` reads ``""`` as ``"."``, the current folder, which nobody means by it."""
+
+    def parse(text: str) -> Path:
+        if not text:
+            raise argparse.ArgumentTypeError(f"the {kind} name is empty")
+        return Path(text)
+
+    return parse
+
+
 def output_file_option(suffixes: Collection[str]) -> Callable[[str], Path]:
     """A type for a file to write, checked now (see `output_file_problem`)."""
 
     def parse(text: str) -> Path:
-        path = Path(text)
+        path = path_option("file")(text)
         problem = output_file_problem(path, suffixes)
         if problem is not None:
             raise argparse.ArgumentTypeError(problem)
@@ -204,19 +216,36 @@ def output_file_problem(path: Path, suffixes: Collection[str] = ()) -> str | Non
 
 def output_directory_problem(directory: Path) -> str | None:
     """Why files cannot be written into `directory` (created if missing), or None."""
-    try:
-        if directory.is_dir():
-            return directory_problem(directory)
-        if os.path.lexists(directory):
-            return f"{show_path(directory)} exists and is not a directory"
-        existing = next(d for d in directory.parents if os.path.lexists(d) or d == d.parent)
-        if not existing.is_dir():
-            return f"{show_path(existing)} is not a directory"
-        missing = directory.relative_to(existing).parts
-    except OSError as error:
-        return f"cannot use {show_path(directory)}: {reason(error)}"
+    problem = not_a_directory_problem(directory)
+    if problem is not None:
+        return problem
+    if directory.is_dir():
+        return directory_problem(directory)
+    existing = _nearest_existing(directory)
+    missing = directory.relative_to(existing).parts
     too_long = (_name_problem(existing, name) for name in missing)
     return next((p for p in too_long if p is not None), None) or directory_problem(existing)
+
+
+def not_a_directory_problem(directory: Path) -> str | None:
+    """Why `directory` can never be a directory, or None: something else (a file) stands
+    where it, or a directory above it, should be. A missing directory is no problem here."""
+    try:
+        if directory.is_dir():
+            return None
+        if os.path.lexists(directory):
+            return f"{show_path(directory)} exists and is not a directory"
+        existing = _nearest_existing(directory)
+        if not existing.is_dir():
+            return f"{show_path(existing)} is not a directory"
+    except OSError as error:
+        return f"cannot use {show_path(directory)}: {reason(error)}"
+    return None
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The nearest of `path`'s parents that exists (at worst the root)."""
+    return next(d for d in path.parents if os.path.lexists(d) or d == d.parent)
 
 
 def directory_problem(directory: Path) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from autograd import Value, topological_order
@@ -19,9 +20,9 @@ from autograd.views.stepper import backward_steps, format_steps, number
 from nn.cli.common import (
     Command,
     UsageError,
+    describe,
     engine_error,
     output_file_option,
-    output_file_problem,
     real_option,
     reason,
     show_path,
@@ -91,10 +92,20 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------------
 
 
+# Central differences (f(x+eps) - f(x-eps)) / 2eps approximate the derivative only for a
+# step small beside the scale on which f bends. Past 1 they measure something else: tanh at
+# x = 2 gives 0.12 for 0.071 at eps = 1, and at eps = 10 or 100 the check reported a kink or
+# blamed tanh's (correct) rule; above about 9e307, 2eps overflows and the error is nan.
+# A tiny eps stays allowed: the check itself says when rounding swamps the differences.
+MAX_EPS = 1.0
+
+
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("--eps", type=real_option(0, low_open=True), default=checking.EPS,
-                        help="finite-difference step (default %(default)g)")
+    parser.add_argument("--eps", type=real_option(0, MAX_EPS, low_open=True),
+                        default=checking.EPS,
+                        help=f"finite-difference step, at most {MAX_EPS:g} "
+                             "(default %(default)g)")
     parser.add_argument("--atol", type=real_option(0), default=checking.ATOL,
                         help="absolute tolerance (default %(default)g)")
     parser.add_argument("--rtol", type=real_option(0), default=checking.RTOL,
@@ -112,20 +123,14 @@ def command_check(args: argparse.Namespace) -> int:
     A kink where the check still passes (abs(x) at x = 0) gets a note.
     """
     formula, output, inputs = build_graph(args)
-    names = list(inputs)
-
-    def rebuilt(*values: Value) -> Value:
-        # the same formula on the checker's own leaves (for the gradient and for finite
-        # differences, which move one input at a time): evaluated 2n + 1 times for n
-        # inputs, parsed once
-        return formula.evaluate(dict(zip(names, values)))[0]
-
     try:
-        report = checking.gradcheck(rebuilt, [inputs[name] for name in names],
+        report = checking.gradcheck(_as_function(formula, inputs, args), list(inputs.values()),
                                     args.eps, args.atol, args.rtol)
         if report:  # a kink can pass (abs(x) at 0: both sides average to the rule's 0)
             kinks = checking.check_graph(output, args.eps, args.atol, args.rtol).kinks
             report.notes += [entry.note for entry in kinks]
+    except _StepOverflow as error:
+        raise UsageError(str(error)) from None
     except (ArithmeticError, ValueError) as error:
         raise engine_error("check", error) from None
     report.title = f"gradcheck of {args.expression}"
@@ -133,22 +138,62 @@ def command_check(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+class _StepOverflow(Exception):
+    """The formula overflows where finite differences move an input (not at the point).
+
+    Not an ArithmeticError on purpose: the checker would report an OverflowError there
+    as "finite differences step outside the domain", while the result is merely too
+    large for a float.
+    """
+
+
+def _as_function(formula: Formula, inputs: dict[str, Value],
+                 args: argparse.Namespace) -> Callable[..., Value]:
+    """The formula as the checker calls it: on its own leaves, one per input in order.
+
+    It is evaluated 2n + 1 times for n inputs (the gradient, then finite differences,
+    which move one input at a time), parsed once. An overflow there, a step away from
+    the point (build_graph evaluated the point itself), is a `_StepOverflow`.
+    """
+    names = list(inputs)
+    given = {name: value.data for name, value in inputs.items()}
+
+    def rebuilt(*values: Value) -> Value:
+        moved = dict(zip(names, values))
+        try:
+            return formula.evaluate(moved)[0]
+        except OverflowError as error:
+            raise _StepOverflow(
+                f"check: the formula overflows at {_step(moved, given, args.eps)} "
+                f"(a step of finite differences): {describe(error)}; finite differences "
+                "need the formula on both sides of the point: try a smaller --eps or "
+                "another point") from None
+
+    return rebuilt
+
+
+def _step(moved: Mapping[str, Value], given: Mapping[str, float], eps: float) -> str:
+    """Where finite differences evaluated the formula: ``x = 1 + 1e-06`` (the input moved)."""
+    steps = [f"{name} = {_exact(given[name])} {'+' if value.data > given[name] else '-'} "
+             f"{eps:g}" for name, value in moved.items() if value.data != given[name]]
+    return ", ".join(steps) or "the point"
+
+
+def _exact(number: float) -> str:
+    """`number` as short as it reads back exactly: 1, 709.7827124 (not 709.783)."""
+    text = f"{number:g}"
+    return text if float(text) == number else repr(number)
+
+
 # ---------------------------------------------------------------------------
 # backprop graph
 # ---------------------------------------------------------------------------
 
 
-def _picture_path(text: str) -> Path:
-    """The -o file: .svg, .png or .dot, in a directory that can be written."""
-    problem = output_file_problem(Path(text), drawing.FORMATS)
-    if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
-    return Path(text)
-
-
 def _graph_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", type=_picture_path,
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        type=output_file_option(drawing.FORMATS),
                         help="the picture to write: .svg, .png or .dot")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="left-to-right (LR, default) or top-to-bottom (TB)")

@@ -18,6 +18,7 @@ built from the cache and the project's clone (`site`). Modules:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,7 +26,9 @@ from nn.cli.common import (
     Command,
     UsageError,
     directory_problem,
+    not_a_directory_problem,
     output_directory_problem,
+    path_option,
     show_path,
 )
 from nn.cli.lab.fetch import CACHE_VARIABLE, Cache, default_cache
@@ -36,10 +39,10 @@ def _say(text: str) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", nargs="?", metavar="DIR", type=Path,
+    parser.add_argument("directory", nargs="?", metavar="DIR", type=path_option("folder"),
                         help="the folder to write the lab to (a lab built there before is "
                              "replaced)")
-    parser.add_argument("--cache", type=Path, default=None, metavar="FOLDER",
+    parser.add_argument("--cache", type=_cache_folder, default=None, metavar="FOLDER",
                         help=f"where the downloads are kept (default: ${CACHE_VARIABLE}, else "
                              "~/.cache/backprop-lab)")
     parser.add_argument("--offline", action="store_true",
@@ -48,13 +51,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fill the cache (npm and PyPI, pinned) and stop; no DIR")
 
 
+def _cache_folder(text: str) -> Path:
+    """--cache: a folder name, refused if a file stands where it (or a folder above it) goes."""
+    folder = path_option("folder")(text)
+    problem = not_a_directory_problem(folder)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return folder
+
+
+def _default_cache() -> Path:
+    """`default_cache`, checked as --cache is (it may come from $BACKPROP_LAB_CACHE)."""
+    folder = default_cache()
+    problem = not_a_directory_problem(folder)
+    if problem is not None:
+        where = f"${CACHE_VARIABLE}" if os.environ.get(CACHE_VARIABLE) else "the default cache"
+        raise UsageError(f"lab: {where}: {problem}; give another folder with --cache FOLDER")
+    return folder
+
+
 def run(args: argparse.Namespace) -> int:
     try:  # the builder reads wheels' requirements with `packaging` (the lab extra)
         from nn.cli.lab.site import build_lab, folder_size, source_root
     except ModuleNotFoundError as error:
         raise UsageError(f"lab: needs the Python module {error.name!r}: pip install "
                          "'backprop-lab[lab]'") from None
-    cache = Cache(args.cache or default_cache())
+    cache = Cache(args.cache or _default_cache())
     if args.download_only:
         if args.directory is not None or args.offline:
             raise UsageError("lab: --download-only takes no DIR and no --offline")
