@@ -26,8 +26,8 @@ import numbers
 from collections.abc import Callable, Collection
 from typing import Any
 
-__all__ = ["choice", "finite", "function", "in_interval", "integer", "is_integer", "is_real",
-           "non_negative", "positive", "real", "shown"]
+__all__ = ["choice", "finite", "flag", "function", "in_interval", "integer", "is_integer",
+           "is_real", "non_negative", "positive", "real", "shown"]
 
 
 def is_real(value: object) -> bool:
@@ -109,6 +109,15 @@ def integer(value: object, name: str, *, minimum: int | None = None,
             wanted = f"an int <= {maximum}"
         raise ValueError(f"{name} must be {wanted}, got {shown(value)}")
     return number
+
+
+def flag(value: object, name: str) -> bool:
+    """`value` if it is True or False. Anything else, even what Python counts as true or
+    false (``"no"``, ``0``, None), is a TypeError: ``raise_on_failure="no"`` would
+    otherwise mean yes."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {_typed(value)}")
+    return value
 
 
 def choice(value: object, name: str, choices: Collection[str]) -> str:

@@ -435,3 +435,12 @@ def test_a_point_on_a_kink_gets_a_note():
 def test_report_class_is_exported():
     assert isinstance(gradcheck(lambda x: x, [1.0]), GradcheckReport)
     assert autograd.GradcheckReport is GradcheckReport
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize("flag", ["no", 0, None])
+def test_raise_on_failure_must_be_a_bool(check, flag):
+    # "no" is truthy: taken as True it would raise on a failure the caller meant to see
+    with pytest.raises(TypeError, match=f"{check.__name__}: raise_on_failure must be True or "
+                                        f"False, got {type(flag).__name__}"):
+        check(lambda x: x * x, [0.8], raise_on_failure=flag)

@@ -140,6 +140,42 @@ def test_a_kink_is_explained_instead_of_a_bare_fail():
     assert [e.name for e in report.kinks] == ["relu#1 input 1"]
 
 
+def test_a_point_within_eps_of_a_kink_is_told_so_not_blamed_on_eps_or_the_rule():
+    # relu at 5e-7 with eps = 1e-6: x - eps = -5e-7 lies past the kink at 0. By hand,
+    # f's slope on the left is (5e-7 - 0)/1e-6 = 0.5, on the right (1.5e-6 - 5e-7)/1e-6
+    # = 1, and the central difference 0.75 mixes them; the rule's 1 is right.
+    report = gradcheck(lambda x: x.relu(), [Value(5e-7, label="x")])
+    assert not report and report.culprit is None
+    assert report["x"].values == pytest.approx((1.0, 0.75))
+    assert last_line(report) == (
+        "The check fails because x = 5e-07 is within eps = 1e-06 of a kink of relu#1 "
+        "(op relu): f's slopes on its two sides differ (0.5 on the left, 1 on the right), "
+        "so the central difference 0.75 mixes them and means nothing there; relu#1's rule "
+        "agrees with finite differences over a smaller step, so it is not at fault: check at "
+        "a point further than eps from the kink.")
+
+
+def test_a_kink_within_eps_inside_a_larger_function_is_named():
+    # f = 3·relu(2x) at x = 3e-7: 2x - 2eps < 0. f(3e-7) = 1.8e-6, f(-7e-7) = 0,
+    # f(1.3e-6) = 7.8e-6: slopes 1.8 on the left, 6 on the right; the engine says 6
+    report = gradcheck(lambda x: (x * 2).relu() * 3, [3e-7])
+    assert not report and report.culprit is None
+    assert "within eps = 1e-06 of a kink of relu#3 (op relu)" in report.diagnosis
+    assert "(1.8 on the left, 6 on the right)" in report.diagnosis
+    assert "numerical" not in report.diagnosis and "another eps" not in report.diagnosis
+
+
+def test_a_pole_within_eps_is_not_called_a_kink():
+    # 1/x at 5e-7: x - eps = -5e-7 is past the pole at 0; the engine's -1/x² = -4e12
+    # lies outside f's slopes (4e12 on the left, -1.33e12 on the right): not a corner
+    report = gradcheck(lambda x: 1 / x, [5e-7])
+    assert not report and report.culprit is None
+    assert "kink" not in report.diagnosis
+    assert "refined with eps/2" not in report.diagnosis  # it agrees at a smaller step
+    assert ("at div#2 the rule agrees with finite differences only over a smaller step: "
+            "a pole or a corner lies within eps") in report.diagnosis
+
+
 def test_tolerances_finer_than_finite_differences_are_called_numerical():
     report = gradcheck(autograd.exp, [0.3], atol=0.0, rtol=0.0)
     assert not report and report.culprit is None

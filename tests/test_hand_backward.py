@@ -326,3 +326,58 @@ def test_the_between_sentence_names_a_second_path_past_the_right_stage():
 def test_the_inputs_and_their_names_are_checked(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------------ kinks
+
+
+@pytest.mark.parametrize("hand", [0.0, 0.5, 1.0])
+def test_relu_at_zero_is_a_kink_where_any_slope_between_0_and_1_passes(hand):
+    # relu at 0: slope (0 - 0)/eps = 0 on the left, (eps - 0)/eps = 1 on the right
+    report = check_hand_gradient(lambda x: x.relu(), lambda x: hand, [0.0], names=["x"])
+    assert report, report
+    assert report["x"].kink and report.verdict() == "PASSED (1 at a kink)"
+    assert "x" in report.notes[0] and "kink" in report.notes[0]
+
+
+@pytest.mark.parametrize("hand", [-1.0, 0.3, 1.0])
+def test_abs_at_zero_is_the_same_kind_of_kink(hand):
+    # abs at 0: slope (0 - eps)/eps = -1 on the left, 1 on the right; the engine and the
+    # central difference both say 0, yet 0.3 is as valid a subgradient as 0
+    report = check_hand_gradient(lambda x: x.abs(), lambda x: hand, [0.0], names=["x"])
+    assert report, report
+    assert report["x"].kink and report.verdict() == "PASSED (1 at a kink)"
+
+
+@pytest.mark.parametrize("loss, hand, left, right", [
+    (lambda x: x.relu(), 1.5, "0", "1"),
+    (lambda x: x.relu(), -0.5, "0", "1"),
+    (lambda x: x.abs(), 2.0, "-1", "1"),
+])
+def test_at_a_kink_a_value_outside_the_slopes_is_wrong_and_the_note_says_so(
+        loss, hand, left, right):
+    report = check_hand_gradient(loss, lambda x: hand, [0.0], names=["x"])
+    assert not report and report["x"].kink and report.first_wrong == "x"
+    assert report["x"].note == (
+        f"the loss has a kink here, and yours, {hand:g}, lies outside its slopes on either "
+        f"side ({left} on the left, {right} on the right)")
+
+
+def test_a_kink_inside_a_larger_loss_takes_its_own_slopes():
+    # L = 3·relu(2x - 1) at x = 0.5: slopes 0 on the left, 3·2 = 6 on the right
+    def loss(x):
+        return (x * 2 - 1).relu() * 3
+
+    assert check_hand_gradient(loss, lambda x: 6.0, [0.5])
+    assert check_hand_gradient(loss, lambda x: 2.0, [0.5])
+    assert not check_hand_gradient(loss, lambda x: 6.5, [0.5])
+
+
+@pytest.mark.parametrize("flag", ["no", 1])
+def test_raise_on_failure_must_be_a_bool(flag):
+    message = "raise_on_failure must be True or False, got " + type(flag).__name__
+    with pytest.raises(TypeError, match="check_hand_gradient: " + message):
+        check_hand_gradient(lambda x: x * x, lambda x: 2 * x, [0.8], raise_on_failure=flag)
+    with pytest.raises(TypeError, match="check_hand_backward: " + message):
+        check_hand_backward(lambda x: (x * x, {}), lambda x: {"x0": 2 * x}, [0.8],
+                            raise_on_failure=flag)

@@ -369,3 +369,10 @@ def test_where_f_is_smooth_a_part_the_engine_cannot_see_does_not_make_a_kink():
     assert not wrong.kinks and not right.kinks
     assert [e.values[2] for e in wrong] == pytest.approx([4.5, -1.5, 3.5, 8.5])  # 2W + 2.5
     assert any("where f is smooth" in note for note in wrong.notes)
+
+
+@pytest.mark.parametrize("flag", ["no", 0])
+def test_raise_on_failure_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="check_numpy_gradient: raise_on_failure must be True "
+                                        f"or False, got {type(flag).__name__}"):
+        check_numpy_gradient(squares, W, raise_on_failure=flag)

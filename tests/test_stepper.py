@@ -146,7 +146,7 @@ def test_a_step_prints_node_upstream_and_the_formula_from_the_op_table():
     text = str(first)
     t = math.tanh(0.5 * -1.5 + 2.0)
     assert first.node is out and first.upstream == 1.0
-    assert "d tanh(x)/dx = 1 - tanh(x)^2" in text
+    assert "d tanh(add#4)/d add#4 = 1 - tanh(add#4)^2" in text  # the op's x is add#4
     assert f"{1 - t * t:.4g}" in text
     assert "upstream gradient d out/d tanh#5 = 1" in text
 
@@ -249,3 +249,66 @@ def test_the_seed_may_be_a_value_like_backward():
     steps = list(backward_steps(x * x, Value(2.0)))
     assert steps[0].upstream == 2.0
     assert x.grad == 12.0
+
+
+# ---------------------------------------------------------------------------
+# The op's formula letters (a, b, x) are not the graph's names
+# ---------------------------------------------------------------------------
+
+
+def test_a_formula_is_written_with_the_inputs_names_not_the_ops_letters():
+    # the op's "d(a·b)/da = b" read with these labels says 12 (this graph's b) where
+    # the local derivative is c = 18
+    a, b, c = Value(2.0, label="a"), Value(12.0, label="b"), Value(18.0, label="c")
+    add_step, mul_step = [str(step) for step in backward_steps(a + b * c)]
+    assert "-> b (input 1): local d(b·c)/db = c = 18;" in mul_step
+    assert "-> c (input 2): local d(b·c)/dc = b = 12;" in mul_step
+    assert "d(a·b)" not in mul_step
+    # a name longer than a letter stands apart from the d of d/d...
+    assert "-> a (input 1): local d(a+mul#3)/da = 1;" in add_step
+    assert "-> mul#3 (input 2): local d(a+mul#3)/d mul#3 = 1;" in add_step
+
+
+def test_a_unary_formula_names_its_input_not_an_x_of_the_graph():
+    x, w = Value(0.5, label="x"), Value(-1.5, label="w")
+    h = x * w
+    h.label = "h"
+    first = str(next(backward_steps(tanh(h))))
+    t = math.tanh(-0.75)
+    assert (f"-> h (input 1): local d tanh(h)/dh = 1 - tanh(h)^2 = {1 - t * t:.4g};"
+            in first)
+
+
+def test_where_names_would_mislead_the_letters_stay_and_are_explained():
+    x = Value(3.0, label="x")
+    (square,) = backward_steps(x * x)  # "d(x·x)/dx = x" would read as the whole derivative
+    assert "-> x (input 1): local d(a·b)/da = b = 3 where a = x, b = x;" in str(square)
+    assert "-> x (input 2): local d(a·b)/db = a = 3 where a = x, b = x;" in str(square)
+    p, q = Value(2.0, label="x1*w1"), Value(0.5, label="x2*w2")  # labels that are formulas
+    (add,) = backward_steps(p + q)
+    assert "-> x1*w1 (input 1): local d(a+b)/da = 1 where a = x1*w1, b = x2*w2;" in str(add)
+    n = Value(3.0, label="n")  # a name the formula uses for something else: pow's n
+    (power,) = backward_steps(n**2)  # d(n²)/dn = 2·3 = 6
+    assert "-> n (input 1): local d(x^n)/dx = n·x^(n-1) = 6 where x = n;" in str(power)
+
+
+def test_a_custom_formula_with_a_letter_glued_to_a_number_keeps_its_letters():
+    cube = define_op("cube_for_letters", forward=lambda a: a**3,
+                     derivatives=[lambda a, out: 3 * a**2], formulas=["d(x^3)/dx = 3x^2"])
+    h = Value(2.0, label="h")
+    (step,) = backward_steps(cube(h))  # "d(h^3)/dh = 3x^2" would leave x behind
+    assert "-> h (input 1): local d(x^3)/dx = 3x^2 = 12 where x = h;" in str(step)
+
+
+def test_the_table_writes_the_names_too_and_explains_the_letters_it_keeps():
+    b, c = Value(12.0, label="b"), Value(18.0, label="c")
+    rows = [line.split() for line in format_steps(backward_steps(b * c)).splitlines()]
+    assert rows[2] == ["1/1", "mul#2", "1", "b", "d(b·c)/db", "=", "c", "18", "18",
+                       "0", "->", "18"]
+    assert rows[3] == ["c", "d(b·c)/dc", "=", "b", "12", "12", "0", "->", "12"]
+    assert len(rows) == 4  # nothing left to explain
+    x = Value(3.0, label="x")
+    lines = format_steps(backward_steps(x * x)).splitlines()
+    assert lines[2].split()[3:7] == ["x", "d(a·b)/da", "=", "b"]
+    assert lines[-1].split() == ["where", "a", "=", "x,", "b", "=", "x"]
+    assert lines[-1].index("where") == lines[2].index("d(a·b)/da")  # in the formula column

@@ -252,3 +252,11 @@ def test_torch_ops_must_map_names_to_functions():
 def test_the_output_must_be_a_value():
     with pytest.raises(TypeError, match="check_against_torch needs a Value, got float"):
         check_against_torch(1.0)
+
+
+@pytest.mark.parametrize("flag", ["no", 0])
+def test_raise_on_failure_must_be_a_bool(flag):
+    x = Value(0.5, label="x")
+    with pytest.raises(TypeError, match="check_against_torch: raise_on_failure must be True "
+                                        f"or False, got {type(flag).__name__}"):
+        check_against_torch(x * x, raise_on_failure=flag)

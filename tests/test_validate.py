@@ -104,3 +104,13 @@ def test_values_are_shown_short_even_when_huge_or_unprintable() -> None:
     assert validate.shown(NotPrintable()) == "a NotPrintable object"
     with pytest.raises(TypeError, match="got NotPrintable a NotPrintable object"):
         validate.real(NotPrintable(), "x")
+
+
+def test_flag_takes_only_true_or_false_and_names_argument_type_and_value() -> None:
+    assert validate.flag(True, "f: raise_on_failure") is True
+    assert validate.flag(False, "f: raise_on_failure") is False
+    for value, shown in [("no", "str 'no'"), (0, "int 0"), (1, "int 1"), (None, "NoneType None"),
+                         ("False", "str 'False'")]:
+        with pytest.raises(TypeError) as error:
+            validate.flag(value, "f: raise_on_failure")
+        assert str(error.value) == f"f: raise_on_failure must be True or False, got {shown}"

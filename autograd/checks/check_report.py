@@ -49,6 +49,8 @@ class CheckEntry:
     ``kink``: the one-sided slopes differ here, so no single derivative exists.
     ``checked``: False when finite differences could not be taken (``note`` says why).
     ``note``: a sentence for the reader: what the kink is, why it was not checked, ...
+    ``within_eps``: finite differences with the step eps straddle a corner or a pole
+    beside the point, and agree with the value checked only over a smaller step.
     """
 
     name: str
@@ -59,6 +61,7 @@ class CheckEntry:
     kink: bool = False
     checked: bool = True
     note: str = ""
+    within_eps: bool = False
 
     @property
     def status(self) -> str:

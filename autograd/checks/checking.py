@@ -61,7 +61,15 @@ from autograd.checks.check_report import (
     is_close,
     short,
 )
-from autograd.checks.local_check import NodeCheck, check_graph, culprit_sentence, node_check, replay
+from autograd.checks.local_check import (
+    LocalEntry,
+    NodeCheck,
+    check_graph,
+    culprit_sentence,
+    node_check,
+    one_sided_slopes,
+    replay,
+)
 from autograd.checks.shapes import is_array
 from autograd.core import DOMAIN_ERRORS, Value
 from autograd.views.stepper import node_names
@@ -214,6 +222,7 @@ def gradcheck(
     True
     """
     check_settings("gradcheck", eps, atol, rtol)
+    validate.flag(raise_on_failure, "gradcheck: raise_on_failure")
     points, names = points_and_names("gradcheck", inputs)
     validate.function(f, "gradcheck: f", len(points))
     analytic = _engine_grad("gradcheck", f, points, names)
@@ -255,6 +264,7 @@ def gradgradcheck(
     with ``float(x)`` gives the right first derivative but cuts the graph.
     """
     check_settings("gradgradcheck", eps, atol, rtol)
+    validate.flag(raise_on_failure, "gradgradcheck: raise_on_failure")
     points, names = points_and_names("gradgradcheck", inputs)
     validate.function(f, "gradgradcheck: f", len(points))
     fresh = leaves(points, names)
@@ -365,6 +375,12 @@ def _likely_cause(report: GradcheckReport, check: NodeCheck, f: Callable[..., An
             return hidden
     if kinks:
         return f"The check fails at a kink: {kinks[0].entry.note}."
+    beside = [item for item in check.locals if item.entry.within_eps]
+    if order == 1 and beside:
+        near = _near_kink(beside[0], f, out, points, names, failing[0],
+                          report.entries[failing[0]], eps, atol, rtol)
+        if near:
+            return near
     allowed = atol + rtol * abs(worst.values[1])
     unchecked = [item for item in check.locals if not item.entry.checked]
     if unchecked:  # then no rule is known wrong, but not all are known right either
@@ -379,10 +395,39 @@ def _likely_cause(report: GradcheckReport, check: NodeCheck, f: Callable[..., An
             f"another eps (now {eps:g}) or looser tolerances")
     refined = [item for item in check.locals
                if item.entry.note and item.entry.checked and not item.entry.kink]
-    if refined:
+    if refined and refined[0].entry.within_eps:
+        text += (f" (at {refined[0].node} the rule agrees with finite differences only over "
+                 "a smaller step: a pole or a corner lies within eps)")
+    elif refined:
         text += (f" (at {refined[0].node} the rule agrees with finite differences only once "
                  "they are refined with eps/2)")
     return text + "."
+
+
+def _near_kink(item: LocalEntry, f: Callable[..., Any], out: Value, points: Sequence[float],
+               names: Sequence[str], i: int, entry: CheckEntry, eps: float, atol: float,
+               rtol: float) -> str | None:
+    """A sentence if input i is within eps of a kink of the op of `item` (whose rule
+    agrees with finite differences only over a smaller step), else None.
+
+    f's slopes on the two sides of the point differ there, and the engine's value lies
+    between them, as at a corner (beside a pole it does not): the central difference
+    averages two different slopes, so it says nothing about the rule or about eps.
+    """
+    try:
+        slopes = one_sided_slopes(
+            lambda t: float(_shifted("gradcheck", f, points, names, i, t)), out.data, eps)
+    except DOMAIN_ERRORS:
+        return None
+    analytic = entry.values[0]
+    if slopes.agree(atol, rtol) or not slopes.around(analytic, atol, rtol):
+        return None
+    return (f"The check fails because {names[i]} = {points[i]:g} is within eps = {eps:g} of "
+            f"a kink of {item.node} (op {item.op}): f's slopes on its two sides differ "
+            f"({short(slopes.left)} on the left, {short(slopes.right)} on the right), so the "
+            f"central difference {short(slopes.central)} mixes them and means nothing there; "
+            f"{item.node}'s rule agrees with finite differences over a smaller step, so it is "
+            "not at fault: check at a point further than eps from the kink.")
 
 
 def _hidden_dependency(f: Callable[..., Any], out: Value, fresh: Sequence[Value],

@@ -35,8 +35,8 @@ from autograd.checks.check_report import (
     is_close,
     short,
 )
-from autograd.checks.checking import leaves, numerical_grad
-from autograd.checks.local_check import replay
+from autograd.checks.checking import leaves
+from autograd.checks.local_check import Slopes, has_corner, one_sided_slopes, replay
 from autograd.checks.shapes import (
     arguments_and_names,
     as_values,
@@ -112,14 +112,17 @@ def check_hand_backward(
     Each element is compared with the engine's d loss / d node and with finite
     differences (the loss with the input, or the node, moved by ±eps and the
     rest of the recorded graph computed again); it passes when it is close to
-    both. The report lists the stages in the order a backward pass reaches them,
-    from the loss back to the inputs; ``report.first_wrong`` names the first
-    stage with a wrong entry (None when all are right), and the report's last
-    line says which stage before it was still right and what lies between them.
+    both, or, where the loss has a kink along an input, when it lies between the
+    loss's slopes on the two sides (see `check_hand_gradient`). The report lists
+    the stages in the order a backward pass reaches them, from the loss back to
+    the inputs; ``report.first_wrong`` names the first stage with a wrong entry
+    (None when all are right), and the report's last line says which stage
+    before it was still right and what lies between them.
     A gradient whose shape is not its stage's is a ValueError naming both.
     """
     function = "check_hand_backward"
     check_settings(function, eps, atol, rtol)
+    validate.flag(raise_on_failure, f"{function}: raise_on_failure")
     args, names, keyed = arguments_and_names(function, inputs, names)
     for given, what in ((forward, "forward"), (backward, "backward")):
         validate.function(given, f"{function}: {what}", 1 if keyed else len(args))
@@ -181,8 +184,11 @@ def check_hand_gradient(
     Each entry h (yours) is compared with e (the engine's `autograd.grad`) and
     n (central differences): it passes when |h − e| <= atol + rtol·|e| and
     |h − n| <= atol + rtol·|n|. The report names the entries that disagree
-    and by how much. Where e and n disagree with each other the point sits on
-    a kink (such as max(0, m) at m = 0) or eps is too large: a note says so.
+    and by how much. Where the loss has a kink (its slopes on the two sides of
+    the point differ, as max(0, m) at m = 0 or abs at 0), any h between the two
+    slopes (a subgradient) passes, marked kink, with a note. Where e and n
+    disagree elsewhere, the point is within eps of a kink or eps is too large: a
+    note says so.
     Where the loss does not reach an input through the graph at all (it was
     converted to float), the last line says so and n alone is the reference; so is
     it where e and n disagree but the loss is smooth (the same slope on both sides):
@@ -191,6 +197,7 @@ def check_hand_gradient(
     """
     function = "check_hand_gradient"
     check_settings(function, eps, atol, rtol)
+    validate.flag(raise_on_failure, f"{function}: raise_on_failure")
     args, names, keyed = arguments_and_names(function, inputs, names)
     for given, what in ((loss_fn, "loss_fn"), (grad_fn, "grad_fn")):
         validate.function(given, f"{function}: {what}", 1 if keyed else len(args))
@@ -222,49 +229,44 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
     in_graph = set(nodes)
     entries: list[CheckEntry] = []
     kinks: list[str] = []
+    corners: list[str] = []
     outside: list[str] = []
     constants: list[str] = []
     detached: dict[str, list[str]] = {}
     wrong: dict[str, CheckEntry] = {}
     for stage in checked:
-        numeric = (_input_differences(forward, values, stage, eps) if stage.index >= 0
-                   else _node_differences(nodes, stage, eps))
+        alongs = (_losses_along(forward, values, stage) if stage.index >= 0
+                  else [None] * len(stage.elements))
+        slopes = [_slopes(along, loss.data, eps) for along in alongs]
+        numeric = (_node_differences(nodes, stage, eps) if stage.index < 0
+                   else [math.nan if s is None else s.central for s in slopes])
         assert stage.hand is not None
-        for (name, node), hand, n in zip(stage.elements, stage.hand, numeric):
+        for (name, node), hand, n, along, slope in zip(stage.elements, stage.hand, numeric,
+                                                       alongs, slopes):
             if node is None:  # a plain number among the intermediates: not a node to check
                 constants.append(name)
                 entries.append(CheckEntry(name, (hand, math.nan, math.nan), math.nan,
                                           math.nan, passed=True, checked=False))
                 continue
-            e = float(engine.get(node, 0.0))
-            if math.isnan(n):
-                outside.append(name)
-                entry = compare(name, hand, [e], atol, rtol)
-                entry = CheckEntry(name, (hand, e, math.nan), entry.abs_error,
-                                   entry.rel_error, entry.passed)
-            elif (stage.index >= 0 and not is_close(e, n, atol, rtol)
-                  and _smooth(forward, values, stage, name, loss.data, eps, atol, rtol)):
-                # no kink, yet the engine disagrees: the loss reaches this input (in part or
-                # whole) through its number (.data, float()), which the engine cannot see
+            entry, kind = _element_entry(name, hand, float(engine.get(node, 0.0)), n,
+                                         along, slope, atol, rtol)
+            if kind == "unseen":
                 detached.setdefault(stage.name, []).append(name)
-                entry = compare(name, hand, [n], atol, rtol)
-                entry = CheckEntry(name, (hand, e, n), entry.abs_error, entry.rel_error,
-                                   entry.passed)
-            else:
-                entry = compare(name, hand, [e, n], atol, rtol)
-                if not is_close(e, n, atol, rtol):
-                    kinks.append(name)
-                    if is_close(hand, e, atol, rtol):  # at a kink, agreeing with the engine's
-                        entry = CheckEntry(name, entry.values, entry.abs_error,  # choice passes
-                                           entry.rel_error, passed=True, kink=True)
+            elif kind:
+                {"outside": outside, "corner": corners, "kink": kinks}[kind].append(name)
             entries.append(entry)
             if not entry.passed:
                 wrong.setdefault(stage.name, entry)
     notes = []
+    if corners:
+        notes.append(f"the loss has a kink at {_listed(corners)} (its slopes on the two sides "
+                     "differ, as max(0, m) at m = 0): no single gradient exists there, and "
+                     "any value between the two slopes passes; check at another point to "
+                     "test the formula itself")
     if kinks:
         notes.append(f"engine and finite differences disagree at {', '.join(kinks)}: "
-                     "the point is on a kink (e.g. max(0, m) with m = 0) or eps is "
-                     "too large; check at another point")
+                     "the point is within eps of a kink (e.g. max(0, m) near m = 0) or eps "
+                     "is too large; check at another point")
     if outside:
         notes.append(f"no finite differences at {', '.join(outside)}: moving it by eps "
                      "leaves an op's domain; compared with the engine only")
@@ -293,6 +295,34 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
     return report
 
 
+def _element_entry(name: str, hand: float, e: float, n: float,
+                   along: Callable[[float], float] | None, slopes: Slopes | None,
+                   atol: float, rtol: float) -> tuple[CheckEntry, str]:
+    """One element: yours (`hand`) against the engine (`e`) and finite differences (`n`),
+    and what the element is: "outside" (no finite differences), "corner" (the loss has a
+    kink there), "unseen" (the engine does not see all of the loss), "kink" (the engine
+    and finite differences disagree otherwise: a kink within eps), or ""."""
+    if math.isnan(n):
+        entry = compare(name, hand, [e], atol, rtol)
+        return CheckEntry(name, (hand, e, math.nan), entry.abs_error, entry.rel_error,
+                          entry.passed), "outside"
+    if along is not None and slopes is not None and has_corner(along, slopes, atol, rtol):
+        return _at_corner(name, hand, e, slopes, atol, rtol), "corner"
+    if slopes is not None and not is_close(e, n, atol, rtol) and slopes.agree(atol, rtol):
+        # no kink, yet the engine disagrees: the loss reaches this input (in part or
+        # whole) through its number (.data, float()), which the engine cannot see
+        entry = compare(name, hand, [n], atol, rtol)
+        return CheckEntry(name, (hand, e, n), entry.abs_error, entry.rel_error,
+                          entry.passed), "unseen"
+    entry = compare(name, hand, [e, n], atol, rtol)
+    if is_close(e, n, atol, rtol):
+        return entry, ""
+    if is_close(hand, e, atol, rtol):  # within eps of a kink, agreeing with the engine's choice
+        entry = CheckEntry(name, entry.values, entry.abs_error, entry.rel_error, passed=True,
+                           kink=True)
+    return entry, "kink"
+
+
 def _detached_sentence(stages: Sequence[_Stage], detached: Mapping[str, list[str]],
                        in_graph: set[Value]) -> str:
     """What the entries the engine does not see (the loss made from their numbers) mean."""
@@ -317,47 +347,47 @@ def _listed(names: Sequence[str], shown: int = 6) -> str:
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-def _input_differences(forward: Callable[..., Any], values: Sequence[Any], stage: _Stage,
-                       eps: float) -> list[float]:
-    """d loss / d element by central differences of the whole forward."""
+def _losses_along(forward: Callable[..., Any], values: Sequence[Any],
+                  stage: _Stage) -> list[Callable[[float], float]]:
+    """For each element of an input stage, the loss as a function of a shift of that
+    element alone (the whole forward run again on fresh leaves)."""
     flat = [node.data for _, node in stage.elements if node is not None]  # an input: leaves
     labels = [name for name, _ in stage.elements]
 
-    def loss_of(*moved: Value) -> Any:
-        call = list(values)
-        call[stage.index] = rebuild(stage.template, iter(moved))
-        return forward(*call)[0]
+    def along(k: int) -> Callable[[float], float]:
+        def loss_at(shift: float) -> float:
+            moved = list(flat)
+            moved[k] += shift
+            call = list(values)
+            call[stage.index] = rebuild(stage.template, iter(leaves(moved, labels)))
+            return float(forward(*call)[0])
+        return loss_at
 
+    return [along(k) for k in range(len(flat))]
+
+
+def _slopes(along: Callable[[float], float] | None, at: float, eps: float) -> Slopes | None:
+    """The loss's slopes on the two sides of an element (None for an intermediate's,
+    and where moving the element by eps leaves an op's domain)."""
+    if along is None:
+        return None
     try:
-        return list(numerical_grad(loss_of, leaves(flat, labels), eps))
+        return one_sided_slopes(along, at, eps)
     except DOMAIN_ERRORS:
-        return [math.nan] * len(flat)
+        return None
 
 
-def _smooth(forward: Callable[..., Any], values: Sequence[Any], stage: _Stage, name: str,
-            at: float, eps: float, atol: float, rtol: float) -> bool:
-    """True when the loss has the same slope on both sides of the input element `name`:
-
-        (L(x + ε) − L(x)) / ε  ≈  (L(x) − L(x − ε)) / ε
-
-    so there is no kink there, and an engine gradient of 0 where finite differences see
-    a slope means the loss does not reach the element through the graph."""
-    flat = [node.data for _, node in stage.elements if node is not None]
-    labels = [label for label, _ in stage.elements]
-    k = labels.index(name)
-
-    def loss_at(shift: float) -> float:
-        moved = list(flat)
-        moved[k] += shift
-        call = list(values)
-        call[stage.index] = rebuild(stage.template, iter(leaves(moved, labels)))
-        return float(forward(*call)[0])
-
-    try:
-        right, left = (loss_at(eps) - at) / eps, (at - loss_at(-eps)) / eps
-    except DOMAIN_ERRORS:
-        return False
-    return is_close(right, left, atol, rtol)
+def _at_corner(name: str, hand: float, engine: float, slopes: Slopes, atol: float,
+               rtol: float) -> CheckEntry:
+    """An element where the loss has a corner: every value between its slopes on the
+    two sides (a subgradient) is right, the engine's choice among them included."""
+    compared = compare(name, hand, [engine, slopes.central], atol, rtol)
+    passed = slopes.around(hand, atol, rtol)
+    note = "" if passed else (
+        f"the loss has a kink here, and yours, {short(hand)}, lies outside its slopes on "
+        f"either side ({short(slopes.left)} on the left, {short(slopes.right)} on the right)")
+    return CheckEntry(name, (hand, engine, slopes.central), compared.abs_error,
+                      compared.rel_error, passed, kink=True, note=note)
 
 
 def _node_differences(nodes: Sequence[Value], stage: _Stage, eps: float) -> list[float]:

@@ -55,7 +55,7 @@ from autograd.core import DOMAIN_ERRORS, Constant, Value
 from autograd.one_pass import is_grad_enabled
 from autograd.views.stepper import node_names
 
-__all__ = ["check_graph"]
+__all__ = ["Slopes", "check_graph", "has_corner", "one_sided_slopes"]
 
 _ROUNDING = 16 * 2.0**-52  # rounding of a difference quotient: about this · |f| / ε
 _PERSISTS = 0.75  # a corner: the slopes' gap keeps > 75 % of its size each time ε halves
@@ -281,10 +281,11 @@ def judge(name: str, where: str, rule: float | Exception, f: Callable[[float], f
     ok = not isinstance(rule, Exception)
     r = rule if not isinstance(rule, Exception) else math.nan
 
-    def entry(numeric: float, passed: bool, kink: bool = False, note: str = "") -> CheckEntry:
+    def entry(numeric: float, passed: bool, kink: bool = False, note: str = "",
+              within_eps: bool = False) -> CheckEntry:
         difference = abs(r - numeric)
         return CheckEntry(name, (r, numeric), difference, relative(difference, numeric),
-                          passed, kink=kink, note=note)
+                          passed, kink=kink, note=note, within_eps=within_eps)
 
     first = (up - down) / (2 * eps)  # the central difference with the step asked for
     jump: CheckEntry | None = None  # a jump seen so far: a pole beside the point looks alike
@@ -327,14 +328,14 @@ def judge(name: str, where: str, rule: float | Exception, f: Callable[[float], f
             f"with eps={eps:g} finite differences see {short(first)} (a pole or a corner "
             f"within eps); with eps={step:g} they see {short(central)}, as the rule says")
         if is_close(r, central, atol, rtol):
-            return entry(central, True, note=closer)
+            return entry(central, True, note=closer, within_eps=step != eps)
         refined = _refined(f, central, step)
         # within rounding of the refined estimate passes, unless rounding is coarser than
         # the default tolerances: then finite differences cannot tell a wrong rule either
         coarse = refined is not None and noise > ATOL + RTOL * abs(refined)
         if refined is not None and (is_close(r, refined, atol, rtol)
                                     or abs(r - refined) <= noise and not coarse):
-            return entry(refined, True, note=(
+            return entry(refined, True, within_eps=step != eps, note=(
                 f"the central difference with eps={step:g} is {short(central)}; refined "
                 f"with eps/2 it is {short(refined)}, as the rule says"))
         if refined is not None and abs(r - refined) <= noise:  # rounding hides the answer
@@ -363,6 +364,60 @@ def kink_text(where: str, rule: float, central: float, left: float, right: float
                 f"finite differences see {short(central)}")
     return (f"{where} is not differentiable: {uses} {short(rule)}, finite differences see "
             f"{short(central)} (slope {short(left)} on the left, {short(right)} on the right)")
+
+
+@dataclass(frozen=True)
+class Slopes:
+    """A function f(t) of a shift t of one input, around t = 0 with the step eps:
+    its values there and its difference quotients."""
+
+    down: float  # f(-eps)
+    at: float  # f(0)
+    up: float  # f(eps)
+    eps: float
+
+    @property
+    def left(self) -> float:
+        """The slope on the left, (f(0) − f(−ε))/ε."""
+        return (self.at - self.down) / self.eps
+
+    @property
+    def right(self) -> float:
+        """The slope on the right, (f(ε) − f(0))/ε."""
+        return (self.up - self.at) / self.eps
+
+    @property
+    def central(self) -> float:
+        """The central difference (f(ε) − f(−ε))/(2ε), as `numerical_grad` takes it."""
+        return (self.up - self.down) / (2 * self.eps)
+
+    def agree(self, atol: float, rtol: float) -> bool:
+        """The same slope on both sides, to the tolerances: no kink within eps."""
+        return is_close(self.right, self.left, atol, rtol)
+
+    def around(self, value: float, atol: float, rtol: float) -> bool:
+        """Whether `value` lies between the two slopes (give or take the tolerances)."""
+        low, high = sorted((self.left, self.right))
+        slack = atol + rtol * max(abs(low), abs(high))
+        return low - slack <= value <= high + slack
+
+
+def one_sided_slopes(f: Callable[[float], float], at: float, eps: float) -> Slopes:
+    """f's slopes on the two sides of t = 0 (f(0) = `at`): f(t) is a function with one
+    input moved by t. Raises what f raises (a domain error past an edge)."""
+    return Slopes(f(-eps), at, f(eps), eps)
+
+
+def has_corner(f: Callable[[float], float], slopes: Slopes, atol: float,
+               rtol: float) -> bool:
+    """Whether f has a corner at t = 0, as relu and abs at 0: its slopes on the two sides
+    differ and stay apart as the step shrinks (a curve's gap shrinks with the step, and
+    so does that of a corner beside the point, once the step no longer reaches it)."""
+    gap = slopes.right - slopes.left
+    noise = _ROUNDING * max(abs(slopes.down), abs(slopes.at), abs(slopes.up)) / slopes.eps
+    if slopes.agree(atol, rtol) or abs(gap) <= noise:  # rounding alone can part them
+        return False
+    return _not_differentiable(f, slopes.at, gap, slopes.eps) == "corner"
 
 
 def _at(f: Callable[[float], float], t: float, sign: str) -> float:

@@ -105,6 +105,7 @@ def check_numpy_gradient(
     ``score``, ``input_scores``, the wrong entries and the sentence on their pattern.
     """
     check_settings("check_numpy_gradient", eps, atol, rtol)
+    validate.flag(raise_on_failure, "check_numpy_gradient: raise_on_failure")
     if not callable(f):
         raise TypeError(f"check_numpy_gradient: f must be a function, got {type(f).__name__}")
     if feedback not in FEEDBACK:

@@ -164,6 +164,7 @@ def check_against_torch(
         raise ValueError(f"check_against_torch: order must be 1 or 2, got {order!r}")
     validate.non_negative(atol, "check_against_torch: atol")
     validate.non_negative(rtol, "check_against_torch: rtol")
+    validate.flag(raise_on_failure, "check_against_torch: raise_on_failure")
     extra = _checked_twins(torch_ops)
     torch = import_torch("check_against_torch")
     table = {**builtin_torch_ops(), **extra}

@@ -35,7 +35,17 @@ from collections.abc import Iterable, Iterator
 
 from autograd import validate
 from autograd.core import Value
-from autograd.views.trace import ARROW, Contribution, Step, format_step, node_names, number, record
+from autograd.views.trace import (
+    ARROW,
+    Contribution,
+    Step,
+    format_step,
+    named_formulas,
+    node_names,
+    number,
+    record,
+    where_text,
+)
 
 __all__ = ["ARROW", "Contribution", "Step", "backward_steps", "format_step", "format_steps",
            "node_names", "number", "print_steps"]
@@ -81,32 +91,43 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     """A whole backward pass as a table, one row per (step, parent).
 
     Columns: step number, node, upstream gradient, parent, local-derivative
-    formula, its value, contribution = local × upstream, and the parent's
-    gradient before -> after.
+    formula (in the graph's names, see `autograd.views.trace.named_formulas`), its
+    value, contribution = local × upstream, and the parent's gradient before ->
+    after. A step whose formulas keep letters of the op (``d(a·b)/da`` for
+    ``x * x``) ends with a row saying what they stand for (``where a = x, b = x``).
     """
     if isinstance(steps, Value):
         raise TypeError("format_steps takes the steps of backward_steps(root), got a Value: "
                         "call format_steps(backward_steps(root)), or print_steps(root)")
     digits = validate.integer(digits, "format_steps: digits", minimum=1, maximum=17)
-    n = lambda x: number(x, digits)
     header = ("step", "node", "upstream", "parent", "local derivative", "local",
               "contribution", "parent grad")
-    rows: list[tuple[str, ...]] = []
-    for step in steps:
-        for k, item in enumerate(step.contributions):
-            parent_name = step.parent_names[item.position]
-            first = k == 0
-            rows.append((
-                f"{step.index + 1}/{step.total}" if first else "",
-                step.name if first else "",
-                n(step.upstream) if first else "",
-                parent_name, item.formula, n(item.local), n(item.contribution),
-                f"{n(item.grad_before)} {ARROW} {n(item.grad_after)}",
-            ))
+    rows = [row for step in steps for row in _step_rows(step, digits)]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     line = lambda row: "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _step_rows(step: Step, digits: int) -> list[tuple[str, ...]]:
+    """A step's rows of the table: one per parent, then the letters' row if needed."""
+    n = lambda x: number(x, digits)
+    rows: list[tuple[str, ...]] = []
+    kept: dict[str, str] = {}
+    for k, (item, (formula, letters)) in enumerate(zip(step.contributions,
+                                                        named_formulas(step))):
+        first = k == 0
+        rows.append((
+            f"{step.index + 1}/{step.total}" if first else "",
+            step.name if first else "",
+            n(step.upstream) if first else "",
+            step.parent_names[item.position], formula, n(item.local), n(item.contribution),
+            f"{n(item.grad_before)} {ARROW} {n(item.grad_after)}",
+        ))
+        kept.update(letters)
+    if kept:
+        rows.append(("", "", "", "", where_text(list(kept.items())), "", "", ""))
+    return rows
 
 
 def print_steps(root: Value, grad: float | Value = 1.0, digits: int = 4) -> list[Step]:

@@ -17,6 +17,8 @@ numbers. Standard library only.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +202,7 @@ def format_step(step: Step, digits: int = 4) -> str:
     line per parent with the local derivative (formula and value), the
     contribution and the parent's gradient before -> after. A parent reached
     more than once in the step gets a line showing the whole accumulation.
+    The formulas are written in the graph's names (see `named_formulas`).
     """
     n = lambda x: number(x, digits)
     node = step.node
@@ -208,10 +211,12 @@ def format_step(step: Step, digits: int = 4) -> str:
         f"step {step.index + 1}/{step.total}: {step.name} = {node.op}({inputs}) = {n(node.data)}",
         f"  upstream gradient d out/d {step.name} = {n(step.upstream)}",
     ]
-    for item in step.contributions:
+    for item, (formula, letters) in zip(step.contributions, named_formulas(step)):
         parent_name = step.parent_names[item.position]
+        where = f" {where_text(letters)}" if letters else ""
         lines.append(
-            f"  -> {parent_name} (input {item.position + 1}): local {_rule(item, digits)};"
+            f"  -> {parent_name} (input {item.position + 1}): local "
+            f"{_rule(formula, item.local, digits)}{where};"
             f" contribution {n(item.local)} × {n(step.upstream)} = {n(item.contribution)};"
             f" {parent_name}.grad {n(item.grad_before)} {ARROW} {n(item.grad_after)}"
         )
@@ -225,12 +230,12 @@ def format_step(step: Step, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def _rule(item: Contribution, digits: int) -> str:
-    """``d(a·b)/da = b = 3``; just ``d(a+b)/da = 1`` when the rule is a constant."""
-    value = number(item.local, digits)
-    if item.formula.rsplit("=", 1)[-1].strip() == value:
-        return item.formula
-    return f"{item.formula} = {value}"
+def _rule(formula: str, local: float, digits: int) -> str:
+    """``d(x·w)/dx = w = 3``; just ``d(x+w)/dx = 1`` when the rule is a constant."""
+    value = number(local, digits)
+    if formula.rsplit("=", 1)[-1].strip() == value:
+        return formula
+    return f"{formula} = {value}"
 
 
 def _repeated_parents(step: Step) -> list[tuple[Value, str]]:
@@ -241,3 +246,123 @@ def _repeated_parents(step: Step) -> list[tuple[Value, str]]:
         seen[parent] = seen.get(parent, 0) + 1
         first_name.setdefault(parent, name)
     return [(parent, first_name[parent]) for parent, count in seen.items() if count > 1]
+
+
+# ---------------------------------------------------------------------------
+# Formulas in the graph's names
+# ---------------------------------------------------------------------------
+
+_BY = re.compile(r"/d(\w+)")  # the input a formula differentiates by: d(a·b)/db -> b
+_WORD = re.compile(r"\w+")
+_SYMBOL = re.compile(r"[^\W\d][\w.]*(#\d+)?")  # reads as one symbol: x, w1, layer1.w2, mul#2
+_SHORT = re.compile(r"[^\W\d_]\d*")  # short enough to follow the d of d/dx: x, w1
+
+
+def input_letters(node: Value) -> dict[str, int]:
+    """The letter each input of the node's op has in the op's formulas, as letter ->
+    position: ``{"a": 0, "b": 1}`` from ``d(a·b)/da = b`` and ``d(a·b)/db = a``.
+
+    Empty when a formula names no input (no ``/d...``) or two formulas name the same one.
+    """
+    operation = node.operation
+    if operation is None:
+        return {}
+    count = len(node.parents)
+    letters: dict[str, int] = {}
+    for position in range(count):
+        found = _BY.search(operation.formula(position, count))
+        if found is None or found[1] in letters:
+            return {}
+        letters[found[1]] = position
+    return letters
+
+
+def named_formulas(step: Step) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each contribution's formula as a step's text shows it, with the letters it keeps
+    that need explaining, as (letter, name) pairs.
+
+    An op's formulas name its inputs with letters (``d(a·b)/da = b``); read as the
+    graph's names they mislead where a node is labelled b but is not the op's b.
+    So the inputs' names replace the letters (``d(x·w)/dx = w``) wherever that reads
+    unambiguously; elsewhere the letters stay, and each one that is not its input's
+    name is explained (``where a = x, b = x`` for ``x * x``).
+    """
+    formulas = _Formulas(input_letters(step.node), step.parent_names)
+    return [formulas.show(item.formula) for item in step.contributions]
+
+
+def where_text(letters: Sequence[tuple[str, str]]) -> str:
+    """``where a = x, b = x``: what the letters of a formula stand for."""
+    return "where " + ", ".join(f"{letter} = {name}" for letter, name in letters)
+
+
+class _Formulas:
+    """One step's formulas in the graph's names: its op's letters, its inputs' names."""
+
+    def __init__(self, letters: dict[str, int], names: Sequence[str]) -> None:
+        self.letters = letters
+        self.names = names
+        self.characters = set("".join(letters))
+        # the names can stand in the letters' places: each reads as one symbol (not
+        # x1*w1), none repeats (d(x·x)/dx = x would read as the whole derivative), and
+        # no letter starts like the d of d/dx
+        self.readable = (bool(letters) and len(set(names)) == len(names)
+                         and all(_SYMBOL.fullmatch(name) for name in names)
+                         and not any(letter.startswith("d") for letter in letters))
+        self.taken = set(names) if self.readable else set()
+
+    def show(self, formula: str) -> tuple[str, list[tuple[str, str]]]:
+        """The formula in names, or with its letters and the pairs that explain them."""
+        named = self._in_names(formula) if self.readable else None
+        if named is not None:
+            return named, []
+        return formula, self._kept(formula)
+
+    def _in_names(self, formula: str) -> str | None:
+        """`formula` with each letter replaced by its input's name, or None where that
+        could mislead: a name the formula uses for something else (pow's n), a letter
+        glued to something (3x)."""
+        others = {word for word in _WORD.findall(formula)
+                  if word not in self.letters and self._by(word) is None}
+        if others & self.taken or any(self._glued(word) for word in others):
+            return None
+
+        def named(found: re.Match[str]) -> str:
+            word = found[0]
+            if word in self.letters:
+                return self.names[self.letters[word]]
+            letter = self._by(word)
+            if letter is None:
+                return word
+            name = self.names[self.letters[letter]]
+            return f"d{name}" if _SHORT.fullmatch(name) else f"d {name}"
+
+        return _WORD.sub(named, formula)
+
+    def _kept(self, formula: str) -> list[tuple[str, str]]:
+        """The (letter, name) pairs of the letters `formula` uses that are not their
+        inputs' names, in input order."""
+        used: set[str] = set()
+        for word in _WORD.findall(formula):
+            letter = word if word in self.letters else self._by(word)
+            if letter is not None:
+                used.add(letter)
+            elif self._glued(word):
+                used.update(self._inside(word))
+        return [(letter, self.names[position]) for letter, position in self.letters.items()
+                if letter in used and letter != self.names[position]]
+
+    def _by(self, word: str) -> str | None:
+        """The letter of ``da`` (the d of d/da, then a letter), else None."""
+        return word[1:] if word.startswith("d") and word[1:] in self.letters else None
+
+    def _glued(self, word: str) -> bool:
+        """Whether `word` is letters run together with numbers or each other (``3x``,
+        ``ab``): made only of the letters' characters and digits, and holding a letter."""
+        return (all(c.isdigit() or c in self.characters for c in word)
+                and bool(self._inside(word)))
+
+    def _inside(self, word: str) -> list[str]:
+        """The letters that are part of `word`."""
+        return [word[i:j] for i in range(len(word)) for j in range(i + 1, len(word) + 1)
+                if word[i:j] in self.letters]
