@@ -172,6 +172,8 @@ def test_an_op_on_many_inputs_has_one_socket_per_input_and_labels_on_their_own_e
     (op_id,) = [i for i in nodes if i.endswith("_op")]
     ports = re.findall(r'PORT="(i\d+)"', nodes[op_id]["label"])
     assert ports == [f"i{k}" for k in range(6)]  # w0 w1 w2 x0 x1 x2, in argument order
+    sockets = re.findall(r'PORT="i\d+"[^>]*>(?:<[^>]*>)*([^<]+)<', nodes[op_id]["label"])
+    assert sockets == ["w0", "w1", "w2", "x0", "x1", "x2"]  # the letters of dot's formulas
     into = {a: (attrs["port"], texts(attrs)[0]) for a, b, attrs in edges if b == op_id}
     for k, (w, x) in enumerate(zip(ws, xs)):  # d(w·x)/dw_k = x_k, d(w·x)/dx_k = w_k
         assert into[find(nodes, f"w{k}")] == (f"i{k}", f"{x.data:.4g} × 1 = {x.data:.4g}")

@@ -135,6 +135,18 @@ def test_a_clicked_node_shows_its_chain_rule_with_the_numbers():
     assert view.explain[view.picture.ids[y]].startswith("d out/d y = 1")
 
 
+def test_a_clicked_nodes_chain_rule_writes_formulas_in_the_graphs_names():
+    # the op's letters would read as the graph's b: "(d(a·b)/da = b): 18 × 1" with b = 12
+    a, b, c = Value(2.0, label="a"), Value(12.0, label="b"), Value(18.0, label="c")
+    y = b * c + a
+    view = autograd.widget(y)
+    text = view.explain[view.picture.ids[b]]
+    assert "d(b·c)/db = c): 18 × 1 = 18" in text and "d(a·b)" not in text
+    square = autograd.widget(a * a)
+    # x * x keeps the op's letters, and says what they stand for
+    assert "where b = a" in square.explain[square.picture.ids[a]]
+
+
 def test_the_layout_leaves_room_for_any_number():
     _, y = neuron()
     view = autograd.widget(y)

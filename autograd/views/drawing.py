@@ -56,7 +56,7 @@ from autograd.files import write_atomically
 from autograd.views.front_end import in_page_drawing
 from autograd.views.network import Group, groups_of, natural, paths_of
 from autograd.views.stepper import number
-from autograd.views.trace import Step, node_names, record
+from autograd.views.trace import Step, input_letters, node_names, record
 
 COLOURS = {
     "input": "#dbeafe",  # light blue
@@ -545,7 +545,8 @@ class Picture:
         attributes = {"id": f"{self.ids[node]}_op", "fontsize": "11", "margin": "0.02"}
         colour = HIGHLIGHT if current else "#000000"
         if count >= PORTS_FROM:  # one socket per input, in argument order: no edges meet
-            inputs = [_input_name(node.operation.formula(i, count), i) for i in range(count)]
+            letters = {position: letter for letter, position in input_letters(node).items()}
+            inputs = [letters.get(i, f"x{i}") for i in range(count)]
             attributes.update(shape="plain", label=_sockets_label(
                 inputs, symbol, across=self.rankdir in ("TB", "BT"), colour=colour))
         else:
@@ -654,12 +655,6 @@ def _symbol(node: Value) -> str:
 
 def _some(names: list[str], limit: int = 6) -> str:
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
-
-
-def _input_name(formula: str, position: int) -> str:
-    """The input a derivative formula differentiates by: ``d(w·x)/dw3 = x3`` -> ``w3``."""
-    found = re.search(r"/d(\w+)", formula)
-    return found.group(1) if found else f"x{position}"
 
 
 def _kind(node: Value, root: Value) -> str:

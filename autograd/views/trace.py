@@ -291,6 +291,13 @@ def named_formulas(step: Step) -> list[tuple[str, list[tuple[str, str]]]]:
     return [formulas.show(item.formula) for item in step.contributions]
 
 
+def shown_formulas(step: Step) -> list[str]:
+    """Each contribution's formula as one text: `named_formulas`, with its letters
+    explained after it when it keeps any (``d(a·b)/da = b where a = x, b = x``)."""
+    return [f"{formula} {where_text(letters)}" if letters else formula
+            for formula, letters in named_formulas(step)]
+
+
 def where_text(letters: Sequence[tuple[str, str]]) -> str:
     """``where a = x, b = x``: what the letters of a formula stand for."""
     return "where " + ", ".join(f"{letter} = {name}" for letter, name in letters)

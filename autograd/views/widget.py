@@ -41,7 +41,7 @@ from autograd.views.player import (
     edge_labels,
     player_frames,
 )
-from autograd.views.trace import Trace, record
+from autograd.views.trace import Trace, record, shown_formulas
 
 MAX_FRAMES = 400  # steps a widget plays; a bigger graph is shown collapsed (collapse=2)
 RUN_TO_INTERACT = "a picture of the widget: run the cell to make it interactive"
@@ -282,9 +282,9 @@ def chain_rules(picture: Picture, trace: Trace) -> dict[str, str]:
     n = picture.number
     terms: dict[Value, list[str]] = {}
     for step in trace.steps:
-        for item in step.contributions:
+        for item, formula in zip(step.contributions, shown_formulas(step)):
             terms.setdefault(item.parent, []).append(
-                f"  {visible(step.name)} ({visible(item.formula)}): "
+                f"  {visible(step.name)} ({visible(formula)}): "
                 f"{n(item.local)} × {n(step.upstream)} = {n(item.contribution)}")
     texts = {}
     for node in picture.scalars:
