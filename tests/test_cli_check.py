@@ -156,9 +156,8 @@ def test_a_finite_difference_step_that_overflows_says_overflow_not_domain(
     # as "finite differences step outside the domain"
     status, out, err = run(capsys, expression, point)
     assert status == 2 and out == "" and err.count("\n") == 1
-    assert f"check: the formula overflows at {step} (a step of finite differences)" in err
-    assert "too large for a float" in err and "smaller --eps" in err
-    assert "domain" not in err
+    assert f"f fails at {step} (f overflows there; move the point or lower eps)" in err
+    assert "too large for a float" in err and "domain" not in err
 
 
 def test_the_console_script_runs_the_check():

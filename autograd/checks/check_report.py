@@ -248,6 +248,12 @@ def short(x: float) -> str:
     return "0" if text == "-0" else text
 
 
+def exact(x: float) -> str:
+    """A number as short as it reads back exactly: 1, 709.7827124 (``:g`` says 709.783)."""
+    text = f"{x:g}"
+    return text if float(text) == x else repr(x)
+
+
 def _number(value: float, spec: str = ".8g") -> str:
     if math.isnan(value):
         return "-"

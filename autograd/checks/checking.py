@@ -58,6 +58,7 @@ from autograd.checks.check_report import (
     compare,
     compare_gradients,
     describe_settings,
+    exact,
     is_close,
     short,
 )
@@ -146,17 +147,19 @@ def _shifted(
     function: str, f: Callable[..., Any], points: Sequence[float], names: Sequence[str],
     i: int, shift: float,
 ) -> Any:
-    """f at `points` with input i moved by `shift`; a domain error names the input."""
+    """f at `points` with input i moved by `shift`; a domain error or an overflow there
+    names the input and the step."""
     moved = list(points)
     moved[i] += shift
     try:
         return output(function, f, leaves(moved, names))
     except DOMAIN_ERRORS as error:
         sign = "+" if shift > 0 else "-"
+        where = "f overflows there" if isinstance(error, OverflowError) \
+            else "finite differences step outside the domain"
         raise type(error)(
-            f"{function}: f fails at {names[i]} = {points[i]:g} {sign} {abs(shift):g} "
-            f"(finite differences step outside the domain; move the point or lower "
-            f"eps): {error}"
+            f"{function}: f fails at {names[i]} = {exact(points[i])} {sign} {abs(shift):g} "
+            f"({where}; move the point or lower eps): {error}"
         ) from None
 
 
