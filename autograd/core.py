@@ -836,7 +836,9 @@ class Op:
             return self.apply1(parents[0])
         if self.arity == 2 and not fixed:
             return self.apply2(parents[0], parents[1])
-        node = Value(self.evaluate([*(p.data for p in parents), *fixed]))
+        args = [p.data for p in parents]
+        args += fixed
+        node = Value(self.evaluate(args))
         if graph_recording.get():  # parents and settings as tuples (see Value's slots)
             node.operation, node._a, node._b = self, tuple(parents), fixed
         return node
