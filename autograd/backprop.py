@@ -48,7 +48,7 @@ __all__ = ["backward", "gradients", "grad", "jvp", "local_derivatives", "recompu
 def grad(
     output: Value | Any,  # checked below (a number is a constant function)
     inputs: Value | Iterable[Value],
-    create_graph: bool = False,
+    create_graph: object = False,
 ) -> tuple[Any, ...]:
     """d(output)/d(input) for each input, as a tuple; ``.grad`` is not touched.
 
@@ -64,6 +64,7 @@ def grad(
         (dy,) = grad(y, [x], create_graph=True)
         (d2y,) = grad(dy, [x])
     """
+    create_graph = validate.flag(create_graph, "grad: create_graph")
     if not isinstance(inputs, (Value, Iterable)):
         raise TypeError("grad: inputs must be a Value or a sequence of Values, got "
                         f"{type(inputs).__name__}")
@@ -119,9 +120,10 @@ def _keep_paths_from(order: list[Value], inputs: Sequence[Value]) -> None:
         node._pass = NOTHING_YET if reached else None
 
 
-def gradients(root: Value, grad: Any = 1.0, create_graph: bool = False) -> dict[Value, Any]:
+def gradients(root: Value, grad: Any = 1.0, create_graph: object = False) -> dict[Value, Any]:
     """One reverse pass from `root`: {node: d(root)/d(node) · grad} for every node that
     takes part (constants do not); ``.grad`` is not touched."""
+    create_graph = validate.flag(create_graph, "gradients: create_graph")
     seed = seed_of(root, grad, create_graph)
     with one_pass(record=create_graph):
         order = marked_order(root, include_constants=False)
@@ -159,7 +161,7 @@ def jvp(
     f: Callable[..., Any],
     inputs: Sequence[Any],
     tangents: Sequence[Any],
-    create_graph: bool = False,
+    create_graph: object = False,
 ) -> tuple[Any, Any]:
     """Forward mode: ``(f(*inputs), Σ_i ∂f/∂input_i · tangent_i)``.
 
@@ -175,6 +177,7 @@ def jvp(
     are differentiable, so forward mode nests in itself (``jvp`` of a ``jvp``)
     and in reverse mode (``grad`` of a tangent gives a mixed second derivative).
     """
+    create_graph = validate.flag(create_graph, "jvp: create_graph")
     for given, what in ((inputs, "inputs"), (tangents, "tangents")):
         if not isinstance(given, Iterable):
             raise TypeError(f"jvp: {what} must be a sequence, got {type(given).__name__}")
@@ -259,7 +262,7 @@ def _not_finite_tangent(node: Value, tangent: float) -> OverflowError:
 # ---------------------------------------------------------------------------
 
 
-def local_derivatives(node: object, create_graph: bool = False) -> list[Any]:
+def local_derivatives(node: object, create_graph: object = False) -> list[Any]:
     """∂node/∂parent for each parent of `node`, from its op's rule.
 
     Floats, or Values (differentiable themselves) with `create_graph`; None for a
@@ -269,6 +272,7 @@ def local_derivatives(node: object, create_graph: bool = False) -> list[Any]:
     """
     if not isinstance(node, Value):
         raise TypeError(f"local_derivatives needs a Value, got {type(node).__name__}")
+    create_graph = validate.flag(create_graph, "local_derivatives: create_graph")
     operation = node.operation
     if operation is None:
         return []

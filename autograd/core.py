@@ -38,7 +38,7 @@ from typing import Any, Final, SupportsFloat, Union
 
 from autograd.errors import NanError, StaleGraphError
 from autograd.one_pass import graph_recording, one_pass
-from autograd.validate import integer, shown
+from autograd.validate import flag, integer, shown
 
 # What user input may be: any real number (int, float, numpy's). Checked by `as_float`
 # at run time (a Protocol, so a compiled build checks nothing more itself).
@@ -142,7 +142,7 @@ class Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
-    def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+    def backward(self, grad: Number | Value = 1.0, create_graph: object = False) -> None:
         """Add d(self)/d(node) · grad to ``node.grad`` for every node of the graph.
 
         The chain rule, node by node from this output back to the leaves (the
@@ -155,6 +155,7 @@ class Value:
         (say sqrt at 0), the graph is out of date, or a gradient overflows, the
         error is raised before any ``.grad`` changes.
         """
+        create_graph = flag(create_graph, "backward: create_graph")  # (object: see backward)
         seed = seed_of(self, grad, create_graph)
         # passes run one at a time: they keep their numbers in `_pass`
         with one_pass(record=create_graph):
@@ -467,11 +468,12 @@ def seed_of(root: object, grad: object, create_graph: bool) -> Any:
     return Value(seed) if create_graph else seed
 
 
-def backward(root: object, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
+def backward(root: object, grad: Number | Value = 1.0, create_graph: object = False) -> None:
     """``autograd.backward(root)`` is ``root.backward()`` (`Value.backward`), as a function.
 
-    ``root`` is typed ``object`` so that the compiled build, too, reaches the check below
-    (mypyc would refuse a float at the call with a message of its own)."""
+    ``root`` and ``create_graph`` are typed ``object`` so that the compiled build, too,
+    reaches the checks (mypyc would refuse a float, or an int as the flag, at the call with
+    a message of its own)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value as output, got {type(root).__name__}")
     root.backward(grad, create_graph)

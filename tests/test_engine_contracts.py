@@ -436,3 +436,22 @@ def test_the_passes_and_many_input_functions_name_what_they_were_given(call, err
     with pytest.raises(error, match=message):
         call()
     assert _X.grad == 0.0 and _X._pass is None
+
+
+@pytest.mark.parametrize("setting", [1, "no", None])
+@pytest.mark.parametrize("entry, call", [
+    ("backward", lambda flag: (_X * 3).backward(create_graph=flag)),
+    ("backward", lambda flag: __import__("autograd").backward(_X * 3, create_graph=flag)),
+    ("grad", lambda flag: grad(_X * 3, [_X], create_graph=flag)),
+    ("gradients", lambda flag: __import__("autograd.backprop").backprop.gradients(
+        _X * 3, create_graph=flag)),
+    ("jvp", lambda flag: jvp(lambda v: v * 3, [2.0], [1.0], create_graph=flag)),
+    ("local_derivatives", lambda flag: __import__("autograd").local_derivatives(
+        _X * 3, create_graph=flag)),
+])
+def test_create_graph_must_be_true_or_false_in_both_builds(entry, call, setting):
+    # "no" meant yes (Values came back), and the compiled build said only "bool object
+    # expected"; as raise_on_failure, a flag is True or False
+    with pytest.raises(TypeError, match=f"{entry}: create_graph must be True or False, got "):
+        call(setting)
+    assert _X.grad == 0.0 and _X._pass is None

@@ -5,7 +5,7 @@
 - a graph costs at most 160 bytes a node, backward pass included (169 before this
   layout; micrograd 0.1.0 needs 688 on the same fold, benchmarks/README.md);
 - `autograd.compiled` says whether the engine runs compiled (`make fast`);
-- one neuron's forward and backward pass run the 12 functions that
+- one neuron's forward and backward pass run the 13 functions that
   docs/reading-the-engine.md walks through, in its order.
 """
 
@@ -122,4 +122,4 @@ def test_the_reading_guide_lists_every_function_one_neuron_runs_in_order():
     x, w, b = Value(0.5), Value(-1.0), Value(0.3)
     called = _functions_called_by(lambda: (x * w + b).tanh().backward())
     assert called == _reading_guide_rows()
-    assert len(called) == 13  # 12 functions of the engine and tanh's rule
+    assert len(called) == 14  # 13 functions of the engine and tanh's rule
