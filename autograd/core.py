@@ -155,7 +155,8 @@ class Value:
         (say sqrt at 0), the graph is out of date, or a gradient overflows, the
         error is raised before any ``.grad`` changes.
         """
-        create_graph = flag(create_graph, "backward: create_graph")  # (object: see backward)
+        # (typed object, so that the compiled build, too, says this of a 1 or a "no")
+        create_graph = flag(create_graph, "backward: create_graph")
         seed = seed_of(self, grad, create_graph)
         # passes run one at a time: they keep their numbers in `_pass`
         with one_pass(record=create_graph):
