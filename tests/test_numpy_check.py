@@ -295,7 +295,75 @@ def test_a_kink_counts_as_right_when_yours_is_one_of_its_slopes():
 
     report = check_numpy_gradient(relu_sum, at_zero)
     assert report and [e.name for e in report.kinks] == ["w[1, 2]"]
-    assert any("disagree at w[1, 2]" in note for note in report.notes)
+    assert any(note.startswith("the loss has a kink at w[1, 2]") for note in report.notes)
+
+
+AT_ZERO = np.array([[0.0, 1.5], [-0.7, 2.0]])  # Σ max(0, w) has a corner along w[0, 0]
+
+
+def relu_sum(w, at_zero):
+    """L = Σ max(0, w): dL/dw is 1 where w > 0, 0 where w < 0, and yours is `at_zero` at
+    w = 0, where the slope is 0 on the left and 1 on the right."""
+    return np.sum(np.maximum(0, w)), np.where(w > 0, 1.0, np.where(w < 0, 0.0, at_zero))
+
+
+@pytest.mark.parametrize("at_zero", [0.0, 0.3, 0.5, 1.0])
+def test_at_a_corner_any_value_between_its_two_slopes_passes(at_zero):
+    report = check_numpy_gradient(lambda w: relu_sum(w, at_zero), AT_ZERO)
+    assert report and [e.name for e in report.kinks] == ["w[0, 0]"]
+    assert report["w[0, 0]"].values[0] == at_zero and report["w[0, 0]"].note == ""
+    (note,) = report.notes
+    assert note.startswith("the loss has a kink at w[0, 0] (its slopes on the two sides differ")
+    assert "any value between the two slopes passes" in note
+
+
+@pytest.mark.parametrize(("at_zero", "shown"), [(2.0, "2"), (-1.0, "-1"), (1.1, "1.1")])
+def test_at_a_corner_a_value_outside_its_two_slopes_fails_naming_both(at_zero, shown):
+    report = check_numpy_gradient(lambda w: relu_sum(w, at_zero), AT_ZERO)
+    assert not report and [e.name for e in report.failures] == ["w[0, 0]"]
+    entry = report["w[0, 0]"]
+    assert entry.kink
+    assert entry.note == (f"the loss has a kink here, and yours, {shown}, lies outside its "
+                          "slopes on either side (0 on the left, 1 on the right)")
+    assert f"w[0, 0]: {entry.note}" in str(report)
+    assert "on the right" not in report.text("friendly")
+
+
+def test_away_from_the_corner_a_wrong_value_still_fails_and_is_no_kink():
+    report = check_numpy_gradient(lambda w: (relu_sum(w, 0.0)[0], 2 * (w >= 0)), AT_ZERO)
+    assert [e.name for e in report.failures] == ["w[0, 0]", "w[0, 1]", "w[1, 1]"]
+    assert [e.name for e in report.kinks] == ["w[0, 0]"]  # w[0, 1], w[1, 1]: 2 where 1 is right
+    assert report["w[0, 1]"].values == (2.0, 1.0, pytest.approx(1.0, abs=1e-9))
+
+
+def test_only_a_corner_costs_more_calls_of_f():
+    """±eps per entry, and at a corner (only where the two slopes differ) ±eps/2, ±eps/4."""
+    calls = []
+
+    def counted(w):
+        if w.dtype != object:
+            calls.append(1)
+        return relu_sum(w, 1.0)
+
+    check_numpy_gradient(counted, AT_ZERO)
+    assert len(calls) == 1 + 2 * 4 + 4  # the hand gradient, ±eps at 4 entries, the corner
+    calls.clear()
+    check_numpy_gradient(counted, AT_ZERO + 0.25)  # no entry at 0
+    assert len(calls) == 1 + 2 * 4
+
+
+def test_within_eps_of_a_kink_agreeing_with_either_reference_passes():
+    """w = 3e-7 < eps: the step straddles the kink, but smaller steps do not (no corner at
+    the point): the slopes are 1 on the right and 0.3 on the left, central 0.65."""
+    near = AT_ZERO + np.array([[3e-7, 0.0], [0.0, 0.0]])
+    right = check_numpy_gradient(lambda w: relu_sum(w, 1.0), near)
+    assert right and [e.name for e in right.kinks] == ["w[0, 0]"]
+    assert right["w[0, 0]"].values == (1.0, 1.0, pytest.approx(0.65, abs=1e-6))
+    assert any(note.startswith("the engine and central differences disagree at w[0, 0]")
+               for note in right.notes)
+    assert not any("the loss has a kink" in note for note in right.notes)
+    wrong = check_numpy_gradient(lambda w: (relu_sum(w, 1.0)[0], 0.3 * (w > 0)), near)
+    assert [e.name for e in wrong.failures] == ["w[0, 0]", "w[0, 1]", "w[1, 1]"]
 
 
 @pytest.mark.parametrize("f", [

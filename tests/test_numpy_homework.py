@@ -18,6 +18,7 @@ inputs, the factor −reg), never from the checker's output.
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -64,7 +65,8 @@ def softmax_loss_vectorized(W, X, y, reg, bug=False):
 class TwoLayerNet:
     """input - fully connected - ReLU - fully connected - softmax, parameters in self.params."""
 
-    def __init__(self, input_size, hidden_size, output_size, std=0.5, seed=0, bug=False):
+    def __init__(self, input_size, hidden_size, output_size, std=0.5, seed=0, bug=False,
+                 relu_derivative=None):
         rng = np.random.default_rng(seed)
         self.params = {
             "W1": std * rng.standard_normal((input_size, hidden_size)),
@@ -73,12 +75,14 @@ class TwoLayerNet:
             "b2": 0.1 * rng.standard_normal(output_size),
         }
         self.bug = bug
+        self.relu_derivative = relu_derivative  # relu'(z) as the student writes it, if given
 
     def loss(self, X, y=None, reg=0.0):
         W1, b1 = self.params["W1"], self.params["b1"]
         W2, b2 = self.params["W2"], self.params["b2"]
         N = X.shape[0]
-        hidden = np.maximum(0, X.dot(W1) + b1)
+        pre = X.dot(W1) + b1
+        hidden = np.maximum(0, pre)
         scores = hidden.dot(W2) + b2
         if y is None:
             return scores
@@ -94,7 +98,9 @@ class TwoLayerNet:
         grads["W2"] = hidden.T.dot(dscores) + 2 * reg * W2
         grads["b2"] = np.sum(dscores, axis=0)
         dhidden = dscores.dot(W2.T)
-        if not self.bug:  # the bug: the ReLU's mask forgotten
+        if self.relu_derivative is not None:
+            dhidden = dhidden * self.relu_derivative(pre)
+        elif not self.bug:  # the bug: the ReLU's mask forgotten
             dhidden[hidden <= 0] = 0
         grads["W1"] = X.T.dot(dhidden) + 2 * reg * W1
         grads["b1"] = np.sum(dhidden, axis=0)
@@ -225,6 +231,122 @@ def test_the_two_layer_net_bug_is_in_w1_and_b1_only():
         "W2 and b2 are right and W1 and b1 are wrong: the mistake is in the steps of your "
         "backward pass that only W1 and b1 go through.")
     assert report.title == "numpy gradient check of TwoLayerNet.loss"
+
+
+# ------------------------------- a zero-initialised first layer: every ReLU at its kink
+
+PIXELS = np.abs(NET_X)  # inputs >= 0, as pixels are
+KINK_NOTE = re.compile(r"the loss has a kink here, and yours, (\S+), lies outside its slopes on "
+                       r"either side \((\S+) on the left, (\S+) on the right\)")
+
+
+def zero_initialised(relu_derivative):
+    """The net with W1 and b1 initialised to zero (a common bug): every ReLU input is 0."""
+    model = TwoLayerNet(4, 6, 3, seed=3, relu_derivative=relu_derivative)
+    model.params["W1"][:] = 0.0
+    model.params["b1"][:] = 0.0
+    return model
+
+
+def right_slopes(model):
+    """The loss's slopes on the right of W1 = 0 and b1 = 0, worked out by hand.
+
+    Every hidden unit is 0, so every sample's scores are b2: probs = softmax(b2) and
+    dscores = (probs − onehot(y)) / N, and dL/dhidden = G = dscores·W2ᵀ. Moving W1[i, j] by
+    t > 0 makes hidden[n, j] = X[n, i]·t (X >= 0): the slope on the right is (Xᵀ·G)[i, j].
+    Moving it by t < 0 keeps every hidden unit at 0: the slope on the left is 0 (exactly,
+    without regularisation). b1[j] moves every sample's unit j: ΣG[:, j] on the right, 0 on
+    the left. So relu'(0) = s gives yours = s × the slope on the right.
+    """
+    p = model.params
+    probs = np.exp(p["b2"]) / np.sum(np.exp(p["b2"]))
+    dscores = (probs - np.eye(3)[NET_Y]) / len(NET_Y)
+    G = dscores.dot(p["W2"].T)
+    return {"W1": PIXELS.T.dot(G), "b1": G.sum(axis=0)}
+
+
+def check_zero_initialised(relu_derivative):
+    model = zero_initialised(relu_derivative)
+    return autograd.check_numpy_gradient(lambda params: model.loss(PIXELS, NET_Y, reg=0.0),
+                                         model.params)
+
+
+FIRST_LAYER = [f"W1[{i}, {j}]" for i in range(4) for j in range(6)] + [
+    f"b1[{j}]" for j in range(6)]
+
+
+def test_a_zero_initialised_first_layer_puts_a_kink_at_every_entry():
+    """Every ReLU input is exactly 0, and every slope on the right is far from 0 (so a
+    relu'(0) outside [0, 1] is outside the slopes at every entry of W1 and b1)."""
+    model = zero_initialised(None)
+    p = model.params
+    assert np.all(PIXELS.dot(p["W1"]) + p["b1"] == 0)
+    slopes = right_slopes(model)
+    assert all(np.all(np.abs(s) > 1e-3) for s in slopes.values())
+
+
+@pytest.mark.parametrize(("relu_derivative", "at_zero"), [
+    (lambda z: z >= 0, 1.0),  # relu'(0) = 1: a subgradient
+    (lambda z: z > 0, 0.0),  # relu'(0) = 0: the engine's choice
+    (lambda z: np.where(z > 0, 1.0, np.where(z < 0, 0.0, 0.5)), 0.5),
+])
+def test_a_relu_derivative_between_0_and_1_at_the_kink_passes(relu_derivative, at_zero):
+    report = check_zero_initialised(relu_derivative)
+    assert report, str(report)
+    assert report.input_scores == {"W1": 1.0, "b1": 1.0, "W2": 1.0, "b2": 1.0}
+    assert [e.name for e in report.kinks] == FIRST_LAYER  # W2 and b2: no kink
+    slopes = right_slopes(zero_initialised(None))
+    for name in ("W1", "b1"):  # yours is relu'(0) × the slope on the right
+        result = report.input(name)
+        hand = np.array([e.values[0] for e in result.entries])
+        assert hand == pytest.approx(at_zero * slopes[name].reshape(-1), rel=1e-9, abs=1e-12)
+        numeric = np.array([e.values[2] for e in result.entries])  # (0 + right) / 2
+        assert numeric == pytest.approx(slopes[name].reshape(-1) / 2, rel=1e-4)
+    assert any(note.startswith("the loss has a kink at W1[0, 0], W1[0, 1]")
+               and "any value between the two slopes passes" in note for note in report.notes)
+    assert not any(e.note for e in report.entries)
+    assert report.pattern == ""
+
+
+@pytest.mark.parametrize(("relu_derivative", "at_zero"), [
+    (lambda z: 2.0 * (z >= 0), 2.0),
+    (lambda z: np.where(z > 0, 1.0, -1.0), -1.0),
+])
+def test_a_relu_derivative_outside_0_and_1_at_the_kink_fails_naming_both_slopes(
+        relu_derivative, at_zero):
+    report = check_zero_initialised(relu_derivative)
+    assert not report
+    assert report.input_scores == {"W1": 0.0, "b1": 0.0, "W2": 1.0, "b2": 1.0}
+    assert [e.name for e in report.failures] == FIRST_LAYER
+    slopes = right_slopes(zero_initialised(None))
+    expected = [*slopes["W1"].reshape(-1), *slopes["b1"]]
+    for entry, right in zip(report.failures, expected):
+        assert entry.kink
+        yours, left, measured = KINK_NOTE.fullmatch(entry.note).groups()
+        assert float(yours) == pytest.approx(at_zero * right, rel=1e-5)
+        assert left == "0"
+        assert float(measured) == pytest.approx(right, rel=1e-4)
+    text = str(report)
+    assert f"W1[0, 0]: {report['W1[0, 0]'].note}" in text
+    friendly = report.text("friendly")
+    assert "W1 (4, 6): 0 of 24 checked entries right" in friendly
+    assert "on the right" not in friendly  # no reference numbers
+    assert "does not change" not in report.pattern  # it does: the engine's 0 is one choice
+
+
+def test_away_from_the_kinks_a_relu_derivative_of_2_still_fails():
+    """The net of the other tests, every ReLU input away from 0: relu'(z) = 2 where z > 0
+    doubles dhidden where the unit is on, so W1 and b1 are wrong and no entry is a kink."""
+    model = TwoLayerNet(4, 6, 3, seed=3, relu_derivative=lambda z: 2.0 * (z > 0))
+    report = autograd.check_numpy_gradient(lambda params: model.loss(NET_X, NET_Y, reg=REG),
+                                           model.params)
+    assert not report and not report.kinks
+    assert report.input_scores["W2"] == report.input_scores["b2"] == 1.0
+    p = model.params
+    on = NET_X.dot(p["W1"]) + p["b1"] > 0
+    assert {e.name for e in report.input("b1").wrong} == {
+        f"b1[{j}]" for j in range(6) if on[:, j].any()}
+    assert not any("kink" in note for note in report.notes)
 
 
 def test_the_three_reports_read_as_a_student_sees_them():

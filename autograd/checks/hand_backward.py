@@ -36,7 +36,13 @@ from autograd.checks.check_report import (
     short,
 )
 from autograd.checks.checking import leaves
-from autograd.checks.local_check import Slopes, has_corner, one_sided_slopes, replay
+from autograd.checks.local_check import (
+    Slopes,
+    corner_entry,
+    has_corner,
+    one_sided_slopes,
+    replay,
+)
 from autograd.checks.shapes import (
     arguments_and_names,
     as_values,
@@ -307,7 +313,7 @@ def _element_entry(name: str, hand: float, e: float, n: float,
         return CheckEntry(name, (hand, e, math.nan), entry.abs_error, entry.rel_error,
                           entry.passed), "outside"
     if along is not None and slopes is not None and has_corner(along, slopes, atol, rtol):
-        return _at_corner(name, hand, e, slopes, atol, rtol), "corner"
+        return corner_entry(name, hand, e, slopes, atol, rtol), "corner"
     if slopes is not None and not is_close(e, n, atol, rtol) and slopes.agree(atol, rtol):
         # no kink, yet the engine disagrees: the loss reaches this input (in part or
         # whole) through its number (.data, float()), which the engine cannot see
@@ -375,19 +381,6 @@ def _slopes(along: Callable[[float], float] | None, at: float, eps: float) -> Sl
         return one_sided_slopes(along, at, eps)
     except DOMAIN_ERRORS:
         return None
-
-
-def _at_corner(name: str, hand: float, engine: float, slopes: Slopes, atol: float,
-               rtol: float) -> CheckEntry:
-    """An element where the loss has a corner: every value between its slopes on the
-    two sides (a subgradient) is right, the engine's choice among them included."""
-    compared = compare(name, hand, [engine, slopes.central], atol, rtol)
-    passed = slopes.around(hand, atol, rtol)
-    note = "" if passed else (
-        f"the loss has a kink here, and yours, {short(hand)}, lies outside its slopes on "
-        f"either side ({short(slopes.left)} on the left, {short(slopes.right)} on the right)")
-    return CheckEntry(name, (hand, engine, slopes.central), compared.abs_error,
-                      compared.rel_error, passed, kink=True, note=note)
 
 
 def _node_differences(nodes: Sequence[Value], stage: _Stage, eps: float) -> list[float]:

@@ -46,6 +46,7 @@ from autograd.checks.check_report import (
     CheckEntry,
     GradcheckReport,
     check_settings,
+    compare,
     describe_settings,
     is_close,
     relative,
@@ -55,7 +56,7 @@ from autograd.core import DOMAIN_ERRORS, Constant, Value
 from autograd.one_pass import is_grad_enabled
 from autograd.views.stepper import node_names
 
-__all__ = ["Slopes", "check_graph", "has_corner", "one_sided_slopes"]
+__all__ = ["Slopes", "check_graph", "corner_entry", "has_corner", "one_sided_slopes"]
 
 _ROUNDING = 16 * 2.0**-52  # rounding of a difference quotient: about this · |f| / ε
 _PERSISTS = 0.75  # a corner: the slopes' gap keeps > 75 % of its size each time ε halves
@@ -419,6 +420,21 @@ def has_corner(f: Callable[[float], float], slopes: Slopes, atol: float,
         return False
     return _not_differentiable(f, slopes.at, gap, slopes.eps) == "corner"
 
+
+def corner_entry(name: str, hand: float, engine: float, slopes: Slopes, atol: float,
+                 rtol: float) -> CheckEntry:
+    """A hand-derived value where the loss has a corner: every value between its slopes on
+    the two sides (a subgradient) is right, the engine's choice among them included; a
+    value outside them fails with a note giving both. (`check_hand_gradient` and
+    `check_numpy_gradient` judge a corner so.)"""
+    references = [r for r in (engine, slopes.central) if math.isfinite(r)]
+    compared = compare(name, hand, references, atol, rtol)
+    passed = slopes.around(hand, atol, rtol)
+    note = "" if passed or math.isnan(hand) else (  # nan: no hand value to compare
+        f"the loss has a kink here, and yours, {short(hand)}, lies outside its slopes on "
+        f"either side ({short(slopes.left)} on the left, {short(slopes.right)} on the right)")
+    return CheckEntry(name, (hand, engine, slopes.central), compared.abs_error,
+                      compared.rel_error, passed, kink=True, note=note)
 
 def _at(f: Callable[[float], float], t: float, sign: str) -> float:
     try:

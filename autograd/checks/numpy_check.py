@@ -15,15 +15,21 @@ gradient it returns (hand) against two references:
 
   with error O(ε²) plus rounding of about 10⁻¹⁶·|L|/ε.
 
-An entry is right when |hand − r| <= atol + rtol·|r| for both references r; where
-they disagree (a kink of max(0, ·), or a part of the function the engine cannot see)
-agreeing with either is right. Where the engine cannot run the function at all (an
-op it cannot follow) or the loss it gets does not depend on an input (the input was
-converted to float), the report says so and the check uses central differences only.
+An entry is right when |hand − r| <= atol + rtol·|r| for both references r. Where the
+loss has a corner along the entry (its slopes on the two sides differ and stay apart
+as the step shrinks: max(0, ·) exactly at 0, as every ReLU of a net whose first layer
+starts at zero), no single gradient exists: any value between the two slopes (a
+subgradient) is right, marked kink, as in `check_hand_gradient`. Where the references
+disagree otherwise (a kink within eps, or a part of the function the engine cannot
+see) agreeing with either is right. Where the engine cannot run the function at all
+(an op it cannot follow) or the loss it gets does not depend on an input (the input
+was converted to float), the report says so and the check uses central differences
+only.
 
 Sampling: ``sample=k`` checks k entries per input, drawn without replacement with
 ``numpy.random.default_rng(seed)``, like the assignment's ``grad_check_sparse``. The
-numeric column then costs 2k calls of the function; the engine's graph is built only
+numeric column then costs 2k calls of the function, and 4 more at each entry whose two
+slopes differ (``has_corner`` tries eps/2 and eps/4 there); the engine's graph is built only
 through the sampled entries: the others are plain numbers (`_Plain`: floats on which
 numpy's object loops can still call ``exp``, ``log``, ...).
 
@@ -34,6 +40,7 @@ this module on first use.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -56,6 +63,7 @@ from autograd.checks.check_report import (
     describe_settings,
     is_close,
 )
+from autograd.checks.local_check import Slopes, corner_entry, has_corner, one_sided_slopes
 from autograd.checks.numpy_engine import engine_gradients
 from autograd.checks.numpy_patterns import describe
 from autograd.checks.numpy_report import FEEDBACK, InputResult, NumpyCheckReport, ReportTexts
@@ -101,6 +109,13 @@ def check_numpy_gradient(
            entries and the pattern, no reference numbers): how the report prints.
         raise_on_failure: raise AssertionError with the report unless it passes.
 
+    Each entry checked passes when it is close to both the engine's value and the central
+    difference. Where the loss has a kink along the entry (its slopes on the two sides
+    differ and stay apart as the step shrinks, as max(0, z) at z = 0), any value between
+    the two slopes (a subgradient) passes, marked kink, with a note; a value outside them
+    fails with a note giving both slopes (as in `check_hand_gradient`). Where the two
+    references disagree otherwise (within eps of a kink), agreeing with either passes.
+
     Returns a `NumpyCheckReport`: truthy when every checked entry is right, with
     ``score``, ``input_scores``, the wrong entries and the sentence on their pattern.
     """
@@ -131,9 +146,8 @@ def check_numpy_gradient(
     slow = time.perf_counter() - started
     differences = [_numeric(call, k, picks, eps, loss, atol, rtol)
                    for k, picks in enumerate(chosen)]
-    numeric = [central for central, _ in differences]
-    detached = [name for name, e, n in zip(call.names, engine, numeric)
-                if e is None and not could_not and bool(np.any(np.abs(n) > atol))]
+    detached = [name for name, e, found in zip(call.names, engine, differences)
+                if e is None and not could_not and _moves_the_loss(found, atol)]
     results = [_result(name, array, places, labels, picks, given, e, n, atol, rtol)
                for name, array, places, labels, picks, given, e, n in zip(
                    call.names, call.arrays, positions, entry_names, chosen, hands, engine,
@@ -142,7 +156,9 @@ def check_numpy_gradient(
         notes.append(f"the engine's run of f took {slow:.0f} s: most of it is spent on the "
                      "data's size (every sample's scores, and your gradient code, run on "
                      "Values); check on a few samples (X[:5], y[:5]) for speed")
-    texts = _texts(results, notes, could_not, detached, atol, rtol)
+    corners = {label for labels, found in zip(entry_names, differences)
+               for label, difference in zip(labels, found) if difference.corner}
+    texts = _texts(results, notes, could_not, detached, corners, atol, rtol)
     settings = describe_settings(eps, atol, rtol)
     if sample is not None:
         settings += f", sample={sample}, seed={seed}"
@@ -392,48 +408,76 @@ def _position(index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
 # ------------------------------------------------------------------ references
 
 
+@dataclasses.dataclass(frozen=True)
+class _Difference:
+    """Finite differences of the loss along one entry: its slopes on the two sides
+    (`Slopes`; nan where f fails), whether they agree (f smooth there, to the
+    tolerances) and whether the loss has a corner there (`has_corner`)."""
+
+    slopes: Slopes
+    smooth: bool
+    corner: bool
+
+    @property
+    def central(self) -> float:
+        """(L(x + ε) − L(x − ε)) / (2ε)."""
+        return self.slopes.central
+
+
 def _numeric(call: _Call, k: int, picks: np.ndarray, eps: float, at: float, atol: float,
-             rtol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Central differences of the loss at input k's chosen entries (nan where f fails),
-    and where f is smooth: its slopes on the two sides agree, (L(x+ε) − L(x))/ε ≈
-    (L(x) − L(x−ε))/ε, so no kink is there."""
-    found = np.empty(len(picks))
-    smooth = np.zeros(len(picks), dtype=bool)
+             rtol: float) -> list[_Difference]:
+    """Finite differences of the loss at input k's chosen entries (the loss is `at`
+    where nothing moves): L at each entry moved by ±ε, and where the two slopes
+    differ, also by ±ε/2 and ±ε/4 to tell a corner from a kink beside the point."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # f's overflow warnings, 2k times
-        for j, i in enumerate(picks.tolist()):
-            moved = list(call.arrays)
-            losses = []
-            for shift in (eps, -eps):
-                shifted = call.arrays[k].copy()
-                shifted.flat[i] += shift
-                moved[k] = shifted
-                losses.append(call.loss_at(moved))
-            found[j] = (losses[0] - losses[1]) / (2 * eps)
-            smooth[j] = is_close((losses[0] - at) / eps, (at - losses[1]) / eps, atol, rtol)
-    return found, smooth
+        return [_difference(_along(call, k, i), at, eps, atol, rtol) for i in picks.tolist()]
+
+
+def _along(call: _Call, k: int, i: int) -> Callable[[float], float]:
+    """The loss as a function of t, entry i (flat) of input k moved by t."""
+    def loss_at(t: float) -> float:
+        moved = list(call.arrays)
+        shifted = call.arrays[k].copy()
+        shifted.flat[i] += t
+        moved[k] = shifted
+        return call.loss_at(moved)
+    return loss_at
+
+
+def _difference(along: Callable[[float], float], at: float, eps: float, atol: float,
+                rtol: float) -> _Difference:
+    """One entry's `_Difference`: has_corner takes its smaller steps only where the two
+    slopes differ (and both are numbers: f ran on both sides)."""
+    slopes = one_sided_slopes(along, at, eps)
+    finite = math.isfinite(slopes.left) and math.isfinite(slopes.right)
+    corner = finite and has_corner(along, slopes, atol, rtol)
+    return _Difference(slopes, slopes.agree(atol, rtol), corner)
+
+
+def _moves_the_loss(found: Sequence[_Difference], atol: float) -> bool:
+    """Whether central differences see the loss change with the input, away from corners
+    (where the engine's max(0, ·) may pick its flat side, 0, and leave the input behind)."""
+    return any(abs(d.central) > atol for d in found if not d.corner)
 
 
 def _result(name: str, array: np.ndarray, positions: list[tuple[int, ...]],
             labels: list[str], picks: np.ndarray, hand: _Hand, engine: np.ndarray | None,
-            differences: tuple[np.ndarray, np.ndarray], atol: float,
-            rtol: float) -> InputResult:
+            differences: list[_Difference], atol: float, rtol: float) -> InputResult:
     """One input's entries compared, and what its hand gradient gets wrong as a whole."""
-    numeric, smooth = differences
     nan = np.full(len(picks), math.nan)
     engine_values = nan if engine is None else engine
     usable = hand.array is not None and not hand.problem
     hand_values = hand.array.reshape(-1)[picks] if usable and hand.array is not None else nan
-    entries = [_entry(label, float(h), float(e), float(n), bool(f), atol, rtol)
-               for label, h, e, n, f in zip(labels, hand_values, engine_values, numeric, smooth)]
+    entries = [_entry(label, float(h), float(e), d, atol, rtol)
+               for label, h, e, d in zip(labels, hand_values, engine_values, differences)]
     transposed = None  # a transposed gradient: how many entries its transpose gets wrong
     flipped = hand.array is not None and hand.array.shape == array.shape[::-1]
     if flipped and array.ndim == 2 and hand.array is not None and (
             hand.problem or not all(entry.passed for entry in entries)):
         turned = hand.array.T.reshape(-1)[picks]
-        transposed = sum(not _entry("", float(h), float(e), float(n), bool(f), atol,
-                                    rtol).passed
-                         for h, e, n, f in zip(turned, engine_values, numeric, smooth))
+        transposed = sum(not _entry("", float(h), float(e), d, atol, rtol).passed
+                         for h, e, d in zip(turned, engine_values, differences))
         if not hand.problem and transposed:  # a square input: only a right transpose tells
             transposed = None
     return InputResult(name, array.shape, positions, entries,
@@ -444,16 +488,21 @@ def _result(name: str, array: np.ndarray, positions: list[tuple[int, ...]],
 UNSEEN = "f is smooth here, but the engine does not see all of it: central differences judge"
 
 
-def _entry(name: str, hand: float, engine: float, numeric: float, smooth: bool, atol: float,
+def _entry(name: str, hand: float, engine: float, difference: _Difference, atol: float,
            rtol: float) -> CheckEntry:
-    """hand against the engine and central differences (those that exist). Where the two
+    """hand against the engine and central differences (those that exist). At a corner
+    of the loss, any value between its two slopes is right. Where the two references
     disagree and f is smooth, f has a part the engine cannot see: differences judge."""
+    numeric = difference.central
     values = (hand, engine, numeric)
     references = [r for r in (engine, numeric) if math.isfinite(r)]
     if not references:
         return CheckEntry(name, values, math.nan, math.nan, passed=True, checked=False,
                           note="neither the engine nor central differences give a number here")
-    if len(references) == 2 and smooth and not is_close(engine, numeric, atol, rtol):
+    if difference.corner:
+        return corner_entry(name, hand, engine, difference.slopes, atol, rtol)
+    if len(references) == 2 and difference.smooth and not is_close(engine, numeric, atol,
+                                                                   rtol):
         judged = compare(name, hand, [numeric], atol, rtol)
         return CheckEntry(name, values, judged.abs_error, judged.rel_error, judged.passed,
                           note=UNSEEN)
@@ -469,8 +518,9 @@ def _entry(name: str, hand: float, engine: float, numeric: float, smooth: bool, 
 
 
 def _texts(results: Sequence[InputResult], notes: list[str], could_not: str,
-           detached: list[str], atol: float, rtol: float) -> ReportTexts:
-    """The notes and the pattern sentence, in both levels of feedback."""
+           detached: list[str], corners: set[str], atol: float, rtol: float) -> ReportTexts:
+    """The notes and the pattern sentence, in both levels of feedback; `corners` names
+    the entries where the loss has a corner."""
     said = list(notes)
     if could_not:
         said.append(could_not)
@@ -483,16 +533,43 @@ def _texts(results: Sequence[InputResult], notes: list[str], could_not: str,
                     "with central differences only")
     unseen = [e.name for r in results for e in r.entries if e.note == UNSEEN]
     if unseen:
-        listed = ", ".join(unseen[:5]) + (f" and {len(unseen) - 5} more"
-                                          if len(unseen) > 5 else "")
-        said.append(f"the engine and central differences disagree at {listed}, where f is "
-                    "smooth (the same slope on both sides): a part of f the engine cannot see "
-                    "(float(), .item(), .astype(float)); compared with central differences only")
-    kinks = [e.name for r in results for e in r.entries if e.kink]
+        said.append(f"the engine and central differences disagree at {_listed(unseen)}, where "
+                    "f is smooth (the same slope on both sides): a part of f the engine cannot "
+                    "see (float(), .item(), .astype(float)); compared with central differences "
+                    "only")
+    at_corners = [e.name for r in results for e in r.entries if e.name in corners]
+    if at_corners:
+        said.append(f"the loss has a kink at {_listed(at_corners)} (its slopes on the two sides "
+                    "differ, as max(0, ·) exactly at 0): no single gradient exists there, and "
+                    "any value between the two slopes passes; check at another point to test "
+                    "the formula itself (a first layer initialised to zero, for one, puts "
+                    "every ReLU input at 0)")
+    kinks = [e.name for r in results for e in r.entries if e.kink and e.name not in corners]
     if kinks:
-        listed = ", ".join(kinks[:5]) + (f" and {len(kinks) - 5} more" if len(kinks) > 5 else "")
-        said.append(f"the engine and central differences disagree at {listed}: a kink (max(0, ·) "
-                    "exactly at 0), or a part of f the engine cannot see (float(), .item(), "
-                    ".astype(float)); an entry there counts as right when it agrees with either")
-    full, friendly = describe(results, atol, rtol)
+        said.append(f"the engine and central differences disagree at {_listed(kinks)}: a kink "
+                    "within eps (max(0, ·) near 0), or a part of f the engine cannot see "
+                    "(float(), .item(), .astype(float)); an entry there counts as right when it "
+                    "agrees with either")
+    full, friendly = describe(_off_corners(results, corners), atol, rtol)
     return ReportTexts(full, friendly, said, list(said))
+
+
+def _listed(names: Sequence[str], shown: int = 5) -> str:
+    """The first `shown` names, and how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _off_corners(results: Sequence[InputResult], corners: set[str]) -> list[InputResult]:
+    """The results without their entries at a corner, for the pattern sentence: there the
+    engine's value is only one of the right ones, so no pattern is fitted to it."""
+    kept = []
+    for result in results:
+        keep = [k for k, entry in enumerate(result.entries) if entry.name not in corners]
+        if len(keep) == len(result.entries):
+            kept.append(result)
+            continue
+        kept.append(dataclasses.replace(
+            result, positions=[result.positions[k] for k in keep],
+            entries=[result.entries[k] for k in keep], values=[result.values[k] for k in keep]))
+    return kept

@@ -8,10 +8,11 @@ entries it checked, three numbers:
 - numeric: central differences (f(x + ε·e_i) − f(x − ε·e_i)) / 2ε of the loss.
 
 An entry is right when |hand − r| <= atol + rtol·|r| for both references r (for one
-of them where they disagree: a kink). The score of an input is the fraction of its
-checked entries that are right; ``report.score`` is that fraction over all checked
-entries. The report prints the wrong entries only, ends with one sentence on their
-pattern, and has two levels of feedback:
+of them where they disagree within eps of a kink); where the loss has a corner (relu
+at 0), when it lies between the loss's slopes on the two sides. The score of an input
+is the fraction of its checked entries that are right; ``report.score`` is that
+fraction over all checked entries. The report prints the wrong entries only, ends
+with one sentence on their pattern, and has two levels of feedback:
 
 - ``"full"``: the numbers (what a student checking their own work wants);
 - ``"friendly"``: which input is wrong, which entries and the pattern, without the
