@@ -13,8 +13,10 @@ from autograd import (
     Constant,
     Value,
     backward_steps,
+    clamp,
     define_op,
     format_steps,
+    leaky_relu,
     print_steps,
     sigmoid,
     sqrt,
@@ -287,9 +289,9 @@ def test_where_names_would_mislead_the_letters_stay_and_are_explained():
     p, q = Value(2.0, label="x1*w1"), Value(0.5, label="x2*w2")  # labels that are formulas
     (add,) = backward_steps(p + q)
     assert "-> x1*w1 (input 1): local d(a+b)/da = 1 where a = x1*w1, b = x2*w2;" in str(add)
-    n = Value(3.0, label="n")  # a name the formula uses for something else: pow's n
-    (power,) = backward_steps(n**2)  # d(n²)/dn = 2·3 = 6
-    assert "-> n (input 1): local d(x^n)/dx = n·x^(n-1) = 6 where x = n;" in str(power)
+    e = Value(0.0, label="exp")  # a name the formula uses for something else: exp
+    (power,) = backward_steps(e.exp())
+    assert "-> exp (input 1): local d exp(x)/dx = exp(x) = 1 where x = exp;" in str(power)
 
 
 def test_a_custom_formula_with_a_letter_glued_to_a_number_keeps_its_letters():
@@ -312,3 +314,68 @@ def test_the_table_writes_the_names_too_and_explains_the_letters_it_keeps():
     assert lines[2].split()[3:7] == ["x", "d(a·b)/da", "=", "b"]
     assert lines[-1].split() == ["where", "a", "=", "x,", "b", "=", "x"]
     assert lines[-1].index("where") == lines[2].index("d(a·b)/da")  # in the formula column
+
+
+def test_a_number_exponent_is_written_as_its_number_not_an_unexplained_n():
+    # pow's formula is "d(x^n)/dx = n·x^(n-1)"; its n is the setting, shown nowhere else
+    x, n = Value(2.0, label="x"), Value(3.0, label="n")
+    (cube,) = backward_steps(x**3)
+    assert "-> x (input 1): local d(x^3)/dx = 3·x^(3-1) = 12;" in str(cube)
+    (square,) = backward_steps(n**2)  # a label n no longer meets pow's n
+    assert "-> n (input 1): local d(n^2)/dn = 2·n^(2-1) = 6;" in str(square)
+    (inverse,) = backward_steps(x**-1)  # a negative number in brackets after ^
+    assert "-> x (input 1): local d(x^(-1))/dx = -1·x^(-1-1) = -0.25;" in str(inverse)
+
+
+def test_settings_such_as_slope_low_and_high_are_written_as_their_numbers():
+    x, slope = Value(-1.0, label="x"), Value(-1.0, label="slope")
+    (leaky,) = backward_steps(leaky_relu(x, 0.2))
+    assert "-> x (input 1): local d leaky_relu(x)/dx = 1 if x > 0 else 0.2 = 0.2;" in str(leaky)
+    (named,) = backward_steps(leaky_relu(slope, 0.2))
+    assert ("-> slope (input 1): local d leaky_relu(slope)/d slope = 1 if slope > 0 "
+            "else 0.2 = 0.2;") in str(named)
+    low = Value(0.5, label="low")
+    (clamped,) = backward_steps(clamp(low, -1.0, 1.0))
+    assert ("-> low (input 1): local d clamp(low, -1, 1)/d low = 1 if -1 <= low <= 1 "
+            "else 0 = 1;") in str(clamped)
+
+
+def test_a_setting_glued_to_a_number_keeps_its_letter_and_is_explained():
+    scaled = define_op("scaled_square", forward=lambda a, t: t * a * a,
+                       derivatives=[lambda a, t, out: 2 * t * a],
+                       formulas=["d(t·x^2)/dx = 2t·x"], num_settings=1, setting_names=["t"])
+    y = Value(2.0, label="y")
+    (step,) = backward_steps(scaled(y, 3.0))  # "2t" with t = 3 must not read 23
+    assert "-> y (input 1): local d(t·y^2)/dy = 2t·y = 12 where t = 3;" in str(step)
+
+
+def test_a_number_of_the_expression_is_written_as_the_number_the_drawing_shows():
+    x = Value(3.0, label="x")
+    (times,) = backward_steps(x * 2)
+    assert str(times).splitlines()[0] == "step 1/1: mul#2 = mul(x, 2) = 6"
+    assert "-> x (input 1): local d(x·2)/dx = 2;" in str(times)
+    (minus,) = backward_steps(1 - x)
+    assert "-> x (input 2): local d(1-x)/dx = -1;" in str(minus)
+    y = Value(2.0, label="y")
+    (over,) = backward_steps(-2 / y)  # -a/b^2 with a = -2: -(-2), not --2
+    assert "-> y (input 2): local d(-2/y)/dy = -(-2)/y^2 = 0.5;" in str(over)
+
+
+def test_a_name_that_is_d_and_another_name_keeps_the_letters():
+    # "d(b·db)/db = db" cannot say whether db is the node db or d/d b
+    b, db = Value(2.0, label="b"), Value(5.0, label="db")
+    (step,) = backward_steps(b * db)
+    assert "-> b (input 1): local d(a·b)/da = b = 5 where a = b, b = db;" in str(step)
+
+
+def test_two_nodes_with_one_label_are_told_apart_by_their_inputs():
+    first, second = Value(2.0, label="x"), Value(3.0, label="x")
+    (step,) = backward_steps(first * second)  # "a = x, b = x" would say x·x
+    assert ("-> x (input 1): local d(a·b)/da = b = 3 where a = x (input 1), "
+            "b = x (input 2);") in str(step)
+
+
+def test_a_label_that_reads_as_a_number_is_quoted_where_it_is_explained():
+    two, w = Value(5.0, label="2"), Value(1.0, label="w")
+    (step,) = backward_steps(two * w)  # "a = 2" would say the number 2, but a is 5
+    assert '-> w (input 2): local d(a·b)/db = a = 5 where a = "2", b = w;' in str(step)
