@@ -53,10 +53,11 @@ from autograd import validate
 from autograd.backprop import local_derivatives
 from autograd.core import Constant, Value, topological_order
 from autograd.files import write_atomically
+from autograd.views.formulas import input_letters
 from autograd.views.front_end import in_page_drawing
 from autograd.views.network import Group, groups_of, natural, paths_of
 from autograd.views.stepper import number
-from autograd.views.trace import Step, input_letters, node_names, record
+from autograd.views.trace import Step, node_names, record
 
 COLOURS = {
     "input": "#dbeafe",  # light blue

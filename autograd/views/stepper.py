@@ -35,17 +35,8 @@ from collections.abc import Iterable, Iterator
 
 from autograd import validate
 from autograd.core import Value
-from autograd.views.trace import (
-    ARROW,
-    Contribution,
-    Step,
-    format_step,
-    named_formulas,
-    node_names,
-    number,
-    record,
-    where_text,
-)
+from autograd.views.formulas import named_formulas, number, where_text
+from autograd.views.trace import ARROW, Contribution, Step, format_step, node_names, record
 
 __all__ = ["ARROW", "Contribution", "Step", "backward_steps", "format_step", "format_steps",
            "node_names", "number", "print_steps"]
@@ -91,7 +82,7 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     """A whole backward pass as a table, one row per (step, parent).
 
     Columns: step number, node, upstream gradient, parent, local-derivative
-    formula (in the graph's names, see `autograd.views.trace.named_formulas`), its
+    formula (in the graph's names, see `autograd.views.formulas`), its
     value, contribution = local × upstream, and the parent's gradient before ->
     after. A step whose formulas keep letters of the op (``d(a·b)/da`` for
     ``x * x``) ends with a row saying what they stand for (``where a = x, b = x``).
@@ -114,8 +105,9 @@ def _step_rows(step: Step, digits: int) -> list[tuple[str, ...]]:
     n = lambda x: number(x, digits)
     rows: list[tuple[str, ...]] = []
     kept: dict[str, str] = {}
-    for k, (item, (formula, letters)) in enumerate(zip(step.contributions,
-                                                        named_formulas(step))):
+    formulas = named_formulas(step.node, step.parent_names,
+                              [item.formula for item in step.contributions])
+    for k, (item, (formula, letters)) in enumerate(zip(step.contributions, formulas)):
         first = k == 0
         rows.append((
             f"{step.index + 1}/{step.total}" if first else "",

@@ -34,6 +34,7 @@ import traitlets
 from autograd.backprop import recompute, zero_grad
 from autograd.core import Constant, Value, as_float
 from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
+from autograd.views.formulas import shown_formulas
 from autograd.views.front_end import STATIC, packed_renderer
 from autograd.views.player import (
     ROOMY_LABELS,
@@ -41,7 +42,7 @@ from autograd.views.player import (
     edge_labels,
     player_frames,
 )
-from autograd.views.trace import Trace, record, shown_formulas
+from autograd.views.trace import Trace, record
 
 MAX_FRAMES = 400  # steps a widget plays; a bigger graph is shown collapsed (collapse=2)
 RUN_TO_INTERACT = "a picture of the widget: run the cell to make it interactive"
@@ -282,7 +283,9 @@ def chain_rules(picture: Picture, trace: Trace) -> dict[str, str]:
     n = picture.number
     terms: dict[Value, list[str]] = {}
     for step in trace.steps:
-        for item, formula in zip(step.contributions, shown_formulas(step)):
+        formulas = shown_formulas(step.node, step.parent_names,
+                                  [item.formula for item in step.contributions])
+        for item, formula in zip(step.contributions, formulas):
             terms.setdefault(item.parent, []).append(
                 f"  {visible(step.name)} ({visible(formula)}): "
                 f"{n(item.local)} × {n(step.upstream)} = {n(item.contribution)}")
