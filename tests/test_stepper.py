@@ -379,3 +379,10 @@ def test_a_label_that_reads_as_a_number_is_quoted_where_it_is_explained():
     two, w = Value(5.0, label="2"), Value(1.0, label="w")
     (step,) = backward_steps(two * w)  # "a = 2" would say the number 2, but a is 5
     assert '-> w (input 2): local d(a·b)/db = a = 5 where a = "2", b = w;' in str(step)
+
+
+def test_the_tables_where_row_names_the_letters_in_input_order():
+    # a sum's formulas name x0 and x3 first (d(x0+...+x3)/dx0): the row read x0, x3, x1, x2
+    zs = [Value(float(k), label=f"e^z{k}") for k in range(4)]  # not symbols: letters stay
+    table = format_steps(backward_steps(vsum(zs)))
+    assert "where x0 = e^z0, x1 = e^z1, x2 = e^z2, x3 = e^z3" in table

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 
 from autograd import validate
 from autograd.core import Value
-from autograd.views.formulas import named_formulas, number, where_text
+from autograd.views.formulas import input_letters, named_formulas, number, where_text
 from autograd.views.trace import ARROW, Contribution, Step, format_step, node_names, record
 
 __all__ = ["ARROW", "Contribution", "Step", "backward_steps", "format_step", "format_steps",
@@ -117,8 +117,10 @@ def _step_rows(step: Step, digits: int) -> list[tuple[str, ...]]:
             f"{n(item.grad_before)} {ARROW} {n(item.grad_after)}",
         ))
         kept.update(letters)
-    if kept:
-        rows.append(("", "", "", "", where_text(list(kept.items())), "", "", ""))
+    if kept:  # the inputs' letters in input order (x0, x1, not as met), then settings'
+        position = input_letters(step.node)
+        pairs = sorted(kept.items(), key=lambda pair: position.get(pair[0], len(position)))
+        rows.append(("", "", "", "", where_text(pairs), "", "", ""))
     return rows
 
 
