@@ -456,10 +456,16 @@ minimum = _built_in(Op(
 # nodes would be n - 1 nodes).
 # ---------------------------------------------------------------------------
 
+def _sum_formula(i: int, n: int) -> str:
+    """d(x0+...+x9)/dx3 = 1; the terms written out when there are one to three."""
+    terms = "+".join(f"x{k}" for k in range(n)) if n <= 3 else f"x0+...+x{n - 1}"
+    return f"d({terms})/dx{i} = 1"
+
+
 SUM = _built_in(Op(
     "sum", lambda *xs: builtins.sum(xs), symbol="Σ",
     local=lambda xs, out: [1.0] * len(xs),
-    formula=lambda i, n: f"d(x0+...+x{n - 1})/dx{i} = 1",
+    formula=_sum_formula,
 ))
 DOT = _built_in(Op(  # parents: w0..w(n-1), then x0..x(n-1)
     "dot", _dot, symbol="w·x",

@@ -386,3 +386,10 @@ def test_the_tables_where_row_names_the_letters_in_input_order():
     zs = [Value(float(k), label=f"e^z{k}") for k in range(4)]  # not symbols: letters stay
     table = format_steps(backward_steps(vsum(zs)))
     assert "where x0 = e^z0, x1 = e^z1, x2 = e^z2, x3 = e^z3" in table
+
+
+def test_a_sum_of_one_to_three_terms_writes_them_out():
+    # a sum of one read d(x+...+x)/dx = 1 once its letter took the input's name
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    assert "d(x)/dx = 1" in format_steps(backward_steps(vsum([x])))
+    assert "d(x+y)/dy = 1" in format_steps(backward_steps(vsum([x, y])))
