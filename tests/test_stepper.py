@@ -393,3 +393,11 @@ def test_a_sum_of_one_to_three_terms_writes_them_out():
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
     assert "d(x)/dx = 1" in format_steps(backward_steps(vsum([x])))
     assert "d(x+y)/dy = 1" in format_steps(backward_steps(vsum([x, y])))
+
+
+def test_a_where_row_runs_on_past_its_column_instead_of_widening_it():
+    # the row "where x0 = e^z0, ..." (48 characters) made the formula column 48 wide
+    zs = [Value(float(k), label=f"e^z{k}") for k in range(4)]
+    header = format_steps(backward_steps(vsum(zs))).splitlines()[0]
+    # the longest formula, d(x0+...+x3)/dx0 = 1, is 20 characters: then two spaces
+    assert header.index("local  ") - header.index("local derivative") == 20 + 2

@@ -94,7 +94,9 @@ def format_steps(steps: Iterable[Step], digits: int = 4) -> str:
     header = ("step", "node", "upstream", "parent", "local derivative", "local",
               "contribution", "parent grad")
     rows = [row for step in steps for row in _step_rows(step, digits)]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    # a where-row (only its formula cell filled) runs on past its column, not widening it
+    widths = [max(len(row[i]) for row in [header, *rows] if any(row[:i] + row[i + 1:]))
+              for i in range(len(header))]
     line = lambda row: "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
