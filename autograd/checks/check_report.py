@@ -242,6 +242,12 @@ def entry_row(entry: CheckEntry) -> list[str]:
             _number(entry.abs_error, ".2e"), _number(entry.rel_error, ".2e"), entry.status]
 
 
+def listed(names: Sequence[str], shown: int = 6) -> str:
+    """The first `shown` names, then how many more: "a, b, c and 4 more"."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def short(x: float) -> str:
     """A number in a sentence: 6 significant digits, never "-0"."""
     text = f"{x:.6g}"

@@ -33,12 +33,14 @@ from autograd.checks.check_report import (
     compare,
     describe_settings,
     is_close,
+    listed,
     short,
 )
 from autograd.checks.checking import leaves
 from autograd.checks.local_check import (
     Slopes,
     corner_entry,
+    corner_note,
     has_corner,
     one_sided_slopes,
     replay,
@@ -265,10 +267,7 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
                 wrong.setdefault(stage.name, entry)
     notes = []
     if corners:
-        notes.append(f"the loss has a kink at {_listed(corners)} (its slopes on the two sides "
-                     "differ, as max(0, m) at m = 0): no single gradient exists there, and "
-                     "any value between the two slopes passes; check at another point to "
-                     "test the formula itself")
+        notes.append(corner_note(listed(corners)))
     if kinks:
         notes.append(f"engine and finite differences disagree at {', '.join(kinks)}: "
                      "the point is within eps of a kink (e.g. max(0, m) near m = 0) or eps "
@@ -279,7 +278,7 @@ def _report(function: str, title: str, forward: Callable[..., Any], loss: Value,
     if constants:
         plain = ("is a plain number, not a node" if len(constants) == 1
                  else "are plain numbers, not nodes")
-        notes.append(f"{_listed(constants)} {plain} of the graph (np.maximum(0, ·) keeps the "
+        notes.append(f"{listed(constants)} {plain} of the graph (np.maximum(0, ·) keeps the "
                      "int 0 where its input "
                      "is negative): not checked; np.vectorize(autograd.relu, otypes=[object]) "
                      "keeps every entry in the graph")
@@ -343,14 +342,11 @@ def _detached_sentence(stages: Sequence[_Stage], detached: Mapping[str, list[str
                 f"differences see the loss change, so {'it is' if len(whole) == 1 else 'they are'}"
                 " compared with them only")
     names = [name for entries in detached.values() for name in entries]
-    return (f"{_listed(names)} {'reaches' if len(names) == 1 else 'reach'} the loss, in part "
+    return (f"{listed(names)} {'reaches' if len(names) == 1 else 'reach'} the loss, in part "
             "or whole, not through the engine (a number taken out of a Value: float(), .data, "
             ".item()?); compared with finite differences only")
 
 
-def _listed(names: Sequence[str], shown: int = 6) -> str:
-    text = ", ".join(names[:shown])
-    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def _losses_along(forward: Callable[..., Any], values: Sequence[Any],

@@ -56,7 +56,7 @@ from autograd.core import DOMAIN_ERRORS, Constant, Value
 from autograd.one_pass import is_grad_enabled
 from autograd.views.stepper import node_names
 
-__all__ = ["Slopes", "check_graph", "corner_entry", "has_corner", "one_sided_slopes"]
+__all__ = ["Slopes", "check_graph", "corner_entry", "corner_note", "has_corner", "one_sided_slopes"]
 
 _ROUNDING = 16 * 2.0**-52  # rounding of a difference quotient: about this · |f| / ε
 _PERSISTS = 0.75  # a corner: the slopes' gap keeps > 75 % of its size each time ε halves
@@ -435,6 +435,13 @@ def corner_entry(name: str, hand: float, engine: float, slopes: Slopes, atol: fl
         f"either side ({short(slopes.left)} on the left, {short(slopes.right)} on the right)")
     return CheckEntry(name, (hand, engine, slopes.central), compared.abs_error,
                       compared.rel_error, passed, kink=True, note=note)
+
+def corner_note(names: str) -> str:
+    """The report's note on the entries `names` (listed) where the loss has a corner."""
+    return (f"the loss has a kink at {names} (its slopes on the two sides differ, as "
+            "max(0, m) exactly at m = 0): no single gradient exists there, and any value "
+            "between the two slopes passes; check at another point to test the formula "
+            "itself")
 
 def _at(f: Callable[[float], float], t: float, sign: str) -> float:
     try:

@@ -62,8 +62,15 @@ from autograd.checks.check_report import (
     compare,
     describe_settings,
     is_close,
+    listed,
 )
-from autograd.checks.local_check import Slopes, corner_entry, has_corner, one_sided_slopes
+from autograd.checks.local_check import (
+    Slopes,
+    corner_entry,
+    corner_note,
+    has_corner,
+    one_sided_slopes,
+)
 from autograd.checks.numpy_engine import engine_gradients
 from autograd.checks.numpy_patterns import describe
 from autograd.checks.numpy_report import FEEDBACK, InputResult, NumpyCheckReport, ReportTexts
@@ -533,20 +540,17 @@ def _texts(results: Sequence[InputResult], notes: list[str], could_not: str,
                     "with central differences only")
     unseen = [e.name for r in results for e in r.entries if e.note == UNSEEN]
     if unseen:
-        said.append(f"the engine and central differences disagree at {_listed(unseen)}, where "
+        said.append(f"the engine and central differences disagree at {listed(unseen, 5)}, where "
                     "f is smooth (the same slope on both sides): a part of f the engine cannot "
                     "see (float(), .item(), .astype(float)); compared with central differences "
                     "only")
     at_corners = [e.name for r in results for e in r.entries if e.name in corners]
     if at_corners:
-        said.append(f"the loss has a kink at {_listed(at_corners)} (its slopes on the two sides "
-                    "differ, as max(0, ·) exactly at 0): no single gradient exists there, and "
-                    "any value between the two slopes passes; check at another point to test "
-                    "the formula itself (a first layer initialised to zero, for one, puts "
-                    "every ReLU input at 0)")
+        said.append(corner_note(listed(at_corners, 5)) + " (a first layer initialised to "
+                    "zero, for one, puts every ReLU input at 0)")
     kinks = [e.name for r in results for e in r.entries if e.kink and e.name not in corners]
     if kinks:
-        said.append(f"the engine and central differences disagree at {_listed(kinks)}: a kink "
+        said.append(f"the engine and central differences disagree at {listed(kinks, 5)}: a kink "
                     "within eps (max(0, ·) near 0), or a part of f the engine cannot see "
                     "(float(), .item(), .astype(float)); an entry there counts as right when it "
                     "agrees with either")
@@ -554,10 +558,6 @@ def _texts(results: Sequence[InputResult], notes: list[str], could_not: str,
     return ReportTexts(full, friendly, said, list(said))
 
 
-def _listed(names: Sequence[str], shown: int = 5) -> str:
-    """The first `shown` names, and how many more."""
-    more = len(names) - shown
-    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _off_corners(results: Sequence[InputResult], corners: set[str]) -> list[InputResult]:
