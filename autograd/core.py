@@ -544,7 +544,7 @@ def as_float(data: object, what: str = "Value") -> float:
     elif isinstance(data, bool):
         raise TypeError(f"{what} needs a real number, got bool ({data!r}); "
                         f"write {float(data)} if you mean the number")
-    elif isinstance(data, numbers.Real):
+    elif type(data) is int or isinstance(data, numbers.Real):  # (int: no ABC look-up)
         try:
             number = float(data)
         except OverflowError:  # an int beyond 1.8e308
@@ -577,6 +577,8 @@ def _operand(x: object, op_name: str) -> float:
     """A number next to a Value that is not a finite float: an int, numpy's (an array of
     one number too, as `Value` takes), a bool (0 or 1: a mask such as ``(margins > 0) * x``),
     or an error naming it."""
+    if type(x) is int or type(x) is float:  # the usual case (`2 * x`, Python's sum's 0)
+        return as_float(x, f"{op_name}'s operand")
     one_number = getattr(x, "size", 1) == 1
     kind = getattr(getattr(x, "dtype", None), "kind", "")
     if one_number and (isinstance(x, bool) or kind == "b"):
@@ -879,8 +881,9 @@ class Op:
         if len(settings) != self.num_settings:
             raise TypeError(f"{self.name} takes {self.num_settings} setting(s), "
                             f"got {len(settings)}")
-        return tuple(as_float(s, f"{self.name}'s {name}")
-                     for s, name in zip(settings, self.setting_names))
+        return tuple([s if type(s) is float and -INF < s < INF
+                      else as_float(s, f"{self.name}'s {name}")
+                      for s, name in zip(settings, self.setting_names)])
 
     # -- local derivatives -------------------------------------------------------
 
