@@ -10,10 +10,12 @@ names the op and the rule.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.core import Domain, Op, Value, register
+from autograd.errors import NanError
 from autograd.one_pass import running_your_rule
 from autograd.validate import integer
 
@@ -78,13 +80,20 @@ def _checked_rule(name: str, i: int, rule: Callable[..., Any]) -> Callable[..., 
     A rule of your own gets floats (an ordinary pass) or Values (``create_graph``,
     forward mode) and must return a number, or a Value for Value arguments. A Value
     returned to a float pass (a Value from outside the graph used in the rule) gives
-    its number; an int gives its float; anything else is a TypeError naming the op.
+    its number; an int gives its float; nan or ±inf is an error naming the rule; anything
+    else is a TypeError naming the op.
     """
     def checked(*args: Any) -> Any:
         with running_your_rule():
             local = rule(*args)
         if type(local) is float:
-            return local
+            if -math.inf < local < math.inf:
+                return local
+            # (the passes add "cannot differentiate op(x): " to a domain error)
+            if local != local:
+                raise NanError(f"derivative rule {i} returned nan, not a number")
+            raise OverflowError(f"derivative rule {i} returned {local}: the derivative is "
+                                "not finite there")
         if isinstance(local, Value):
             return local if any(isinstance(a, Value) for a in args) else local.data
         call = f"{name}({', '.join(f'{float(a):g}' for a in args[:-1])})"

@@ -246,7 +246,11 @@ def test_a_derivative_too_large_for_a_float_says_so_without_errno_text():
     (None, "returned None"),
     ("s", "returned str"),
     (10**400, "too large for a float"),
-], ids=["None", "str", "huge-int"])
+    # before: "the gradient overflows at ...: its local derivative nan times ..." (nothing
+    # overflowed), and with create_graph "mul's operand needs a finite number, got nan"
+    (math.nan, "rule 0 returned nan"),
+    (-math.inf, "rule 0 returned -inf"),
+], ids=["None", "str", "huge-int", "nan", "inf"])
 def test_a_custom_rule_that_returns_no_number_is_named(returned, words):
     from autograd import define_op
 
@@ -254,9 +258,10 @@ def test_a_custom_rule_that_returns_no_number_is_named(returned, words):
                    [lambda x, out: returned], ["d(x^2)/dx = 2x"])
     x = Value(2.0)
     y = op(x)
-    for compute in (y.backward, lambda: grad(y, [x]), lambda: jvp(op, [2.0], [1.0]),
-                    lambda: list(backward_steps(y))):
-        with pytest.raises((TypeError, OverflowError), match=rf"{op.name}\(2\).*{words}"):
+    for compute in (y.backward, lambda: y.backward(create_graph=True), lambda: grad(y, [x]),
+                    lambda: jvp(op, [2.0], [1.0]), lambda: list(backward_steps(y))):
+        with pytest.raises((TypeError, ValueError, OverflowError),
+                           match=rf"{op.name}\(2\).*{words}"):
             compute()
     assert x.grad == 0.0
 
