@@ -361,6 +361,52 @@ def test_at_a_kink_a_value_outside_the_slopes_is_wrong_and_the_note_says_so(
     assert report["x"].note == (
         f"the loss has a kink here, and yours, {hand:g}, lies outside its slopes on either "
         f"side ({left} on the left, {right} on the right)")
+    assert [line for line in str(report).splitlines() if "on either side" in line] == [
+        f"note: x: {report['x'].note}"]
+
+
+STEEPNESS = [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def steep_relu_sum(x):
+    """L = Σ c_i·relu(x_i) with c = STEEPNESS: at x_i = 0 the slope along x_i is 0 on the
+    left and c_i on the right."""
+    return sum(v.relu() * c for v, c in zip(x, STEEPNESS))
+
+
+def on_either_side(report):
+    return [line for line in str(report).splitlines() if "on either side" in line]
+
+
+def test_many_entries_outside_a_kinks_slopes_make_one_note_with_the_first_few():
+    yours = [c + 1 for c in STEEPNESS]  # outside [0, c_i] at every entry
+    report = check_hand_gradient(steep_relu_sum, lambda x: yours, [[0.0] * 5], names=["x"])
+    assert not report and len(report.failures) == 5
+    assert on_either_side(report) == [
+        "note: yours lies outside the loss's slopes on either side at 5 of its kinks: "
+        "x[0], yours 2 (0 on the left, 1 on the right); "
+        "x[1], yours 3 (0 on the left, 2 on the right); "
+        "x[2], yours 4 (0 on the left, 3 on the right); "
+        "and 2 more (report.failures lists them all, each with its note)"]
+    assert report["x[4]"].note == ("the loss has a kink here, and yours, 6, lies outside its "
+                                   "slopes on either side (0 on the left, 5 on the right)")
+    assert report["x[4]"].slopes == (0.0, pytest.approx(5.0, rel=1e-6))
+    assert "at 5 of its kinks" in report._repr_html_()
+
+
+def test_entries_outside_a_kinks_slopes_share_one_note_across_stages():
+    # x[0] and x[1] are kinks of L = relu(x0) + 2·relu(x1) + 3·relu(w); so is w
+    def loss(x, w):
+        return x[0].relu() + x[1].relu() * 2 + w.relu() * 3
+
+    report = check_hand_gradient(loss, lambda x, w: ([-1.0, 2.5], 3.5), [[0.0, 0.0], 0.0],
+                                 names=["x", "w"])
+    assert [e.name for e in report.failures] == ["x[0]", "x[1]", "w"]
+    assert on_either_side(report) == [
+        "note: yours lies outside the loss's slopes on either side at 3 of its kinks: "
+        "x[0], yours -1 (0 on the left, 1 on the right); "
+        "x[1], yours 2.5 (0 on the left, 2 on the right); "
+        "w, yours 3.5 (0 on the left, 3 on the right)"]
 
 
 def test_a_kink_inside_a_larger_loss_takes_its_own_slopes():

@@ -329,6 +329,58 @@ def test_at_a_corner_a_value_outside_its_two_slopes_fails_naming_both(at_zero, s
     assert "on the right" not in report.text("friendly")
 
 
+def outside_notes(report, feedback="full"):
+    """The report's printed notes on entries where yours lies outside a corner's slopes."""
+    return [line for line in report.text(feedback).splitlines()
+            if line.startswith("note: ") and "outside" in line and "slopes" in line]
+
+
+def test_one_entry_outside_a_corners_slopes_keeps_its_own_note():
+    report = check_numpy_gradient(lambda w: relu_sum(w, 2.0), AT_ZERO)
+    assert outside_notes(report) == [
+        "note: w[0, 0]: the loss has a kink here, and yours, 2, lies outside its slopes on "
+        "either side (0 on the left, 1 on the right)"]
+    assert outside_notes(report, "friendly") == []
+
+
+STEEPNESS = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+def steep_relu_sum(w):
+    """L = Σ c·max(0, w) with c = STEEPNESS, at w = 0 (a corner along every entry): the slope
+    along w[i, j] is 0 on the left and c[i, j] on the right. Yours is c + 1: outside both."""
+    return np.sum(STEEPNESS * np.maximum(0, w)), STEEPNESS + 1
+
+
+def test_many_entries_outside_a_corners_slopes_make_one_note_with_the_first_few():
+    report = check_numpy_gradient(steep_relu_sum, np.zeros((2, 3)))
+    assert not report and len(report.failures) == 6 and all(e.kink for e in report.failures)
+    assert outside_notes(report) == [
+        "note: yours lies outside the loss's slopes on either side at 6 of its kinks: "
+        "w[0, 0], yours 2 (0 on the left, 1 on the right); "
+        "w[0, 1], yours 3 (0 on the left, 2 on the right); "
+        "w[0, 2], yours 4 (0 on the left, 3 on the right); "
+        "and 3 more (report.failures lists them all, each with its note)"]
+    # every entry keeps its own numbers, and its note, for a program to read
+    last = report["w[1, 2]"]
+    assert last.note == ("the loss has a kink here, and yours, 7, lies outside its slopes on "
+                         "either side (0 on the left, 6 on the right)")
+    assert last.slopes == (0.0, pytest.approx(6.0, rel=1e-6))
+    assert outside_notes(report, "friendly") == []  # friendly: no slopes, no note on them
+    assert "on the right" not in report.text("friendly")
+
+
+def test_two_entries_outside_a_corners_slopes_are_both_shown_in_one_note():
+    at_zero = np.array([[0.0, 0.0, 1.5]])  # corners along w[0, 0] and w[0, 1]
+    report = check_numpy_gradient(lambda w: (np.sum(np.maximum(0, w)), np.full(w.shape, 2.0)),
+                                  at_zero)
+    assert [e.name for e in report.failures] == ["w[0, 0]", "w[0, 1]", "w[0, 2]"]
+    assert outside_notes(report) == [
+        "note: yours lies outside the loss's slopes on either side at 2 of its kinks: "
+        "w[0, 0], yours 2 (0 on the left, 1 on the right); "
+        "w[0, 1], yours 2 (0 on the left, 1 on the right)"]
+
+
 def test_away_from_the_corner_a_wrong_value_still_fails_and_is_no_kink():
     report = check_numpy_gradient(lambda w: (relu_sum(w, 0.0)[0], 2 * (w >= 0)), AT_ZERO)
     assert [e.name for e in report.failures] == ["w[0, 0]", "w[0, 1]", "w[1, 1]"]

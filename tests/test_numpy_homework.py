@@ -238,6 +238,11 @@ def test_the_two_layer_net_bug_is_in_w1_and_b1_only():
 PIXELS = np.abs(NET_X)  # inputs >= 0, as pixels are
 KINK_NOTE = re.compile(r"the loss has a kink here, and yours, (\S+), lies outside its slopes on "
                        r"either side \((\S+) on the left, (\S+) on the right\)")
+GROUPED_NOTE = re.compile(r"note: yours lies outside the loss's slopes on either side at (\d+) "
+                          r"of its kinks: (.*); and (\d+) more \(report\.failures lists them "
+                          r"all, each with its note\)")
+SHOWN_ENTRY = re.compile(r"(\w+\[\d+, \d+\]), yours (\S+) \((\S+) on the left, (\S+) on the "
+                         r"right\)")
 
 
 def zero_initialised(relu_derivative):
@@ -327,7 +332,17 @@ def test_a_relu_derivative_outside_0_and_1_at_the_kink_fails_naming_both_slopes(
         assert left == "0"
         assert float(measured) == pytest.approx(right, rel=1e-4)
     text = str(report)
-    assert f"W1[0, 0]: {report['W1[0, 0]'].note}" in text
+    (note,) = [line for line in text.splitlines()  # one note on them, not 30
+               if line.startswith("note: ") and "slopes on either side" in line]
+    head, shown, rest = GROUPED_NOTE.fullmatch(note).groups()
+    assert head == "30"  # every entry of W1 and b1
+    assert rest == "27"
+    first = SHOWN_ENTRY.findall(shown)
+    assert [name for name, *_ in first] == ["W1[0, 0]", "W1[0, 1]", "W1[0, 2]"]
+    for (_, yours, left, measured), (i, j) in zip(first, [(0, 0), (0, 1), (0, 2)]):
+        assert float(yours) == pytest.approx(at_zero * slopes["W1"][i, j], rel=1e-5)
+        assert left == "0"
+        assert float(measured) == pytest.approx(slopes["W1"][i, j], rel=1e-4)
     friendly = report.text("friendly")
     assert "W1 (4, 6): 0 of 24 checked entries right" in friendly
     assert "on the right" not in friendly  # no reference numbers

@@ -51,6 +51,8 @@ class CheckEntry:
     ``note``: a sentence for the reader: what the kink is, why it was not checked, ...
     ``within_eps``: finite differences with the step eps straddle a corner or a pole
     beside the point, and agree with the value checked only over a smaller step.
+    ``slopes``: where the loss has a corner along the entry (`corner_entry`), its slopes
+    (on the left, on the right); None elsewhere.
     """
 
     name: str
@@ -62,6 +64,7 @@ class CheckEntry:
     checked: bool = True
     note: str = ""
     within_eps: bool = False
+    slopes: tuple[float, float] | None = None
 
     @property
     def status(self) -> str:
@@ -82,6 +85,8 @@ class GradcheckReport:
     `diagnosis` sentence if there is one; in Jupyter the report shows as an HTML
     table. ``report["x"]`` is the entry named "x"; ``report.failures`` the
     entries that failed, ``report.kinks`` those at a kink; iterate for all.
+    Entries whose value lies outside a corner's slopes share one printed note
+    (`entry_notes`); each keeps its own ``note`` and ``slopes``.
 
     A failing `gradcheck` or `gradgradcheck` also sets ``culprit`` (the first
     node-wise entry whose rule is wrong, or None) and ``node_check`` (the
@@ -164,8 +169,7 @@ class GradcheckReport:
         return ["entry", *self.columns, "abs err", "rel err", ""]
 
     def _notes(self) -> list[str]:
-        return self.notes + [f"{entry.name}: {entry.note}" for entry in self.entries
-                             if entry.note]
+        return self.notes + entry_notes(self.entries)
 
     def __str__(self) -> str:
         text = [f"{self.title}: {self.verdict()}   ({self.settings})",
@@ -240,6 +244,38 @@ def entry_row(entry: CheckEntry) -> list[str]:
     """An entry as the cells of a table row: name, values, abs err, rel err, status."""
     return [entry.name, *(_number(v) for v in entry.values),
             _number(entry.abs_error, ".2e"), _number(entry.rel_error, ".2e"), entry.status]
+
+
+_OUTSIDE_SHOWN = 3  # entries outside a corner's slopes named, with their numbers, in one note
+
+
+def entry_notes(entries: Sequence[CheckEntry], shown: int = _OUTSIDE_SHOWN) -> list[str]:
+    """The entries' notes as a report prints them, "name: note" each; but where several
+    values lie outside a corner's slopes (a first layer initialised to zero puts every
+    ReLU at its corner), one note instead of theirs: the first `shown` with their
+    numbers, and how many more."""
+    outside = [entry for entry in entries if outside_slopes(entry)]
+    if len(outside) < 2:
+        return [f"{entry.name}: {entry.note}" for entry in entries if entry.note]
+    items = []
+    for entry in outside[:shown]:
+        assert entry.slopes is not None
+        left, right = entry.slopes
+        items.append(f"{entry.name}, yours {short(entry.values[0])} ({short(left)} on the "
+                     f"left, {short(right)} on the right)")
+    more = len(outside) - shown
+    if more > 0:
+        items.append(f"and {more} more (report.failures lists them all, each with its note)")
+    grouped = (f"yours lies outside the loss's slopes on either side at {len(outside)} of "
+               f"its kinks: {'; '.join(items)}")
+    return [grouped, *(f"{entry.name}: {entry.note}" for entry in entries
+                       if entry.note and not outside_slopes(entry))]
+
+
+def outside_slopes(entry: CheckEntry) -> bool:
+    """Whether the entry is at a corner of the loss and the value checked (the first of
+    its values) lies outside the corner's two slopes: its note says so (`corner_entry`)."""
+    return entry.slopes is not None and not entry.passed and bool(entry.note)
 
 
 def listed(names: Sequence[str], shown: int = 6) -> str:

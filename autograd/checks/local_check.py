@@ -425,8 +425,9 @@ def corner_entry(name: str, hand: float, engine: float, slopes: Slopes, atol: fl
                  rtol: float) -> CheckEntry:
     """A hand-derived value where the loss has a corner: every value between its slopes on
     the two sides (a subgradient) is right, the engine's choice among them included; a
-    value outside them fails with a note giving both. (`check_hand_gradient` and
-    `check_numpy_gradient` judge a corner so.)"""
+    value outside them fails with a note giving both (a report prints several such
+    notes as one: `entry_notes`). The entry keeps the slopes, (left, right), in
+    ``slopes``. (`check_hand_gradient` and `check_numpy_gradient` judge a corner so.)"""
     references = [r for r in (engine, slopes.central) if math.isfinite(r)]
     compared = compare(name, hand, references, atol, rtol)
     passed = slopes.around(hand, atol, rtol)
@@ -434,7 +435,8 @@ def corner_entry(name: str, hand: float, engine: float, slopes: Slopes, atol: fl
         f"the loss has a kink here, and yours, {short(hand)}, lies outside its slopes on "
         f"either side ({short(slopes.left)} on the left, {short(slopes.right)} on the right)")
     return CheckEntry(name, (hand, engine, slopes.central), compared.abs_error,
-                      compared.rel_error, passed, kink=True, note=note)
+                      compared.rel_error, passed, kink=True, note=note,
+                      slopes=(slopes.left, slopes.right))
 
 def corner_note(names: str) -> str:
     """The report's note on the entries `names` (listed) where the loss has a corner."""
