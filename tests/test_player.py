@@ -182,6 +182,35 @@ def test_a_collapsed_player_has_one_frame_per_neuron(demo_net):
     assert re.match(r"x0\.grad = \S+, x1\.grad = \S+, layer", done)  # inputs first
 
 
+def _one_neuron_frames(model: nn.MLP, x: Value) -> list[dict[str, Any]]:
+    """The collapsed player's frames of `model` (one neuron per layer) at the input `x`."""
+    return frames_of(player_html(model([x]), collapse=2))
+
+
+def test_a_dead_neurons_caption_writes_the_derivative_that_stops_it_in_the_groups_names():
+    # the caption said "(d relu(x)/dx = 1 if x > 0 else 0 = 0)" beside "h = relu(a)": relu's
+    # own letter x, where the graph has an input x0 and the group calls relu's input a
+    model = nn.MLP(1, [1, 1], seed=0)
+    (first,), (second,) = (layer.neurons for layer in model.layers)
+    first.w[0].data, first.b.data, second.w[0].data, second.b.data = 1.0, 0.5, 3.0, 0.0
+    lines = _one_neuron_frames(model, Value(-2.0, label="x0"))[2]["c"].splitlines()
+    assert lines[0] == "layer1.neuron0: steps 3-5 of 5, 3 node(s) inside the group"
+    assert lines[1] == "  h = relu(a) = 0: upstream 3; sends a 0"  # a = 1·(-2) + 0.5 = -1.5
+    assert lines[4] == ("  nothing flows back to the 1 before it: the local derivative of h "
+                        "is 0 here (d relu(a)/da = 1 if a > 0 else 0 = 0), so it sends 0")
+
+
+def test_a_dead_neurons_caption_says_what_the_letters_it_keeps_stand_for():
+    # an input labelled x*y is not one symbol: the formula keeps dot's letters, explained
+    model = nn.MLP(1, [1], seed=0)
+    ((neuron,),) = (layer.neurons for layer in model.layers)
+    neuron.w[0].data, neuron.b.data = 0.0, 1.0
+    lines = _one_neuron_frames(model, Value(0.0, label="x*y"))[1]["c"].splitlines()
+    assert lines[2] == "  w·x = dot(w0, x*y) = 0: upstream 1; sends w0 0, x*y 0"
+    assert lines[3] == ("  nothing flows back to the 1 before it: the local derivative of w·x "
+                        "is 0 here (d(w·x)/dw0 = x0 = 0 where x0 = x*y), so it sends 0")
+
+
 def test_a_collapsed_players_captions_name_values_as_the_picture_shows_them(demo_net):
     # issue 24, item 17: captions said relu#295 where the picture shows a and h, and frame 0
     # said "101 step(s) follow" beside a slider of 36 frames

@@ -17,6 +17,7 @@ from autograd import (
     define_op,
     format_steps,
     leaky_relu,
+    logsumexp,
     print_steps,
     sigmoid,
     sqrt,
@@ -347,6 +348,64 @@ def test_a_setting_glued_to_a_number_keeps_its_letter_and_is_explained():
     y = Value(2.0, label="y")
     (step,) = backward_steps(scaled(y, 3.0))  # "2t" with t = 3 must not read 23
     assert "-> y (input 1): local d(t·y^2)/dy = 2t·y = 12 where t = 3;" in str(step)
+
+
+def test_a_setting_letter_that_an_input_is_labelled_with_is_renamed():
+    # "d(t·x^2)/dx = 2t·x where x = t, t = 3" said the node t (2) is 3
+    scaled = define_op("scaled_square_of_t", forward=lambda a, t: t * a * a,
+                       derivatives=[lambda a, t, out: 2 * t * a],
+                       formulas=["d(t·x^2)/dx = 2t·x"], num_settings=1, setting_names=["t"])
+    t = Value(2.0, label="t")
+    (step,) = backward_steps(scaled(t, 3.0))
+    assert "-> t (input 1): local d(k·t^2)/dt = 2k·t = 12 where k = 3;" in str(step)
+    assert format_steps([step]).splitlines()[-1].split() == ["where", "k", "=", "3"]
+    two_t = Value(2.0, label="2t")  # not a symbol: the letters stay, and "2t·x" read as it
+    (step,) = backward_steps(scaled(two_t, 3.0))
+    assert "-> 2t (input 1): local d(k·x^2)/dx = 2k·x = 12 where x = 2t, k = 3;" in str(step)
+
+
+def test_logsumexp_writes_its_inputs_out_where_its_x_would_read_as_a_node():
+    # "d logsumexp(x)/dx0 = exp(x0 - logsumexp(x)) = softmax(x)0 where x0 = x" read as the
+    # logsumexp of the node x alone
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    (step,) = backward_steps(logsumexp([x, y]))
+    assert ("-> x (input 1): local d logsumexp(x, y)/dx = exp(x - logsumexp(x, y)) = "
+            "softmax(x, y)[0] = 0.2689;") in str(step)
+    assert ("-> y (input 2): local d logsumexp(x, y)/dy = exp(y - logsumexp(x, y)) = "
+            "softmax(x, y)[1] = 0.7311;") in str(step)
+    # "softmax(x)0" beside the node x1 read as the entry of the node x0: the 0 is a position
+    second, first = Value(2.0, label="x1"), Value(1.0, label="x0")
+    (step,) = backward_steps(logsumexp([second, first]))
+    assert ("-> x1 (input 1): local d logsumexp(x1, x0)/dx1 = exp(x1 - logsumexp(x1, x0)) = "
+            "softmax(x1, x0)[0] = 0.7311;") in str(step)
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    (step,) = backward_steps(logsumexp([a, b]))
+    assert ("-> b (input 2): local d logsumexp(a, b)/db = exp(b - logsumexp(a, b)) = "
+            "softmax(a, b)[1] = 0.7311;") in str(step)
+
+
+def test_logsumexp_of_many_inputs_keeps_letters_that_each_say_what_they_stand_for():
+    zs = [Value(float(k), label=f"e^z{k}") for k in range(4)]  # not symbols: letters stay
+    (step,) = backward_steps(logsumexp(zs))
+    assert ("-> e^z2 (input 3): local d logsumexp(x0, ..., x3)/dx2 = "
+            "exp(x2 - logsumexp(x0, ..., x3)) = softmax(x0, ..., x3)[2] = 0.2369 "
+            "where x0 = e^z0, x2 = e^z2, x3 = e^z3;") in str(step)
+    assert format_steps([step]).splitlines()[-1].split() == [
+        "where", "x0", "=", "e^z0,", "x1", "=", "e^z1,", "x2", "=", "e^z2,", "x3", "=", "e^z3"]
+
+
+def test_dot_writes_its_products_out_where_an_input_is_labelled_w_or_x():
+    # "d(w·x)/dw0 = x0 where x0 = x" read as w times the node x
+    w0, w1 = Value(1.0, label="w0"), Value(2.0, label="w1")
+    x, y = Value(3.0, label="x"), Value(4.0, label="y")
+    (step,) = backward_steps(vdot([w0, w1], [x, y]))
+    assert "-> w0 (input 1): local d(w0·x + w1·y)/dw0 = x = 3;" in str(step)
+    assert "-> y (input 4): local d(w0·x + w1·y)/dy = w1 = 2;" in str(step)
+    # no input labelled w or x: w·x, as the drawing shows the dot node, stays
+    a, b = Value(3.0, label="a"), Value(4.0, label="b")
+    (step,) = backward_steps(vdot([w0, w1], [a, b]))
+    assert "-> w0 (input 1): local d(w·x)/dw0 = a = 3;" in str(step)
+    assert "-> b (input 4): local d(w·x)/db = w1 = 2;" in str(step)
 
 
 def test_a_number_of_the_expression_is_written_as_the_number_the_drawing_shows():

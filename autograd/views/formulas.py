@@ -5,14 +5,18 @@ reads those letters as the graph's names, which mislead wherever the graph has i
 a or b. So a step's text writes the inputs' names in the letters' places (``d(x·w)/dx =
 w``) where that reads unambiguously, and the settings' numbers in theirs (``d(x^3)/dx =
 3·x^(3-1)``); elsewhere it keeps the letters and says what they stand for (``where a = x,
-b = x`` for ``x * x``). Used by the steps' text (`autograd.views.trace.format_step`, the
-stepper's table), the widget's chain rule and the drawings' sockets. Standard library only.
+b = x`` for ``x * x``). An op on many inputs has letters for whole vectors too (the x of
+``logsumexp(x)``, the w and x of ``w·x``): a learner cannot tell such an x from a node x, so
+the vector is written out as its entries (``logsumexp(x, y)``, ``softmax(x, y)[0]``) unless
+the drawing shows its letter too (the dot node reads w·x) and no input is named like it.
+Used by the steps' text (`autograd.views.trace.format_step`, the stepper's table, the
+player's captions), the widget's chain rule and the drawings' sockets. Standard library only.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from autograd.core import Constant, Value
@@ -36,6 +40,8 @@ _SHORT = re.compile(r"[^\W\d_]\d*")  # short enough to follow the d of d/dx: x, 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # a label such as 2
 _NOT_CALLED = re.compile(r"\w+\b(?!\()")  # a word not followed by "(": n, not exp(
 _OPERATORS = "^·*/×÷+-"  # after one of these, a negative number goes in brackets
+_ENTRY = re.compile(r"([^\W\d]\w*?)(\d+)")  # an entry of an op's vector: x3 of x, w0 of w
+_SPARE_LETTERS = "kcsuvpqrm"  # a setting's letter where its own is an input's name
 
 
 def input_letters(node: Value) -> dict[str, int]:
@@ -77,7 +83,11 @@ def named_formulas(node: Value, names: Sequence[str],
     unambiguously; elsewhere the letters stay, and each one that is not its input's
     name is explained (``where a = x, b = x`` for ``x * x``). The op's settings are
     written as their numbers (``d(x^3)/dx = 3·x^(3-1)`` for ``x ** 3``), or explained
-    (``where t = 3``) where a number would run into its neighbour (``2t``).
+    (``where t = 3``) where a number would run into its neighbour (``2t``), under another
+    letter (``2k·t where k = 3``) where an input is named t. A vector of an op on many
+    inputs is written out as its entries where its letter could read as an input
+    (``d logsumexp(x, y)/dx = exp(x - logsumexp(x, y)) = softmax(x, y)[0]``, not
+    ``logsumexp(x)``), and an entry's position is in brackets, as Python indexes it.
     """
     shown = _Formulas(node, names)
     return [shown.show(formula) for formula in formulas]
@@ -128,11 +138,18 @@ class _Formulas:
         assert operation is not None
         self.setting_names = operation.setting_names
         self.settings = [number(value, 6) for value in node.settings]
+        self.vectors = _vectors(self.letters)
+        # a vector's letter stays where the drawing shows it too (dot's node reads w·x)
+        # and no input has it for a name; elsewhere the vector is written out
+        drawn = set(_WORD.findall(operation.symbol))
+        self.written_out = {vector for vector in self.vectors
+                            if vector not in drawn or vector in self.names}
 
     def show(self, formula: str) -> tuple[str, list[tuple[str, str]]]:
         """The formula in names, or with its letters and the pairs that explain them;
         its settings as numbers, or explained after the letters."""
         formula, settings = self._with_settings(formula)
+        formula = self._written_out(formula)
         named = self._in_names(formula) if self.readable else None
         if named is not None:
             return named, settings
@@ -163,7 +180,7 @@ class _Formulas:
         left = formula.split("/d", 1)[0]
         spare = [word for word in _NOT_CALLED.findall(left)
                  if word not in self.letters and word not in named
-                 and word != "d" and not word[0].isdigit()]
+                 and word not in self.vectors and word != "d" and not word[0].isdigit()]
         if len(spare) == named.count(""):
             spares = iter(spare)
             named = [name or next(spares) for name in named]
@@ -171,7 +188,9 @@ class _Formulas:
 
     def _with_settings(self, formula: str) -> tuple[str, list[tuple[str, str]]]:
         """`formula` with its settings' words replaced by their numbers, but for a word
-        glued to something (``2t``): that one stays, with its (word, number) pair."""
+        glued to something (``2t``): that one stays, with its (word, number) pair; under
+        another letter (``2k``, ``where k = 3``) where an input is named as it reads
+        (an input t, or 2t)."""
         settings = self._setting_words(formula)
         words = _WORD.findall(formula)
         kept = {word: value for word, value in settings.items()
@@ -182,7 +201,59 @@ class _Formulas:
             value = numbers.get(found[0])
             return found[0] if value is None else _placed(value, formula, found.start())
 
-        return _WORD.sub(placed, formula), list(kept.items())
+        formula = _WORD.sub(placed, formula)
+        pairs = []
+        for word, value in kept.items():
+            if self._misread(word, formula):
+                word, formula = self._relettered(word, formula)
+            pairs.append((word, value))
+        return formula, pairs
+
+    def _misread(self, letter: str, formula: str) -> bool:
+        """Whether `formula` writes `letter` (or a word holding it: ``2t``) as an input's
+        name, so that it reads as that input."""
+        return any((word == letter or _glued(word, {letter})) and word in self.names
+                   for word in _WORD.findall(formula))
+
+    def _relettered(self, letter: str, formula: str) -> tuple[str, str]:
+        """A letter in place of `letter` (a setting's) that `formula` and the inputs'
+        names do not use, and `formula` with it; (`letter`, `formula`) if none is left."""
+        words = _WORD.findall(formula)
+        used = set("".join(words)) | set(self.names) | set(self.letters)
+        holding = {word for word in words if word == letter or _glued(word, {letter})}
+        for spare in _SPARE_LETTERS:
+            if spare in used:
+                continue
+            renamed = _WORD.sub(_replacing(holding, letter, spare), formula)
+            if not self._misread(spare, renamed):
+                return spare, renamed
+        return letter, formula
+
+    def _written_out(self, formula: str) -> str:
+        """`formula` with the op's vectors written out as their entries where a letter
+        for the whole vector would mislead: ``logsumexp(x0, x1)`` for ``logsumexp(x)``,
+        ``w0·x0 + w1·x1`` for ``w·x``, first and last only from four entries
+        (``x0, ..., x9``); a position after a vector in brackets (``softmax(x)[0]``,
+        which read ``softmax(x)0`` beside an input x0)."""
+        for vector in self.vectors:
+            formula = re.sub(rf"\(({re.escape(vector)})\)(\d+)(?!\w)", r"(\1)[\2]", formula)
+        out = self.written_out
+        if not out:
+            return formula
+
+        def products(found: re.Match[str]) -> str:
+            left, right = self.vectors[found[1]], self.vectors[found[2]]
+            if len(left) != len(right) or not {found[1], found[2]} & out:
+                return found[0]
+            return _listed([f"{w}·{x}" for w, x in zip(left, right)], " + ")
+
+        names = "|".join(re.escape(vector) for vector in self.vectors)
+        formula = re.sub(rf"(?<!\w)({names})·({names})(?!\w)", products, formula)
+        for vector in out:
+            entries = _listed(self.vectors[vector], ", ")
+            formula = re.sub(rf"\({re.escape(vector)}\)", f"({entries})", formula)
+            formula = re.sub(rf"(?<!\w){re.escape(vector)}(?!\w)", f"({entries})", formula)
+        return formula
 
     def _in_names(self, formula: str) -> str | None:
         """`formula` with each letter replaced by its input's name, or None where that
@@ -221,6 +292,33 @@ class _Formulas:
     def _by(self, word: str) -> str | None:
         """The letter of ``da`` (the d of d/da, then a letter), else None."""
         return word[1:] if word.startswith("d") and word[1:] in self.letters else None
+
+
+def _vectors(letters: Collection[str]) -> dict[str, list[str]]:
+    """The vectors of an op on many inputs, as vector -> its entries in order: ``{"w":
+    ["w0", "w1"], "x": ["x0", "x1"]}`` from dot's letters; only whole ones (entries 0 to
+    n-1), whose letter is not an input's letter itself."""
+    entries: dict[str, dict[int, str]] = {}
+    for letter in letters:
+        found = _ENTRY.fullmatch(letter)
+        if found is not None:
+            entries.setdefault(found[1], {})[int(found[2])] = letter
+    return {vector: [found[k] for k in range(len(found))] for vector, found in entries.items()
+            if vector not in letters and sorted(found) == list(range(len(found)))}
+
+
+def _listed(entries: Sequence[str], between: str) -> str:
+    """`entries` with `between` between them; the first and the last only, from four on
+    (``x0, ..., x9``)."""
+    if len(entries) > 3:
+        entries = [entries[0], "...", entries[-1]]
+    return between.join(entries)
+
+
+def _replacing(words: Collection[str], old: str, new: str) -> Callable[[re.Match[str]], str]:
+    """For `re.sub` over a formula's words: each of `words` with `old` in it made `new`
+    (``2t`` -> ``2k``), any other word as it is."""
+    return lambda found: found[0].replace(old, new) if found[0] in words else found[0]
 
 
 def _glued(word: str, letters: Collection[str]) -> bool:

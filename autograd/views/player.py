@@ -55,10 +55,11 @@ from autograd.views.drawing import (
     step_labels,
     visible,
 )
+from autograd.views.formulas import named_formulas
 from autograd.views.front_end import STATIC, code_of, packed_renderer, static_file
 from autograd.views.network import Group
 from autograd.views.stepper import format_step, number
-from autograd.views.trace import Step, record
+from autograd.views.trace import Step, local_text, record
 
 MAX_FRAMES = 300
 ROOMY_LABELS = 150  # up to this many edges, the layout makes room for their labels
@@ -188,7 +189,7 @@ def _caption(picture: Picture, steps: list[Step]) -> str:
                 to_units[unit] = to_units.get(unit, 0.0) + item.contribution
     if to_units and not any(to_units.values()):
         lines.append(f"  nothing flows back to the {len(to_units)} before it: "
-                     f"{_why_nothing(steps, name, n)}")
+                     f"{_why_nothing(steps, name, picture.digits)}")
     elif to_units:
         names = {**{picture.group_ids[k]: visible(g.name) for k, g in picture.groups.items()},
                  **{picture.ids[v]: picture.names[v] for v in picture.scalars}, "inputs": "inputs"}
@@ -230,15 +231,19 @@ def _names_in_group(picture: Picture, group: Group) -> Any:
     return name
 
 
-def _why_nothing(steps: list[Step], name: Any, n: Any) -> str:
+def _why_nothing(steps: list[Step], name: Any, digits: int) -> str:
     """Why a group sends 0 back: the local derivative that stops the gradient, or no
-    gradient reaching it."""
+    gradient reaching it. The derivative is written as a step's text writes it
+    (`autograd.views.formulas`), in the names the caption gives the node's inputs:
+    ``d relu(a)/da = 1 if a > 0 else 0 = 0`` under ``h = relu(a)``."""
     for step in steps:
         if step.upstream and step.contributions and not any(
                 item.contribution for item in step.contributions):
             item = step.contributions[0]
+            names = [name(parent) for parent in step.node.parents]
+            ((formula, letters),) = named_formulas(step.node, names, [visible(item.formula)])
             return (f"the local derivative of {name(step.node)} is 0 here "
-                    f"({visible(item.formula)} = {n(item.local)}), so it sends 0")
+                    f"({local_text(formula, letters, item.local, digits)}), so it sends 0")
     return "no gradient reached it (upstream 0), so it sends 0"
 
 

@@ -17,6 +17,7 @@ numbers. Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,10 +209,9 @@ def format_step(step: Step, digits: int = 4) -> str:
                               [item.formula for item in step.contributions])
     for item, (formula, letters) in zip(step.contributions, formulas):
         parent_name = step.parent_names[item.position]
-        where = f" {where_text(letters)}" if letters else ""
         lines.append(
             f"  -> {parent_name} (input {item.position + 1}): local "
-            f"{_rule(formula, item.local, digits)}{where};"
+            f"{local_text(formula, letters, item.local, digits)};"
             f" contribution {n(item.local)} × {n(step.upstream)} = {n(item.contribution)};"
             f" {parent_name}.grad {n(item.grad_before)} {ARROW} {n(item.grad_after)}"
         )
@@ -223,6 +223,15 @@ def format_step(step: Step, digits: int = 4) -> str:
             f"its gradient accumulates {path}"
         )
     return "\n".join(lines)
+
+
+def local_text(formula: str, letters: Sequence[tuple[str, str]], local: float,
+               digits: int = 4) -> str:
+    """A local derivative as a step's text shows it: a formula of `named_formulas` with
+    its value (``d(x·w)/dx = w = 3``), then what the letters it keeps stand for
+    (``d(a·b)/da = b = 3 where a = x, b = x``)."""
+    where = f" {where_text(letters)}" if letters else ""
+    return f"{_rule(formula, local, digits)}{where}"
 
 
 def _rule(formula: str, local: float, digits: int) -> str:
