@@ -19,6 +19,8 @@ is a plain float (handy for checking by hand).
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,32 +32,54 @@ __all__ = ["binary_hinge", "cross_entropy", "l2", "log_softmax", "mean_loss", "m
 
 
 def shifted(logits: Sequence[Any]) -> list[Any]:
-    """z_k − max_j z_j: the stable softmax's first step (the maximum is a constant).
+    """z_k − max_j z_j for each k (the maximum is a constant), or None where that
+    difference is below the floats: the stable softmax's first step.
 
     softmax and log softmax do not change when every logit moves by the same number,
     and their gradients do not either (∂(z_k − m)/∂z_k = 1), so shifting by the largest
     logit changes nothing but the rounding: the largest shifted logit is 0, every
     exponent is ≤ 0, and no large term cancels later (for logits near 1e15 the
     unshifted ``logsumexp(z) − z_y`` keeps only 3 digits of the loss).
+
+    Logits ±1e308 apart are the exception: −1e308 − 1e308 is no float. That logit's
+    e^(z_k − max z) is far below the smallest float (e^−746 already rounds to 0), so its
+    probability is 0.0 and its term adds nothing to Σ_j e^(z_j − max z) (which is ≥ 1):
+    None marks it, and the callers leave it out of their logsumexp.
     """
-    m = max(z.data if isinstance(z, Value) else z for z in logits)
-    return [z - m for z in logits]
+    numbers = [_number(z) for z in logits]
+    m = max(numbers)
+    return [None if x - m == -math.inf else z - m for z, x in zip(logits, numbers)]
 
 
 def softmax(logits: Sequence[Any]) -> list[Any]:
     """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} = exp(s_k − logsumexp(s)), s = z − max z.
 
     Shifted by the maximum (`shifted`), every exponent is ≤ 0: no overflow for z = 1000,
-    and the probabilities still sum to 1 for logits of 1e15.
+    and the probabilities still sum to 1 for logits of 1e15. A logit so far below the
+    largest that s_k is below the floats (−1e308 next to 1e308) has probability 0.0 (a
+    new Value for a Value: its derivatives, p_k·(δ_kj − p_j), are 0 too).
     """
-    scores = shifted(_checked_scores(logits, "softmax"))
-    lse = logsumexp(scores)
-    return [exp(s - lse) for s in scores]
+    logits = _checked_scores(logits, "softmax")
+    scores = shifted(logits)
+    lse = logsumexp([s for s in scores if s is not None])
+    return [exp(s - lse) if s is not None else Value(0.0) if isinstance(z, Value) else 0.0
+            for s, z in zip(scores, logits)]
 
 
 def log_softmax(logits: Sequence[Any]) -> list[Any]:
-    """log softmax(z)_k = s_k − logsumexp(s), s = z − max z (stable for large |z|)."""
-    scores = shifted(_checked_scores(logits, "log_softmax"))
+    """log softmax(z)_k = s_k − logsumexp(s), s = z − max z (stable for large |z|).
+
+    OverflowError where a log-probability is below the floats (−1e308 next to 1e308:
+    at most −1e308 − 1e308).
+    """
+    logits = _checked_scores(logits, "log_softmax")
+    scores = shifted(logits)
+    for k, s in enumerate(scores):
+        if s is None:
+            raise OverflowError(
+                f"log_softmax: log softmax(z)_{k} is below every float: it is at most "
+                f"z_{k} - max(z) = {_number(logits[k]):g} - {_largest(logits):g}, and the "
+                f"floats end at -{sys.float_info.max:g}")
     lse = logsumexp(scores)
     return [s - lse for s in scores]
 
@@ -64,11 +88,20 @@ def cross_entropy(logits: Sequence[Any], target: int) -> Any:
     """L = −log softmax(z)_y = logsumexp(s) − s_y, s = z − max z, for the class y = `target`.
 
     Its gradient with respect to the logits is softmax(z) − onehot(y). The shift by the
-    maximum (`shifted`) keeps the loss exact for large logits.
+    maximum (`shifted`) keeps the loss exact for large logits. A logit whose shift is
+    below the floats (−1e308 next to 1e308) has probability 0: left out of the logsumexp,
+    its gradient is 0.0; if it is the target's, the loss is at least 2e308, an
+    OverflowError (PyTorch gives inf).
     """
-    scores = shifted(_checked_scores(logits, "cross_entropy"))
-    y = checked_class(target, len(scores), "cross_entropy")
-    return logsumexp(scores) - scores[y]
+    logits = _checked_scores(logits, "cross_entropy")
+    y = checked_class(target, len(logits), "cross_entropy")
+    scores = shifted(logits)
+    if scores[y] is None:
+        raise OverflowError(
+            f"cross_entropy: the loss for target {y} is too large for a float: it is at "
+            f"least max(z) - z_{y} = {_largest(logits):g} - ({_number(logits[y]):g}), "
+            f"and the floats end at {sys.float_info.max:g}")
+    return logsumexp([s for s in scores if s is not None]) - scores[y]
 
 
 def multiclass_hinge(scores: Sequence[Any], target: int, margin: float = 1.0) -> Any:
@@ -160,6 +193,16 @@ def _checked_real(x: Any, what: str) -> Any:
         raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__} "
                         f"{validate.shown(x)}")
     return validate.finite(x, what)
+
+
+def _number(x: Any) -> float:
+    """The float in `x`: a Value's data, or a (checked) number."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _largest(logits: Sequence[Any]) -> float:
+    """max z, as a float."""
+    return max(_number(z) for z in logits)
 
 
 def _checked_scores(scores: Any, what: str) -> list[Any]:

@@ -217,6 +217,30 @@ def test_19_the_sample_limit_itself_is_accepted():
         cli.parse_arguments(parser, ["train", "--samples", "100001"])
 
 
+def test_19_more_epochs_than_a_course_needs_are_refused_naming_the_limit(tmp_path):
+    """``--epochs`` had no bound: ``--epochs 10000000`` (a few zeros too many) trained the
+    default 2-16-16-1 net on moons, about 0.09 s an epoch, for some 10 days."""
+    result = backprop("train", "--epochs", "10000000", "--quiet", "--save", "m.json",
+                      "--plot", "p.png", "--replay", "r.html", cwd=tmp_path, timeout=30)
+    refused(result, "train: argument --epochs: expected an integer from 1 to 100000, "
+                    "got 10000000")
+    assert result.stdout == "" and files_in(tmp_path) == []  # no settings line: not trained
+
+
+def test_19_the_epoch_limit_itself_is_accepted(tmp_path, monkeypatch, capsys):
+    parser = cli.make_parser()
+    assert cli.parse_arguments(parser, ["train", "--epochs", "100000"]).epochs == 100_000
+    with pytest.raises(cli_common.UsageError, match=r"--epochs: .* got 100001$"):
+        cli.parse_arguments(parser, ["train", "--epochs", "100001"])
+    trained: list[object] = []
+    monkeypatch.setattr(cli_train, "fit", lambda *args, **kwargs: trained.append(args))
+    model = tmp_path / "m.json"
+    assert cli.main(["train", "--epochs", "100001", "--quiet", "--save", str(model)]) == 2
+    assert capsys.readouterr() == ("", "backprop: train: argument --epochs: expected an "
+                                       "integer from 1 to 100000, got 100001\n")
+    assert trained == [] and files_in(tmp_path) == []
+
+
 def test_19_memory_estimate():
     # 2-16-16-1: (2+1)·16 + (16+1)·16 + (16+1)·1 = 337 parameters; 200 points, 40
     # held out, batches of 32; data: 200 points × 2 numbers.
@@ -402,7 +426,8 @@ def _interrupt_after(process: subprocess.Popen[str], line_start: str,
 
 def test_18_ctrl_c_during_train_saves_the_model_of_the_last_finished_epoch(tmp_path):
     options = ["train", "--samples", "20", "--hidden", "4", "--quiet", "--seed", "3"]
-    process = subprocess.Popen([str(SCRIPT), *options, "--epochs", "1000000", "--save",
+    # the most epochs, 100,000, of this small net take about 3 minutes: Ctrl-C comes first
+    process = subprocess.Popen([str(SCRIPT), *options, "--epochs", "100000", "--save",
                                 "m.json"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     out, err = _interrupt_after(process, "MLP(", 1.0)

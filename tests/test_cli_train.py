@@ -130,7 +130,7 @@ def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     (["--hidden", "16,0"], "layer sizes"),
     (["--lr", "-1"], "expected a number > 0"),
     (["--lr", "nan"], "finite"),
-    (["--epochs", "0"], "positive integer"),
+    (["--epochs", "0"], "argument --epochs: expected an integer from 1 to 100000, got 0"),
     (["--batch-size", "two"], "positive integer"),
     (["--loss", "softmax"], "invalid choice: 'softmax'"),
     (["--optimizer", "rmsprop"], "invalid choice"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -259,3 +260,88 @@ def test_a_loss_names_the_argument_that_is_not_a_finite_number(call, error, word
     # before: relu's input, sum's input or "got nan" for an inf were blamed instead
     with pytest.raises(error, match=words):
         call()
+
+
+# ------------------------- logits ±1e308 apart: the shift z - max z is below the floats
+#
+# For z = [1e308, -1e308], z_1 - max z = -2e308 is not a float, but e^(z_1 - max z) is far
+# below the smallest float (e^-746 already rounds to 0): the probabilities are [1, 0], and a
+# loss or a log-probability exists as a float exactly when it is at most 1.8e308 in size.
+# Every number below is written out by hand (PyTorch 2.13, float64, gives the same ones;
+# where the true value is beyond the floats it gives inf, and we name the overflow).
+
+TOP = 1.7976931348623157e308  # the largest float
+ZEROS_2 = [(0.0, 0.0)] * 2
+ZEROS_3 = [(0.0, 0.0, 0.0)] * 3
+
+
+@pytest.mark.parametrize("logits, expected, jacobian", [
+    # ∂p_k/∂z_j = p_k·(δ_kj − p_j): 0 when p_k is 0, and when p_k is 1 (then p_j = δ_kj)
+    ([1e308, -1e308], [1.0, 0.0], ZEROS_2),
+    ([-1e308, 1e308, 0.0], [0.0, 1.0, 0.0], ZEROS_3),
+    ([TOP, -TOP], [1.0, 0.0], ZEROS_2),
+    # p = [0, 1/2, 1/2]: row 1 is 1/2·[0 − 0, 1 − 1/2, 0 − 1/2], row 2 likewise
+    ([-TOP, TOP, TOP], [0.0, 0.5, 0.5], [(0.0, 0.0, 0.0), (0.0, 0.25, -0.25),
+                                         (0.0, -0.25, 0.25)]),
+])
+def test_softmax_of_logits_whose_shift_leaves_the_floats(logits, expected, jacobian) -> None:
+    assert softmax(logits) == expected  # plain numbers: plain floats
+    z = values(logits)
+    probabilities = softmax(z)
+    assert [p.data for p in probabilities] == expected
+    assert [grad(p, z) for p in probabilities] == jacobian
+
+
+@pytest.mark.parametrize("logits, target, loss, gradient", [
+    # L = logsumexp(z) − z_y and ∂L/∂z = softmax(z) − onehot(y), softmax as above
+    ([1e308, -1e308], 0, 0.0, [0.0, 0.0]),                       # [1, 0] − [1, 0]
+    ([-1e308, 1e308, 0.0], 1, 0.0, [0.0, 0.0, 0.0]),             # [0, 1, 0] − [0, 1, 0]
+    ([-1e308, 1e308, 0.0], 2, 1e308, [0.0, 1.0, -1.0]),          # 1e308 − 0; [0, 1, 0] − [0, 0, 1]
+    ([TOP, -TOP], 0, 0.0, [0.0, 0.0]),
+    ([-TOP, TOP, TOP], 2, math.log(2), [0.0, 0.5, -0.5]),        # log(e^0 + e^0) − 0
+])
+def test_cross_entropy_of_logits_whose_shift_leaves_the_floats(logits, target, loss,
+                                                               gradient) -> None:
+    assert cross_entropy(logits, target) == loss
+    z = values(logits)
+    result = cross_entropy(z, target)
+    assert result.data == loss
+    result.backward()
+    assert [v.grad for v in z] == gradient
+
+
+@pytest.mark.parametrize("logits, target, words", [
+    # −log softmax(z)_y ≥ max z − z_y = 1e308 − (−1e308) = 2e308: no float is that large
+    ([1e308, -1e308], 1, "max(z) - z_1 = 1e+308 - (-1e+308)"),
+    ([-1e308, 1e308, 0.0], 0, "max(z) - z_0 = 1e+308 - (-1e+308)"),
+    ([TOP, -TOP], 1, "max(z) - z_1 = 1.79769e+308 - (-1.79769e+308)"),
+])
+def test_cross_entropy_beyond_the_floats_names_the_overflow(logits, target, words) -> None:
+    z = values(logits)
+    for argument in (logits, z):  # plain numbers, then Values
+        with pytest.raises(OverflowError, match=r"^cross_entropy: the loss for target "
+                           rf"{target} is too large for a float: it is at least "
+                           + re.escape(words) + ", and the floats end at 1.79769e"):
+            cross_entropy(argument, target)
+    assert [v.data for v in z] == logits and [v.grad for v in z] == [0.0] * len(z)
+
+
+@pytest.mark.parametrize("logits, entry, words", [
+    # log softmax(z)_k ≤ z_k − max z = −1e308 − 1e308 = −2e308
+    ([1e308, -1e308], 1, "z_1 - max(z) = -1e+308 - 1e+308"),
+    ([-1e308, 1e308, 0.0], 0, "z_0 - max(z) = -1e+308 - 1e+308"),
+])
+def test_log_softmax_beyond_the_floats_names_the_overflow(logits, entry, words) -> None:
+    z = values(logits)
+    for argument in (logits, z):  # plain numbers, then Values
+        with pytest.raises(OverflowError, match=r"^log_softmax: log softmax\(z\)_"
+                           rf"{entry} is below every float: it is at most "
+                           + re.escape(words) + ", and the floats end at -1.79769e"):
+            log_softmax(argument)
+    assert [v.data for v in z] == logits and [v.grad for v in z] == [0.0] * len(z)
+
+
+def test_log_softmax_just_inside_the_floats_is_computed() -> None:
+    # z_1 − max z = 0 − 1e308 is a float: log softmax = [0 − log(1 + e^-1e308), −1e308 − 0]
+    assert log_softmax([1e308, 0.0]) == [0.0, -1e308]
+    assert [v.data for v in log_softmax(values([0.0, -TOP]))] == [0.0, -TOP]

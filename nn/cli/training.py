@@ -277,6 +277,14 @@ BYTES_PER_NUMBER_OF_DATA = 50
 # 100,000,000 passed the memory check (10 GB) but one epoch would take about 15 hours.
 MAX_SAMPLES = 100_000
 
+# The most --epochs. Full-batch plain SGD, as a course teaches it, needs thousands of epochs:
+# xor --samples 40 --hidden 2 --activation sigmoid --optimizer sgd --lr 0.1 --batch-size all
+# is at 56% training accuracy after 1,000 epochs and 91% after 5,000, at about 3 ms an epoch
+# (100,000 epochs: 5 minutes). An epoch of the default run (moons, 160 training samples,
+# 2-16-16-1, batches of 32) takes about 0.09 s on the 2-core machine, so 100,000 take about
+# 2.5 hours; a few zeros too many (10,000,000) would have trained it for about 10 days.
+MAX_EPOCHS = 100_000
+
 WHOLE_SET = 0  # --batch-size all: one step per epoch on the whole training set
 
 # Training has diverged when the loss after an epoch is over this many times the loss
@@ -322,7 +330,8 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="SGD momentum (default 0)")
     parser.add_argument("--l2", type=real_option(0), default=0.0,
                         help="L2 penalty λ·Σw² (default 0)")
-    parser.add_argument("--epochs", type=integer_option(1), default=None, help=per_data)
+    parser.add_argument("--epochs", type=integer_option(1, MAX_EPOCHS), default=None,
+                        help=f"passes over the training set, at most {MAX_EPOCHS:,}" + per_data)
     parser.add_argument("--batch-size", type=_batch_size, default=None, metavar="N",
                         help="samples per step, or 'all'" + per_data)
     parser.add_argument("--test-fraction", type=real_option(0, 1, low_open=True, high_open=True),
