@@ -134,6 +134,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the number, as for a PyTorch scalar; ``f"{loss}"``
+        is ``str(loss)``."""
+        return format(self.data, spec) if spec else str(self)
+
     def __bool__(self) -> bool:
         """``if v:`` tests the number, like a PyTorch scalar tensor: False only for 0."""
         return self.data != 0.0

@@ -295,6 +295,17 @@ def test_truth_of_a_value_is_that_of_its_number_like_a_torch_scalar():
     assert Value(0.5) and Value(-3.0)
 
 
+def test_a_format_spec_formats_the_number_like_a_torch_scalar():
+    loss = Value(0.123456, label="loss")
+    # before: TypeError "unsupported format string passed to Value.__format__", on the
+    # line a training loop prints its loss with
+    assert f"loss {loss:.3f}" == "loss 0.123"
+    assert f"{loss:>8.2e}" == "1.23e-01"
+    assert f"{loss}" == "Value(data=0.123456, grad=0, label='loss')"  # no spec: as str()
+    with pytest.raises(ValueError, match="Unknown format code 'd'"):
+        f"{loss:d}"  # noqa: B018 - a float's own error: the number is a float
+
+
 def test_dir_of_autograd_lists_the_names_imported_on_first_use():
     import autograd
 
