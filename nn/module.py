@@ -60,12 +60,18 @@ FORMAT_VERSION = 1
 #: The largest model file `load` reads (64 MiB, about a million parameters).
 MAX_FILE_BYTES = 64 * 2**20
 
+
+def _no_activation(a: Value) -> Value:
+    """No activation: g(a) = a. (A named function, not a lambda, so that a model pickles.)"""
+    return a
+
+
 #: The activations a hidden layer may use: g(a) applied to the pre-activation.
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
-    "linear": lambda a: a,
+    "linear": _no_activation,
 }
 INITS = ("uniform", "he")
 
