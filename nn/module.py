@@ -485,10 +485,37 @@ def _parameter_count(class_name: str, config: Mapping[str, Any]) -> int:
 
 
 def _checked_inputs(module: Module[Any], nin: int, x: Inputs) -> list[Value]:
-    """`x` as a list of Values, after checking it has the `nin` entries `module` reads."""
+    """`x` as a list of Values, after checking it is one sample: the `nin` numbers (or
+    Values) `module` reads."""
+    try:
+        if len(x) == nin and not isinstance(x, (str, Mapping)):
+            return [v if isinstance(v, Value) else Value(v) for v in x]
+    except (TypeError, ValueError) as error:  # not a sequence, or an entry not a number
+        raise _not_one_sample(module, nin, x, error) from None
+    raise _not_one_sample(module, nin, x, None)
+
+
+def _not_one_sample(module: Module[Any], nin: int, x: Any,
+                    error: Exception | None) -> Exception:
+    """What is wrong with `x` as one sample of `nin` numbers: not a sequence; a batch of
+    samples (micrograd's and our models take one at a time); an entry that is no number
+    (`error`, with its position); or the wrong count."""
+    wanted = f"{nin} numbers or Values"
+    if isinstance(x, (str, Mapping)) or not hasattr(x, "__len__"):
+        return TypeError(f"{module!r} takes one sample: a sequence of {wanted}, got "
+                         f"{type(x).__name__}: {validate.shown(x)}")
+    if len(x) and all(hasattr(v, "__len__") and not isinstance(v, str) for v in x):
+        return TypeError(f"{module!r} takes one sample at a time, {wanted}; got a batch of "
+                         f"{len(x)} sample{'s' if len(x) != 1 else ''}? Call it on each: "
+                         "[model(x) for x in X]")
     if len(x) != nin:
-        raise ValueError(f"{module!r} expects {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+        return ValueError(f"{module!r} expects {nin} inputs, got {len(x)}")
+    for i, v in enumerate(x):
+        try:
+            v if isinstance(v, Value) else Value(v)
+        except (TypeError, ValueError) as bad:
+            return type(bad)(f"{module!r}: input {i}: {bad}")
+    return error or ValueError(f"{module!r} cannot read {validate.shown(x)} as one sample")
 
 
 def _checked_number(name: str, value: object) -> float:

@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import nn
@@ -170,6 +171,30 @@ def test_bad_architectures_are_refused(make, error, words) -> None:
 def test_wrong_number_of_inputs() -> None:
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
         MLP(2, [3, 1])([1.0, 2.0, 3.0])
+
+
+BATCH = (r"takes one sample at a time, 2 numbers or Values; got a batch of 2 samples\? "
+         r"Call it on each: \[model\(x\) for x in X\]")
+
+
+@pytest.mark.parametrize("given, error, words", [
+    # before: "object of type 'float' has no len()", naming neither the model nor the input
+    (5.0, TypeError, r"MLP\(2-3-1, .*\) takes one sample: a sequence of 2 numbers or Values, "
+                     "got float: 5.0"),
+    ({"a": 1.0, "b": 2.0}, TypeError, "takes one sample: a sequence of 2 numbers or Values, "
+                                      "got dict"),
+    ("ab", TypeError, "takes one sample: a sequence of 2 numbers or Values, got str"),
+    # before: "Value needs a real number (int or float), got list: [1, 2]"
+    ([[1, 2], [3, 4]], TypeError, BATCH),
+    (np.array([[1.0, 2.0], [3.0, 4.0]]), TypeError, BATCH),
+    # before: "expects 2 inputs, got 1"
+    ([[1.0, 2.0]], TypeError, r"got a batch of 1 sample\? Call"),
+    ([1.0, None], TypeError, r"MLP\(2-3-1, .*\): input 1: .*got NoneType"),
+    ([1.0, math.nan], ValueError, r"MLP\(2-3-1, .*\): input 1: .*finite number, got nan"),
+], ids=["number", "dict", "str", "batch", "batch-array", "batch-of-one", "None", "nan"])
+def test_what_is_not_one_sample_is_named(given, error, words) -> None:
+    with pytest.raises(error, match=words):
+        MLP(2, [3, 1])(given)
 
 
 # ---------------------------------------------------------------------------
