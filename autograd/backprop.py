@@ -65,6 +65,8 @@ def grad(
         (d2y,) = grad(dy, [x])
     """
     create_graph = validate.flag(create_graph, "grad: create_graph")
+    if callable(output) and not isinstance(output, Value):
+        _check_plain_number(output)  # a function: its own message, before the inputs'
     if not isinstance(inputs, (Value, Iterable)):
         raise TypeError("grad: inputs must be a Value or a sequence of Values, got "
                         f"{type(inputs).__name__}")
@@ -101,7 +103,10 @@ def _check_plain_number(output: object) -> None:
         as_float(output, "grad's output")  # nan or inf is no constant function
         return
     hint = (": call grad one output at a time, or on their sum"
-            if isinstance(output, (list, tuple)) or hasattr(output, "shape") else "")
+            if isinstance(output, (list, tuple)) or hasattr(output, "shape") else
+            ": grad(y, [x]) differentiates a y already computed from Values (as "
+            "torch.autograd.grad), not a function (as JAX's grad(f)); compute y = f(x) first"
+            if callable(output) else "")
     raise TypeError("grad: the output must be a Value (or a plain number, whose gradient "
                     f"is 0), got {type(output).__name__}{hint}")
 

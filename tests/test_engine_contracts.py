@@ -29,6 +29,15 @@ def test_grad_of_something_that_is_not_a_value_is_a_type_error(output, shown):
         grad(output, [x])
 
 
+def test_grad_of_a_function_says_grad_takes_a_computed_output_as_torch_does():
+    # JAX's grad(f) takes a function; grad(y, [x]) here takes the y computed from x
+    for inputs in ([Value(2.0)], [2.0]):  # before, for [2.0]: "inputs must be Values"
+        with pytest.raises(TypeError, match=r"grad: the output must be a Value .*got function: "
+                           r"grad\(y, \[x\]\) differentiates a y already computed from Values "
+                           r"\(as torch\.autograd\.grad\), not a function \(as JAX's grad\(f\)\)"):
+            grad(lambda x: x * x, inputs)
+
+
 def test_grad_of_a_list_says_to_sum_or_call_once_per_output():
     x = Value(2.0)
     with pytest.raises(TypeError, match="one output at a time"):
