@@ -534,6 +534,18 @@ def test_jupyter_display_and_graphviz_own_methods_work_with_the_fallback(no_syst
     assert "<svg" in picture.pipe(format="svg", encoding="utf-8", quiet=True)
 
 
+def test_graphvizs_own_render_writes_svg_which_every_dot_here_can_write(no_system_dot,
+                                                                         tmp_path):
+    out, *_ = neuron()
+    # graphviz's default is PDF, which graphviz-pure cannot write: render("g") raised
+    # CalledProcessError 'Format: "pdf" not recognized', the way its docs show it
+    written = draw_graph(out).render(tmp_path / "g")
+    assert written == str(tmp_path / "g.svg")
+    svg = (tmp_path / "g.svg").read_text()
+    assert "<svg" in svg and "tanh#5" in svg
+    assert "<svg" in draw_graph(out).pipe(encoding="utf-8")
+
+
 def test_without_any_dot_rendering_says_how_to_get_one_and_dot_files_still_work(
         no_system_dot, tmp_path, monkeypatch):
     monkeypatch.setattr(drawing.sysconfig, "get_path", lambda name: str(tmp_path))

@@ -492,7 +492,8 @@ class Picture:
             use_found_dot()
         except DotNotFoundError:
             pass  # drawing needs no program; rendering will say how to get one
-        graph = GraphDrawing(name="computation_graph")
+        # SVG, not graphviz's default PDF, which graphviz-pure's dot cannot write
+        graph = GraphDrawing(name="computation_graph", format="svg")
         graph.attr(rankdir=self.rankdir, nodesep="0.15", ranksep="0.3")
         if self.groups:  # a network: each layer's neurons in order, top to bottom, and
             # room between two layers for the edges from every neuron to every neuron
