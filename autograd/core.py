@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, SupportsFloat, Union
@@ -142,6 +143,12 @@ class Value:
     def __bool__(self) -> bool:
         """``if v:`` tests the number, like a PyTorch scalar tensor: False only for 0."""
         return self.data != 0.0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """For pickle and `copy.deepcopy`: the node rebuilt from its class, number, label,
+        gradient, op (by its registered name, `Op.__reduce__`) and inputs."""
+        return (_rebuilt, (type(self), self.data, self.label, self.grad, self.operation,
+                           self._a, self._b))
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
@@ -364,6 +371,14 @@ def constant(x: object, op_name: str) -> Value:
     node.data = x if type(x) is float and -INF < x < INF else _operand(x, op_name)
     node.grad, node.label = 0.0, ""
     node.operation = node._a = node._b = node._pass = None
+    return node
+
+
+def _rebuilt(kind: type[Value], data: float, label: str, grad: Any, operation: Op | None,
+             a: Any, b: Any) -> Value:
+    """The node `Value.__reduce__` describes (pickle and copy call this)."""
+    node = kind(data, label)
+    node.grad, node.operation, node._a, node._b = grad, operation, a, b
     return node
 
 
@@ -756,6 +771,15 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """An op pickles (and copies) as its registered name: its rules are functions,
+        lambdas often, which pickle cannot write."""
+        if OPS.get(self.name) is not self:
+            raise pickle.PicklingError(
+                f"op {self.name!r} is no longer the one registered under its name (or was "
+                "never registered): a graph that uses it cannot be pickled")
+        return (registered_op, (self.name,))
+
     @property
     def __doc__(self) -> str:  # type: ignore[override]
         """The docstring of the function form (``help(autograd.tan)``)."""
@@ -1066,6 +1090,14 @@ def register(op: Op, built_in: bool = False) -> Op:
     if op.arity is not None and not op.operator:
         FUNCTIONS[op.name] = op
     return op
+
+
+def registered_op(name: str) -> Op:
+    """The op registered as `name` (how a pickled graph finds its ops again)."""
+    if name not in OPS:
+        raise LookupError(f"no op {name!r} is registered here: declare it (define_op) "
+                          "before loading a graph that uses it")
+    return OPS[name]
 
 
 def is_built_in(name: str) -> bool:
