@@ -87,6 +87,17 @@ def test_eps_must_be_a_positive_finite_number(eps):
         gradcheck(lambda x: x, [1.0], eps=eps)
 
 
+@pytest.mark.parametrize("eps", [5e-324, 1e-310])
+def test_an_eps_too_small_to_step_by_its_sixteenth_is_refused_naming_the_least(eps):
+    # before, at 5e-324: ZeroDivisionError "float division by zero" (eps/4 is 0.0)
+    words = rf"eps must be at least 1e-300 \(the check also steps by eps/16.*got {eps!r}"
+    for check in (lambda: gradcheck(lambda x: x * x, [1.0], eps=eps),
+                  lambda: check_hand_gradient(lambda x: x * x, lambda x: 2 * x, [1.0], eps=eps)):
+        with pytest.raises(ValueError, match=words):
+            check()
+    assert gradcheck(lambda x: x * x, [1.0], eps=1e-300).entries  # the least still runs
+
+
 def test_f_must_return_a_value_or_a_number():
     with pytest.raises(TypeError, match="f must return a Value or a number, got list"):
         numerical_grad(lambda x: [x], [1.0])

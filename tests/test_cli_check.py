@@ -137,7 +137,21 @@ def test_an_eps_too_large_for_finite_differences_is_refused_naming_the_range(cap
     # tanh as the culprit or a kink: a step that large measures no derivative
     status, out, err = run(capsys, "tanh(x)", "x=2", "--eps", eps)
     assert status == 2 and out == "" and err.count("\n") == 1
-    assert f"check: argument --eps: expected a number in (0, 1], got {eps}" in err
+    assert f"check: argument --eps: expected a number in [1e-300, 1], got {eps}" in err
+
+
+@pytest.mark.parametrize("eps", ["5e-324", "1e-320", "9e-301"])
+def test_an_eps_too_small_to_step_with_is_refused_naming_the_range(capsys, eps):
+    # 5e-324, the smallest float, ended in "backprop: check: float division by zero": the
+    # check's smaller steps (eps/4, eps/16) are 0 there
+    status, out, err = run(capsys, "x*x", "x=1", "--eps", eps)
+    assert status == 2 and out == ""
+    assert err == f"backprop: check: argument --eps: expected a number in [1e-300, 1], got {eps}\n"
+
+
+def test_the_smallest_eps_allowed_still_checks(capsys):
+    status, out, err = run(capsys, "x*x", "x=1e-295", "--eps", "1e-300")
+    assert status == 0 and err == "" and "PASSED" in out and "eps=1e-300," in out
 
 
 def test_the_largest_eps_allowed_still_checks(capsys):

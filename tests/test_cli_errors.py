@@ -299,6 +299,35 @@ def test_16_a_closed_pipe_stops_quietly(tmp_path):
     assert process.returncode == 141  # 128 + SIGPIPE, as for a program the pipe killed
 
 
+@pytest.mark.parametrize("argv", [
+    ["check", "x*x", "x=3"],                    # a short table
+    ["check", "x*x", "x=3", "y=1"],             # a warning on stderr first
+    ["steps", balanced_sum(512), "x=1"],        # about 90 kB
+])
+def test_16_a_full_stdout_is_one_line_not_a_bug_to_report(tmp_path, argv):
+    # a full disk (here /dev/full) was "unexpected error, please report it", exit 70
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([str(SCRIPT), *argv], cwd=tmp_path, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "backprop: cannot write to the standard output: No space left on device")
+    assert "Traceback" not in result.stderr and "please report" not in result.stderr
+    assert "Exception ignored" not in result.stderr  # nor at exit, when Python flushes again
+
+
+def test_16_a_closed_stdout_is_one_line_and_does_nothing(tmp_path):
+    # `>&-` ended in an AttributeError traceback ('NoneType' object has no attribute 'flush')
+    result = subprocess.run(["bash", "-c", f'"{SCRIPT}" graph "x*x" x=1 -o g.svg >&-'],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert result.stderr == "backprop: the standard output is closed: nothing was done\n"
+    assert files_in(tmp_path) == []
+
+
 def test_16_piping_into_head_shows_no_traceback(tmp_path):
     expression = balanced_sum(512)  # 511 steps: about 90 kB, more than a pipe holds
     result = subprocess.run(
@@ -499,6 +528,42 @@ def test_18_ctrl_c_before_the_first_epoch_ends_writes_no_model(tmp_path, monkeyp
     assert not path.exists()
 
 
+def _interrupt_in(monkeypatch, name: str) -> None:
+    """Make the demo's step `name` (a function of nn.cli.training) be cut by Ctrl-C."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_train, "DEMO_STEPS", 3)  # a short run: the pictures are tested
+    monkeypatch.setattr(cli_train, name, interrupted)
+
+
+def test_18_ctrl_c_while_the_demo_writes_says_which_pictures_are_written(
+        tmp_path, monkeypatch, capsys):
+    # once trained, it said only "backprop: interrupted", with some pictures written
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "neuron_graph.svg").write_text("an earlier run's")  # not this one's
+    _interrupt_in(monkeypatch, "_draw_one_neuron")
+    status = cli.main(["demo", "out"])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert err == ("backprop: demo: interrupted while writing the pictures; written in 'out': "
+                   "decision_boundary.png, loss.png, network.svg, network_player.html\n")
+    assert files_in(tmp_path / "out") == ["decision_boundary.png", "loss.png", "network.svg",
+                                          "network_player.html", "neuron_graph.svg"]
+
+
+def test_18_ctrl_c_before_the_demo_writes_a_picture_leaves_no_directory(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _interrupt_in(monkeypatch, "plot_decision_boundary")
+    status = cli.main(["demo", "runs/first"])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert err == "backprop: demo: interrupted while writing the pictures; none written\n"
+    assert files_in(tmp_path) == []  # runs/ and runs/first/ were made by the demo: removed
+
+
 # ---------------------------------------------------------------------------
 # 20-25: expressions and the commands on them
 # ---------------------------------------------------------------------------
@@ -522,6 +587,9 @@ def test_20_an_expression_may_start_with_a_minus(tmp_path, argv, expected):
     # issue 24: a formula may start with --, but an unknown option is still named
     (["check", "--bogus", "x=1"], ["unrecognized arguments: --bogus"]),
     (["check", "x", "x=1", "--eps"], ["--eps", "expected one argument"]),
+    # an unknown option alone was "the following arguments are required: COMMAND"
+    (["--bogus"], ["backprop: unrecognized arguments: --bogus\n"]),
+    (["-V"], ["backprop: unrecognized arguments: -V\n"]),
 ])
 def test_20_options_are_still_options(tmp_path, argv, words):
     refused(backprop(*argv, cwd=tmp_path), *words)

@@ -187,6 +187,27 @@ def test_steps_refuses_an_empty_player_name_naming_the_option(capsys, tmp_path):
     assert "steps: argument --html: the file name is empty" in err
 
 
+@pytest.mark.parametrize("command, option, name, message", [
+    # a name that is only the extension: Python reads ".svg" as a hidden file without a
+    # suffix, and the error said "'.svg' must end in .svg, .png, .dot or .gv"
+    ("graph", "-o", ".svg", "graph: argument -o/--output: '.svg' has no name before the .svg"),
+    ("graph", "-o", ".PNG", "graph: argument -o/--output: '.PNG' has no name before the .PNG"),
+    ("steps", "--html", ".html",
+     "steps: argument --html: '.html' has no name before the .html"),
+    # a trailing slash names a folder: "g.svg/" wrote a file g.svg
+    ("graph", "-o", "g.svg/",
+     "graph: argument -o/--output: 'g.svg/' ends in /, so it names a folder, not a file"),
+    ("steps", "--html", "s.html/",
+     "steps: argument --html: 's.html/' ends in /, so it names a folder, not a file"),
+])
+def test_a_file_name_that_names_no_file_is_refused_naming_the_option(
+        capsys, tmp_path, monkeypatch, command, option, name, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, command, "x*x", "x=3", option, name)
+    assert (status, out, err) == (2, "", f"backprop: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_installed_console_script(tmp_path):
     script = Path(sys.executable).with_name("backprop")
     ok = subprocess.run([str(script), "graph", "x*x + x", "x=3", "-o", str(tmp_path / "g.svg")],

@@ -146,6 +146,7 @@ def test_train_multiclass_with_adam_and_batches(capsys) -> None:
     (["--save", ""], "argument --save: the file name is empty"),  # was "'.' is a directory"
     (["--plot", ""], "argument --plot: the file name is empty"),
     (["--replay", ""], "argument --replay: the file name is empty"),
+    (["--plot", ".png"], "argument --plot: '.png' has no name before the .png"),
 ])
 def test_bad_options_exit_2_with_one_clear_line(argv, words, capsys) -> None:
     status, out, err = run(["train", *argv], capsys)
@@ -186,3 +187,31 @@ def test_demo_without_a_dot_program_writes_the_players_and_replay_and_skips_the_
     assert f"skipped the graph {tmp_path / 'neuron_graph.svg'}: no Graphviz 'dot'" in out
     assert "skipped the training replay" not in out
     assert sorted(tmp_path.iterdir()) == sorted(pages)  # no half-written file left behind
+
+
+@pytest.mark.parametrize("outputs, words", [
+    (["--save", "out.png", "--plot", "out.png"],
+     "train: --save and --plot name the same file 'out.png'; give each its own name"),
+    (["--save", "run.html", "--replay", "./run.html"],
+     "train: --save and --replay name the same file 'run.html'; give each its own name"),
+])
+def test_two_outputs_naming_one_file_are_refused_before_training(tmp_path, monkeypatch, capsys,
+                                                                outputs, words) -> None:
+    # the plot used to be written over the saved model: exit 0, two "wrote out.png", no model
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["train", "--epochs", "1", "--quiet", *outputs], capsys)
+    assert status == 2
+    assert out == ""
+    assert err == f"backprop: {words}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_save_name_ending_in_a_slash_is_refused_before_training(tmp_path, monkeypatch,
+                                                                  capsys) -> None:
+    # "models/" trained, then saved the model as a file named "models"
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["train", "--epochs", "1", "--quiet", "--save", "models/"], capsys)
+    assert (status, out) == (2, "")
+    assert err == ("backprop: train: argument --save: 'models/' ends in /, so it names a "
+                   "folder, not a file\n")
+    assert list(tmp_path.iterdir()) == []

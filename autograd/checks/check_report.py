@@ -361,9 +361,17 @@ def compare_gradients(
                            settings or f"atol={atol:g}, rtol={rtol:g}")
 
 
+#: The smallest step of finite differences: the checks also step by eps/4, eps/16 and
+#: less, which are 0 below about 1e-321 (eps = 5e-324 ended in "float division by zero").
+MIN_EPS = 1e-300
+
+
 def check_settings(function: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
-    """eps > 0, atol >= 0 and rtol >= 0, all finite, or a ValueError naming `function`."""
-    validate.positive(eps, f"{function}: eps")
+    """eps >= `MIN_EPS`, atol >= 0 and rtol >= 0, all finite, or a ValueError naming
+    `function`."""
+    if validate.positive(eps, f"{function}: eps") < MIN_EPS:
+        raise ValueError(f"{function}: eps must be at least {MIN_EPS:g} (the check also "
+                         f"steps by eps/16, which must be a float above 0), got {eps!r}")
     validate.non_negative(atol, f"{function}: atol")
     validate.non_negative(rtol, f"{function}: rtol")
 

@@ -50,6 +50,7 @@ from autograd.backprop import grad, topological_order
 from autograd.checks.check_report import (
     ATOL,
     EPS,
+    MIN_EPS,
     RTOL,
     CheckEntry,
     GradcheckReport,
@@ -76,7 +77,7 @@ from autograd.core import DOMAIN_ERRORS, Value
 from autograd.views.stepper import node_names
 
 __all__ = [
-    "ATOL", "EPS", "RTOL", "CheckEntry", "GradcheckReport", "HandBackwardReport",
+    "ATOL", "EPS", "MIN_EPS", "RTOL", "CheckEntry", "GradcheckReport", "HandBackwardReport",
     "check_graph", "compare", "compare_gradients", "gradcheck", "gradgradcheck", "is_close",
     "numerical_grad",
 ]

@@ -14,6 +14,7 @@ the formula does not use) is a warning line on stderr; the status is unchanged.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.metadata
 import os
 import sys
@@ -27,6 +28,7 @@ from nn.cli.common import (
     Interrupted,
     UsageError,
     one_line,
+    reason,
 )
 
 INTERNAL_ERROR = 70  # a bug, not the user's mistake (EX_SOFTWARE of sysexits.h)
@@ -105,7 +107,14 @@ def parse_arguments(parser: _Parser, argv: list[str]) -> argparse.Namespace:
     """
     command = parser.commands.get(argv[0]) if argv else None
     if command is None:
-        return parser.parse_args(argv)
+        try:
+            return parser.parse_args(argv)
+        except UsageError as error:
+            # argparse names the missing COMMAND first: `backprop --bogus` is an unknown option
+            option = argv[0] if argv and argv[0] != "--" else ""
+            if "required: COMMAND" in str(error) and option.startswith("-"):
+                raise UsageError(f"unrecognized arguments: {option}") from None
+            raise
     rest = argv[1:]
     try:
         return command.parse_intermixed_args(rest)
@@ -143,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     while this module is still being imported into one line as well.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): every result would vanish
+        _error_line("backprop: the standard output is closed: nothing was done")
+        return USAGE_ERROR
     _never_fail_on_characters()
     try:
         return _run(argv)
@@ -178,6 +190,10 @@ def _run(argv: list[str]) -> int:
         _error_line("backprop: out of memory: try smaller sizes")
         return USAGE_ERROR
     except Exception as error:  # a bug: still one line, unless asked for the traceback
+        if _stdout_full(error):  # not a bug
+            _silence_stdout()  # what it holds can never be written: drop it, now and at exit
+            _error_line(f"backprop: cannot write to the standard output: {reason(error)}")
+            return USAGE_ERROR
         if os.environ.get("BACKPROP_TRACEBACK"):
             raise
         _error_line(f"backprop: unexpected error, please report it (set BACKPROP_TRACEBACK=1 "
@@ -186,8 +202,17 @@ def _run(argv: list[str]) -> int:
 
 
 def _error_line(text: str) -> None:
-    sys.stdout.flush()
+    if sys.stdout is not None:
+        sys.stdout.flush()
     print(one_line(text), file=sys.stderr)
+
+
+def _stdout_full(error: Exception) -> bool:
+    """Whether `error`, which reached `_run`, is stdout refusing what is printed: a disk
+    or quota full (``> /dev/full``). Errors writing a file name that file, and each
+    command turns them into a UsageError; one without a name is a write to stdout."""
+    return (isinstance(error, OSError) and error.filename is None
+            and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG))
 
 
 def _never_fail_on_characters() -> None:

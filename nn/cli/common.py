@@ -165,11 +165,16 @@ def integer_list_option(text: str) -> list[int]:
 
 def path_option(kind: str) -> Callable[[str], Path]:
     """A type for the name of a `kind` ("file" or "folder"), refused if empty:
-    `Path` reads ``""`` as ``"."``, the current folder, which nobody means by it."""
+    `Path` reads ``""`` as ``"."``, the current folder, which nobody means by it.
+    A file name ending in a slash is refused too: `Path` drops the slash, and
+    ``g.svg/`` would write the file ``g.svg``."""
 
     def parse(text: str) -> Path:
         if not text:
             raise argparse.ArgumentTypeError(f"the {kind} name is empty")
+        if kind == "file" and text.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+            raise argparse.ArgumentTypeError(
+                f"{show_path(text)} ends in {text[-1]}, so it names a folder, not a file")
         return Path(text)
 
     return parse
@@ -199,6 +204,8 @@ def output_file_problem(path: Path, suffixes: Collection[str] = ()) -> str | Non
     Checks the suffix, the length of the name, that `path` is not a directory
     or another special file, and that its directory exists and accepts a new file.
     """
+    if suffixes and path.name.lower() in suffixes:  # ".svg": Path sees no suffix in it
+        return f"{show_path(path)} has no name before the {path.name}"
     if suffixes and path.suffix.lower() not in suffixes:
         names = list(suffixes)
         listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]

@@ -95,14 +95,15 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
 # x = 2 gives 0.12 for 0.071 at eps = 1, and at eps = 10 or 100 the check reported a kink or
 # blamed tanh's (correct) rule; above about 9e307, 2eps overflows and the error is nan.
 # A tiny eps stays allowed: the check itself says when rounding swamps the differences.
-MAX_EPS = 1.0
+# But not one near the smallest floats (`checking.MIN_EPS`): the check also steps by
+# eps/4, eps/16 and less, which are 0 below about 1e-321.
+MIN_EPS, MAX_EPS = checking.MIN_EPS, 1.0
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     _add_expression_arguments(parser)
-    parser.add_argument("--eps", type=real_option(0, MAX_EPS, low_open=True),
-                        default=checking.EPS,
-                        help=f"finite-difference step, at most {MAX_EPS:g} "
+    parser.add_argument("--eps", type=real_option(MIN_EPS, MAX_EPS), default=checking.EPS,
+                        help=f"finite-difference step, from {MIN_EPS:g} to {MAX_EPS:g} "
                              "(default %(default)g)")
     parser.add_argument("--atol", type=real_option(0), default=checking.ATOL,
                         help="absolute tolerance (default %(default)g)")

@@ -114,6 +114,21 @@ def command_demo(args: argparse.Namespace) -> int:
     print(f"final loss {history.losses[-1]:.4f}, accuracy {100 * final_accuracy:.1f}% "
           f"(training took {seconds:.1f} s, {1000 * seconds / DEMO_STEPS:.0f} ms per step)")
 
+    before = _demo_files(directory)
+    made = [d for d in (directory, *directory.parents) if not os.path.lexists(d)]
+    try:
+        written = _write_demo_pictures(model, history, X, y, directory)
+    except KeyboardInterrupt:
+        raise Interrupted(_interrupted_writing(directory, before, made)) from None
+    print("wrote:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _write_demo_pictures(model: MLP, history: History, X: list[list[float]], y: list[int],
+                         directory: Path) -> list[Path]:
+    """Write the demo's plots, drawings and pages into `directory`; the files written."""
     written = [directory / "decision_boundary.png", directory / "loss.png"]
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -125,10 +140,34 @@ def command_demo(args: argparse.Namespace) -> int:
     written += _draw_network(model, X, y, directory)
     written += _draw_one_neuron(model, X, directory)
     written += _demo_replay(model, history, X, y, directory)
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
-    return 0
+    return written
+
+
+def _demo_files(directory: Path) -> dict[str, int]:
+    """The demo's files now in `directory`, each with its inode: every save writes a new
+    file and renames it over the old one, so a file written since has another inode."""
+    found = {}
+    for name in DEMO_FILES:
+        try:
+            found[name] = (directory / name).stat().st_ino
+        except OSError:
+            continue
+    return found
+
+
+def _interrupted_writing(directory: Path, before: dict[str, int], made: list[Path]) -> str:
+    """What Ctrl-C while the pictures were written says: those written by now (not an
+    earlier run's); if none, the directories the demo made are removed again."""
+    new = [name for name, inode in _demo_files(directory).items() if before.get(name) != inode]
+    if new:
+        return (f"demo: interrupted while writing the pictures; written in "
+                f"{show_path(directory)}: {', '.join(new)}")
+    for made_directory in made:  # deepest first; each is empty unless someone else wrote
+        try:
+            made_directory.rmdir()
+        except OSError:
+            break
+    return "demo: interrupted while writing the pictures; none written"
 
 
 def _demo_replay(model: MLP, history: History, X: list[list[float]], y: list[int],
@@ -401,6 +440,7 @@ def format_settings(data: str, settings: dict[str, Any]) -> str:
 
 def command_train(args: argparse.Namespace) -> int:
     """Train an MLP as the options say; print loss, train and test accuracy."""
+    _check_distinct_outputs(args)
     s = settings_for(args)
     n_classes = DATASETS[args.data][1]
     n_outputs = 1 if n_classes == 2 and s["loss"] != "cross_entropy" else n_classes
@@ -443,6 +483,24 @@ def command_train(args: argparse.Namespace) -> int:
     if args.replay is not None:
         _write_replay(model, history, X_train, y_train, X_test, y_test, args, sizes)
     return 0
+
+
+OUTPUT_OPTIONS = ("save", "plot", "replay")  # in the order they are written
+
+
+def _check_distinct_outputs(args: argparse.Namespace) -> None:
+    """Refuse two of --save, --plot, --replay naming one file: the later would replace
+    the earlier (the plot was written over the saved model)."""
+    seen: dict[str, str] = {}  # the file, made absolute and normalised -> its option
+    for option in OUTPUT_OPTIONS:
+        path = getattr(args, option)
+        if path is None:
+            continue
+        key = os.path.normpath(os.path.abspath(path))
+        if key in seen:
+            raise UsageError(f"train: --{seen[key]} and --{option} name the same file "
+                             f"{show_path(path)}; give each its own name")
+        seen[key] = option
 
 
 def _write_replay(model: MLP, history: History, X_train: list[Any], y_train: list[Any],
