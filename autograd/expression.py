@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -168,13 +169,32 @@ def _parse(expression: str) -> ast.Expression:
     try:
         return ast.parse(expression, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(
-            f"syntax error in {shorten(expression)!r}: {error.msg}") from None
+        raise ExpressionError(f"syntax error in {shorten(expression)!r}: "
+                              f"{_as_on_paper(expression) or error.msg}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply") from None
     except UnicodeError:  # a command line with bytes that are not UTF-8
         raise ExpressionError(
             f"the expression {shorten(expression)!r} holds bytes that are not text") from None
+
+
+# Signs of math on paper that Python writes otherwise
+_PAPER_SIGNS = {"−": "-", "–": "-", "×": "*", "·": "*", "÷": "/"}
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(\d+\.?\d*)([A-Za-z_]\w*)")  # 2x, 3.5y
+
+
+def _as_on_paper(expression: str) -> str:
+    """What to write instead, where a syntax error comes from math as written on paper:
+    ``2x`` for 2*x, or a sign such as − or × for - and *; "" otherwise."""
+    for sign, written in _PAPER_SIGNS.items():
+        if sign in expression:
+            return (f"write {written} for the {sign!r} "
+                    f"(U+{ord(sign):04X}, {unicodedata.name(sign).lower()})")
+    product = _NUMBER_THEN_NAME.search(expression)
+    if product is not None and not product[2].startswith(("e", "E", "j", "J")):
+        number, name = product.groups()
+        return f"multiplication needs *: write {number}*{name}, not {number}{name}"
+    return ""
 
 
 def _power(base: Value | float, exponent: Value | float) -> Value | float:
@@ -272,6 +292,9 @@ class _Compiler:
     def _call(self, node: ast.Call) -> _Code:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            if isinstance(node.func, ast.Constant):  # 2(x+1), as on paper
+                raise ExpressionError(f"unknown function {shown!r}: multiplication needs *: "
+                                      f"write {shown}*{shorten(ast.unparse(node)[len(shown):])}")
             raise ExpressionError(
                 f"unknown function {shorten(shown)!r}; known: {', '.join(sorted(FUNCTIONS))}"
             )
@@ -310,8 +333,14 @@ def _variable(name: str) -> _Code:
         except KeyError:
             if name in FUNCTIONS:
                 raise ExpressionError(f"{name} is a function: call it, e.g. {name}(x)") from None
+            if any(sign in name for sign in _PAPER_SIGNS):  # x·y: · may be in a name
+                raise ExpressionError(
+                    f"{name!r} reads as one name: {_as_on_paper(name)}") from None
+            other_case = [given for given in inputs if given.lower() == name.lower()]
+            hint = f"; names are case-sensitive, and {other_case[0]} was given" \
+                if other_case else ""
             raise ExpressionError(
-                f"no value given for variable {name!r} (add {name}=...)") from None
+                f"no value given for variable {name!r} (add {name}=...{hint})") from None
 
     return load
 

@@ -123,6 +123,17 @@ def test_only_the_variables_the_expression_uses_are_rows(capsys):
         (["x", "x=1", "--rtol", "nan"], "--rtol"),
         (["x", "x=abc"], "not a number"),
         (["3 + 4"], "uses no variable"),
+        # math as it is written on paper; before: "invalid decimal literal", "invalid
+        # character '−' (U+2212)", "unknown function '2'", and no word of the case
+        (["2x", "x=1"], "syntax error in '2x': multiplication needs *: write 2*x, not 2x"),
+        (["3x**2 + 1", "x=1"], "write 3*x, not 3x"),
+        (["x − 1", "x=1"], "write - for the '−' (U+2212, minus sign)"),
+        (["x × y", "x=1", "y=2"], "write * for the '×' (U+00D7, multiplication sign)"),
+        (["x·y", "x=1", "y=2"], "'x·y' reads as one name: write * for the '·' (U+00B7, "
+                                 "middle dot)"),
+        (["2(x+1)", "x=1"], "unknown function '2': multiplication needs *: write 2*(x + 1)"),
+        (["x", "X=1"], "no value given for variable 'x' (add x=...; names are "
+                       "case-sensitive, and X was given)"),
     ],
 )
 def test_user_errors_are_one_line_on_stderr_and_exit_2(capsys, argv, words):
