@@ -135,6 +135,9 @@ def test_backprop_lab_writes_the_folder_a_teacher_uploads(built):
     for name in lessons.LESSONS:
         assert f'href="lab/index.html?path={name}"' in front
     assert "04 classic backprop bugs <span class=\"why\">— needs matplotlib and numpy" in front
+    # ■ cannot interrupt the browser's kernel (it has no interrupt): the page says what works
+    assert ("cannot be interrupted here: ■ does\nnothing. Use <b>Kernel ▸ Restart Kernel</b>"
+            in front)
 
     # the licences: a row and a folder for every wheel, Pyodide's and JupyterLite's too
     licences = (folder / "LICENSES" / "README.md").read_text()
@@ -289,6 +292,28 @@ def test_check_html_names_what_failed_in_one_line(built, browser):
     assert "\n" not in result
 
 
+def lesson_width(browser: Chromium, server: StaticServer, width: int) -> float:
+    """The width of lesson 00's cells once opened from the front page in a window
+    `width` pixels wide."""
+    page = browser.new_page(width=width, height=844)
+    page.navigate(server.url("index.html"))
+    page.click(page.mark("[...document.querySelectorAll('a')].find(a => a.textContent ==="
+                         " '00 start here')", "the link to lesson 00"))
+    return float(page.wait_for(
+        "(() => { const cell = document.querySelector('.jp-Notebook .jp-Cell .jp-InputArea');"
+        " const width = cell ? cell.getBoundingClientRect().width : 0;"
+        " return width > 0 && width; })()", "lesson 00's cells", 120))
+
+
+def test_a_lesson_opened_on_a_phone_gets_the_width_of_the_screen(built, browser):
+    """On a phone JupyterLab opens its file browser beside the lesson, which left the
+    lesson's cells a few pixels wide: there the front page opens the lessons in the
+    Notebook interface (one document, the whole width)."""
+    with StaticServer(built.folder) as server:
+        assert lesson_width(browser, server, 390) > 300
+        assert lesson_width(browser, server, 1280) > 600  # JupyterLab, as before
+
+
 # ---------------------------------------------------------------------------
 # Lesson 00 in JupyterLite, as a student runs it
 # ---------------------------------------------------------------------------
@@ -303,6 +328,13 @@ def test_lesson_00_runs_in_the_lab_and_its_widget_follows_x1(built, browser, tmp
         assert page.evaluate("window.isSecureContext") is False
         notebook = LabNotebook(page, name, None, timeout=120)
         notebook.wait_until_rendered(120)
+        # the outputs saved in the lesson, before any cell runs: each line as printed (a
+        # list of lines in the file once showed with a comma at the start of each line)
+        saved = page.wait_for(f"[...{notebook.panel}.querySelectorAll('[data-mime-type="
+                              "\"application/vnd.jupyter.stdout\"]')].map(o => o.textContent)"
+                              ".filter(text => text)", "the saved outputs of lesson 00")
+        assert "Value(data=0.707107, grad=0, label='o', op='tanh')\nparents of o: ['n']" in saved[0]
+        assert not any("\n," in text for text in saved), saved
         notebook.run_all(timeout=300)
         notebook.screenshot(tmp_path / "00_run.png")
         prompts = notebook.prompts()

@@ -7,6 +7,7 @@ tests/test_lab.py.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -98,7 +99,9 @@ def test_the_lessons_are_the_notebooks_less_what_the_browser_cannot_run(tmp_path
     for notebook in written.values():
         assert notebook["metadata"]["kernelspec"]["name"] == "python"  # JupyterLite's kernel
     original = json.loads((NOTEBOOKS / "00_start_here.ipynb").read_text())
-    assert written["00_start_here.ipynb"]["cells"] == original["cells"]  # nothing cut
+    kept = written["00_start_here.ipynb"]["cells"]  # nothing cut (links to notebooks left
+    assert code_of(written["00_start_here.ipynb"]) == code_of(original)  # out: a test below)
+    assert len(kept) == len(original["cells"])
     # 01: only the cell that writes a PNG with dot, said so in its place
     assert "drawing.save(" not in code_of(written["01_draw_and_step.ipynb"])
     assert "autograd.widget(loss, collapse=2)" in code_of(written["01_draw_and_step.ipynb"])
@@ -111,6 +114,28 @@ def test_the_lessons_are_the_notebooks_less_what_the_browser_cannot_run(tmp_path
     left = dict(made.left_out)
     assert "00_start_here.ipynb" not in left
     assert left["04_classic_backprop_bugs.ipynb"].startswith("needs matplotlib and numpy")
+
+
+def test_a_lesson_links_only_to_notebooks_the_lab_has(tmp_path):
+    # in the lab, a link to a notebook it does not ship does nothing when clicked (the
+    # browser's console says the path does not exist): such a link becomes plain text
+    # and a note names what it left out
+    made = lessons.write_lessons(NOTEBOOKS, tmp_path)
+    for name in made.included:
+        notebook = json.loads((tmp_path / name).read_text())
+        for cell in notebook["cells"]:
+            text = "".join(cell["source"])
+            for target in re.findall(r"\]\(([^)#\s]+\.ipynb)", text):
+                assert target in lessons.LESSONS, (name, target)
+    where_next = next(cell for cell in json.loads(
+        (tmp_path / "00_start_here.ipynb").read_text())["cells"]
+        if "".join(cell["source"]).startswith("## Where next"))
+    text = "".join(where_next["source"])
+    assert "[02_gradient_checking](02_gradient_checking.ipynb),\n  03_training: the tools" in text
+    assert "* 10–15: the lecture notes'" in text
+    assert text.endswith("*Not in the browser lab:* 03_training, 10_svm_hinge_gradient and "
+                         "15_convolution_backward (the lab's front page says why); run them "
+                         "in a local install (`make notebooks`).")
 
 
 def test_a_cut_whose_cell_is_gone_stops_the_build(tmp_path):

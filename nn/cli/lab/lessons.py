@@ -4,7 +4,9 @@ A browser version is the notebook with the browser's kernel named in it and, whe
 cannot run there, that part replaced by a note saying why (`CUTS`). A cut names the text
 of the part's first cell: when a notebook changes so that the text is gone, or a kept cell
 imports a module the browser lab does not have (`UNAVAILABLE`), the build stops and says
-which lesson and cell, rather than ship a lesson that fails halfway.
+which lesson and cell, rather than ship a lesson that fails halfway. A link to a notebook
+the lab does not ship becomes plain text, and saved outputs are written as JupyterLite
+shows them right (each text one string).
 
 The other notebooks are left out; the lab's front page lists them with the reason.
 """
@@ -23,6 +25,7 @@ LESSONS = ("00_start_here.ipynb", "01_draw_and_step.ipynb", "02_gradient_checkin
 UNAVAILABLE = ("numpy", "matplotlib", "torch", "sklearn", "scipy", "pandas")
 BROWSER_KERNEL = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 LOCAL = "run it in a local install (`make notebooks`)"
+LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s:]+)\.ipynb(?:#[^)\s]*)?\)")  # [text](name.ipynb#...)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ def write_lessons(notebooks: Path, target: Path) -> Lessons:
         for cut in (c for c in CUTS if c.lesson == name):
             _apply(notebook, cut)
             made.cut.append((name, cut.why))
+        for cell in notebook["cells"]:
+            _unlink_left_out(cell)
+            for output in cell.get("outputs", []):
+                _join_lines(output)
         for number, cell in enumerate(notebook["cells"]):
             missing = needs(cell)
             if missing:
@@ -116,6 +123,37 @@ def _apply(notebook: dict[str, Any], cut: Cut) -> None:
     end = next((i for i in range(first + 1, len(cells)) if 0 < _heading_level(cells[i]) <= level),
                len(cells))
     cells[first:end] = [_note(f"{heading}\n\n*Not in the browser lab:* {cut.why}; {LOCAL}.")]
+
+
+def _unlink_left_out(cell: dict[str, Any]) -> None:
+    """In a markdown cell, a link to a notebook the lab does not ship becomes its text (in
+    the lab such a link does nothing), and a note at the end names the notebooks."""
+    if cell["cell_type"] != "markdown":
+        return
+    gone: list[str] = []
+
+    def unlink(found: re.Match[str]) -> str:
+        if f"{found.group(2)}.ipynb" in LESSONS:
+            return found.group(0)
+        gone.append(found.group(2))
+        return found.group(1)
+
+    text = LINK.sub(unlink, _source(cell))
+    if gone:
+        names = ", ".join(gone[:-1]) + " and " + gone[-1] if len(gone) > 1 else gone[0]
+        text += (f"\n\n*Not in the browser lab:* {names} (the lab's front page says why); "
+                 f"{LOCAL.replace('run it', 'run them')}.")
+        cell["source"] = text.splitlines(keepends=True)
+
+
+def _join_lines(output: dict[str, Any]) -> None:
+    """A saved output's texts as one string each, not lists of lines: JupyterLite shows a
+    list of lines with a comma at the start of every line after the first."""
+    if isinstance(output.get("text"), list):
+        output["text"] = "".join(output["text"])
+    for mime, value in output.get("data", {}).items():
+        if isinstance(value, list):
+            output["data"][mime] = "".join(value)
 
 
 def _heading_level(cell: dict[str, Any]) -> int:

@@ -185,8 +185,9 @@ def _pages(site: Path, source: Path, project: Path, lessons: Lessons) -> None:
     check = (FILES / "check.html").read_text("utf-8")
     (site / "check.html").write_text(check.replace("{{CONFIG}}", json_in_html(config)), "utf-8")
     why = dict(lessons.cut)
-    items = [f'<li><a href="lab/index.html?path={html.escape(name)}">{html.escape(_title(name))}'
-             f"</a>{_why(why.get(name), 'left out: ')}</li>"
+    items = [f'<li><a href="lab/index.html?path={html.escape(name)}" data-lesson='
+             f'"{html.escape(name)}">{html.escape(_title(name))}</a>'
+             f"{_why(why.get(name), 'left out: ')}</li>"
              for name in lessons.included]
     left = [f"<li>{html.escape(_title(name))}{_why(reason)}</li>"
             for name, reason in lessons.left_out]
