@@ -204,3 +204,74 @@ def test_clicking_the_box_of_an_opened_group_asks_the_kernel_to_close_it(open_wi
                   ".dispatchEvent(new MouseEvent('click', {bubbles: true})); })()")
     assert page.evaluate("window.sent[window.sent.length - 1].toggle") == \
         "close:layer1.neuron0"
+
+
+def mlp_loss() -> tuple[Value, Value]:
+    """A 2-4-1 network's loss on one sample: 17 parameters and 2 inputs, 19 labelled leaves."""
+    import nn
+    from nn import losses
+
+    x0 = Value(0.3, label="x0")
+    model = nn.MLP(2, [4, 1], seed=0)
+    return x0, losses.binary_hinge(model([x0, Value(0.1, label="x1")]), 1)
+
+
+# what a learner can see: a closed <details> keeps its content laid out but not shown
+SHOWN = ("(e => { const r = e.getBoundingClientRect();"
+         " return e.checkVisibility() && r.width > 0 && r.height > 0; })")
+
+
+def test_many_leaves_fold_their_boxes_into_a_closed_details_above_the_graph(open_widget,
+                                                                            tmp_path):
+    x0, loss = mlp_loss()
+    view = autograd.widget(loss, collapse=2)
+    assert len(view.leaves) == 19
+    page = open_widget(view, name="many")
+    page.screenshot(tmp_path / "many-closed.png")
+    # the graph starts just below the step controls, not below a wall of 19 boxes
+    controls_bottom = page.evaluate(
+        "document.querySelector('.bw-controls').getBoundingClientRect().bottom")
+    viewport_top = page.evaluate(
+        "document.querySelector('.bw-viewport').getBoundingClientRect().top")
+    assert 0 <= viewport_top - controls_bottom < 20
+    assert viewport_top < 120  # the summary and the controls: two lines
+    assert page.evaluate(f"[...document.querySelectorAll('input[data-name]')].filter({SHOWN})"
+                         ".length") == 0
+    details = "document.querySelector('.bw-inputs details')"
+    assert page.evaluate(f"{details}.open") is False
+    summary = page.evaluate(f"{details}.querySelector('summary').textContent")
+    assert summary.startswith("19 numbers you can change") and "open" in summary
+
+    page.click(".bw-inputs summary")
+    assert page.evaluate(f"{details}.open") is True
+    page.screenshot(tmp_path / "many-open.png")
+    names = page.evaluate(f"[...document.querySelectorAll('input[data-name]')].filter({SHOWN})"
+                          ".map(f => f.dataset.name)")
+    assert sorted(names) == sorted(view.leaves)
+    page.click("input[data-name=\"x0\"]")  # a real click focuses the box; type and Enter
+    page.evaluate("document.activeElement.select()")
+    page.type_text("0.7")
+    page.press("Enter")
+    sent = page.evaluate("window.sent[window.sent.length - 1].asked")
+    assert sent == {"x0": 0.7}
+    view.asked = sent  # the kernel recomputes at x0 = 0.7 and sends the new state
+    push(page, view, "frames", "labels", "inputs", "error")
+    assert x0.data == 0.7 and view.error == ""
+    page.evaluate("window.models[0].set('frame', window.models[0].get('frames').length - 1)")
+    assert texts_of(page, view.picture.ids[x0])[:2] == ["x0", "data 0.7"]
+    # the boxes were built again from the new inputs: still open, showing the new number
+    assert page.evaluate(f"{details}.open") is True
+    assert page.evaluate("document.querySelector('input[data-name=\"x0\"]').value") == "0.7"
+    page.click(".bw-inputs summary")  # and closed it stays closed through a rebuild
+    push(page, view, "inputs")
+    assert page.evaluate(f"{details}.open") is False
+
+
+def test_a_few_leaves_show_their_boxes_directly(open_widget):
+    x, y = neuron()
+    view = autograd.widget(y)
+    page = open_widget(view, name="few")
+    assert page.evaluate("document.querySelectorAll('.bw-inputs details').length") == 0
+    names = page.evaluate(f"[...document.querySelectorAll('input[data-name]')].filter({SHOWN})"
+                          ".map(f => f.dataset.name)")
+    assert sorted(names) == ["b", "w", "x"]

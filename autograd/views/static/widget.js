@@ -31,11 +31,34 @@ function widgetControls(el) {
 }
 
 // One number box per labelled leaf: typing a number (Enter or leaving the box) or using the
-// arrows sends it to the kernel, which recomputes the graph at the new point.
+// arrows sends it to the kernel, which recomputes the graph at the new point. Up to
+// WIDGET_SHOWN_INPUTS boxes are shown as they are (a neuron with up to 3 inputs: its inputs,
+// weights and bias, one or two lines); more (a network: every weight and bias) would be a
+// wall of boxes above the graph, so they wait in a closed <details> that says how many there
+// are. Whether it is open survives the boxes being built again (when the kernel sends the
+// numbers it kept).
+const WIDGET_SHOWN_INPUTS = 8;
+
 function widgetInputs(model, box) {
+  const before = box.querySelector("details.bw-inputs-more");
+  const wasOpen = !!(before && before.open);
   box.innerHTML = "";
   const fields = {};
-  (model.get("inputs") || []).forEach(function (input) {
+  const inputs = model.get("inputs") || [];
+  let list = box;
+  if (inputs.length > WIDGET_SHOWN_INPUTS) {
+    const details = document.createElement("details");
+    details.className = "bw-inputs-more";
+    details.open = wasOpen;
+    const summary = document.createElement("summary");
+    summary.textContent = inputs.length +
+      " numbers you can change (inputs and parameters): open to set one";
+    list = document.createElement("div");
+    list.className = "bw-inputs-list";
+    details.append(summary, list);
+    box.append(details);
+  }
+  inputs.forEach(function (input) {
     const label = document.createElement("label");
     label.className = "bw-input";
     const name = document.createElement("span");
@@ -59,7 +82,7 @@ function widgetInputs(model, box) {
       if (event.key === "Enter") { send(); }
     });
     label.append(name, field);
-    box.append(label);
+    list.append(label);
     fields[input.name] = field;
   });
   return fields;
