@@ -135,6 +135,10 @@ def test_backprop_lab_writes_the_folder_a_teacher_uploads(built):
     for name in lessons.LESSONS:
         assert f'href="lab/index.html?path={name}"' in front
     assert "04 classic backprop bugs <span class=\"why\">— needs matplotlib and numpy" in front
+    # a lesson with a part cut says it is one part (it read "— left out: ...", as if the
+    # whole lesson were)
+    assert '<span class="why">— one part left out: a cell that writes a PNG file' in front
+    assert '<span class="why">— one part left out: the hand backward pass of section 5' in front
     # ■ cannot interrupt the browser's kernel (it has no interrupt): the page says what works
     assert ("cannot be interrupted here: ■ does\nnothing. Use <b>Kernel ▸ Restart Kernel</b>"
             in front)

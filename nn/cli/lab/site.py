@@ -187,7 +187,7 @@ def _pages(site: Path, source: Path, project: Path, lessons: Lessons) -> None:
     why = dict(lessons.cut)
     items = [f'<li><a href="lab/index.html?path={html.escape(name)}" data-lesson='
              f'"{html.escape(name)}">{html.escape(_title(name))}</a>'
-             f"{_why(why.get(name), 'left out: ')}</li>"
+             f"{_why(why.get(name), 'one part left out: ')}</li>"
              for name in lessons.included]
     left = [f"<li>{html.escape(_title(name))}{_why(reason)}</li>"
             for name, reason in lessons.left_out]
