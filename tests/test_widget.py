@@ -58,6 +58,16 @@ def test_set_twice_gives_one_backward_pass_at_the_new_point_not_an_accumulation(
     assert tuple(leaves[n].grad for n in ("x", "w", "b")) == expected
 
 
+def test_a_networks_boxes_list_its_inputs_before_its_parameters(demo_net):
+    model, x, loss, label = demo_net
+    names = [box["name"] for box in autograd.widget(loss, collapse=2).inputs]
+    # before: x0 and x1 came after every weight and bias (graph order), at the end of a
+    # list a learner scrolls through to try another input
+    assert names[:2] == ["x0", "x1"]
+    assert names[2:] == [name for name, _ in model.named_parameters()]
+    assert [box["name"] for box in autograd.widget(neuron()[1]).inputs] == ["x", "w", "b"]
+
+
 def test_the_collapsed_network_follows_a_new_input(demo_net):
     model, x, loss, label = demo_net
     view = autograd.widget(loss, collapse=2)

@@ -36,6 +36,7 @@ from autograd.core import Constant, Value, as_float
 from autograd.views.drawing import Picture, cluster_name, display_png, render, visible
 from autograd.views.formulas import shown_formulas
 from autograd.views.front_end import STATIC, packed_renderer
+from autograd.views.network import cluster_path, natural
 from autograd.views.player import (
     ROOMY_LABELS,
     Frame,
@@ -259,12 +260,16 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def _labelled_leaves(root: Value) -> dict[str, Value]:
-    """The leaves a learner can change, by label (inputs and parameters; not constants)."""
+    """The leaves a learner can change, by label (not constants): the inputs first, then
+    the parameters in their modules' boxes (``layer1.neuron0.w0``), box by box in order
+    (layer2 before layer10), each box's as the graph meets them."""
     leaves: dict[str, Value] = {}
     for node in Picture(root, max_nodes=10**9, compact=True).order:
         if node.operation is None and type(node) is not Constant and node.label:
             leaves.setdefault(node.label, node)
-    return leaves
+    boxes = {label: cluster_path(label) for label in leaves}
+    return dict(sorted(leaves.items(), key=lambda item: (bool(boxes[item[0]]),
+                                                         natural(boxes[item[0]]))))
 
 
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?")
